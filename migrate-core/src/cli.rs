@@ -1,0 +1,485 @@
+//! The database commands' command line, shared by the migrations crate's runner binary
+//! (`migrate_core::cli::main(&MIGRATIONS)`) and `cargo migrate`, which flattens
+//! [`DbCommand`] into its own command set and forwards those commands to the runner.
+//!
+//! Output follows cargo's conventions: progress and notes go to stderr
+//! (`   Upgrading 8828a8665651 -> 3f2a9c1b7e4d, create users (12 ms)`), data (`current`,
+//! `heads`, `history`, `--sql` scripts) to stdout. Every error is one line on stderr
+//! prefixed `error: ` with exit code 1; usage errors exit with 2 (clap).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::db::{Backend, Db, redact_url};
+use crate::graph::Graph;
+use crate::plan::Direction;
+use crate::runner::{Event, OfflineCommand, Options, Runner, TransactionMode, ids_or_base};
+use crate::spec;
+use crate::{Error, Migrations};
+
+/// Options every database command takes.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database URL (sqlite:FILE, postgres://…, mysql://…). Default: $DATABASE_URL (also
+    /// read from a .env file), else a SQLite file `migrate.db` in the project directory.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Name of the version table.
+    #[arg(long, global = true, value_name = "NAME", default_value = crate::version_table::DEFAULT_VERSION_TABLE)]
+    pub version_table: String,
+    /// How long to wait for another process's migration lock, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
+    pub lock_timeout: u64,
+    /// One transaction per revision (default), or the whole run in one transaction.
+    #[arg(long, global = true, value_enum, default_value_t = TxMode::PerRevision)]
+    pub transaction_mode: TxMode,
+    /// Run even when an applied revision's code changed since it was applied (dangerous).
+    #[arg(long, global = true)]
+    pub allow_changed_revisions: bool,
+}
+
+/// `--transaction-mode` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TxMode {
+    /// One transaction per revision.
+    PerRevision,
+    /// The whole run in one transaction.
+    All,
+}
+
+/// `--dialect` values for offline mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Dialect {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL / MariaDB.
+    Mysql,
+}
+
+impl From<Dialect> for Backend {
+    fn from(d: Dialect) -> Backend {
+        match d {
+            Dialect::Sqlite => Backend::Sqlite,
+            Dialect::Postgres => Backend::Postgres,
+            Dialect::Mysql => Backend::MySql,
+        }
+    }
+}
+
+/// Offline-mode flags.
+#[derive(Debug, Clone, Args)]
+pub struct SqlArgs {
+    /// Offline mode: print the SQL instead of running it.
+    #[arg(long)]
+    pub sql: bool,
+    /// SQL dialect for --sql (default: from the database URL's scheme).
+    #[arg(long, value_enum, requires = "sql")]
+    pub dialect: Option<Dialect>,
+}
+
+/// The commands that need the compiled revisions or the database.
+#[derive(Debug, Clone, Subcommand)]
+pub enum DbCommand {
+    /// Upgrade to a later revision (default `head`): `head`, `heads`, an id or unique
+    /// prefix, `+N`, `label@head`; with --sql also a range `A:B`.
+    Upgrade {
+        /// The target revision.
+        #[arg(default_value = "head")]
+        revision: String,
+        /// Offline mode.
+        #[command(flatten)]
+        sql: SqlArgs,
+    },
+    /// Revert to an earlier revision: `base`, an id or unique prefix, `-N`, `label@base`;
+    /// with --sql a range `B:A`.
+    Downgrade {
+        /// The target revision.
+        revision: String,
+        /// Offline mode.
+        #[command(flatten)]
+        sql: SqlArgs,
+    },
+    /// Show the current revision(s) of the database.
+    Current {
+        /// Show each revision's details.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Fail when the database is not at the head revision(s).
+        #[arg(long)]
+        check_heads: bool,
+    },
+    /// Set the version table to the given revision(s) without running any revision.
+    Stamp {
+        /// Target revisions (`head`, `heads`, `base`, ids, `label@head`, …).
+        #[arg(required = true)]
+        revisions: Vec<String>,
+        /// Delete every row of the version table first (the way out when it names a revision
+        /// the code lacks).
+        #[arg(long)]
+        purge: bool,
+        /// Offline mode.
+        #[command(flatten)]
+        sql: SqlArgs,
+    },
+    /// Check that the database is at head and that no applied revision's code changed.
+    Check,
+    /// List revisions, newest first.
+    History {
+        /// Range `A:B` (either side optional).
+        #[arg(short = 'r', long = "rev-range", value_name = "RANGE")]
+        rev_range: Option<String>,
+        /// Show each revision's details.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Mark the database's current revision(s) (connects to the database).
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
+    /// Show the head revisions.
+    Heads {
+        /// Show each revision's details.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Treat depends_on dependencies as down revisions when computing heads.
+        #[arg(long)]
+        resolve_dependencies: bool,
+    },
+    /// Show the branch points.
+    Branches {
+        /// Show each revision's details.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Show one revision.
+    Show {
+        /// The revision (id, prefix, `head`, …).
+        revision: String,
+    },
+}
+
+impl DbCommand {
+    /// Whether the command works from the revision graph alone (no compiled code, no
+    /// database), so `cargo migrate` can answer it without building the migrations crate.
+    pub fn graph_only(&self) -> bool {
+        match self {
+            DbCommand::History { indicate_current, .. } => !indicate_current,
+            DbCommand::Heads { .. } | DbCommand::Branches { .. } | DbCommand::Show { .. } => true,
+            _ => false,
+        }
+    }
+}
+
+/// The runner binary's command line.
+#[derive(Debug, Parser)]
+#[command(about = "Run this crate's migrations (the runner behind `cargo migrate`)")]
+pub struct RunnerCli {
+    /// Database options.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+/// The runner binary's `main`: parses the command line, runs the command, prints errors,
+/// returns the exit code (0 success, 1 error, 2 usage). Write it as
+/// `fn main() -> std::process::ExitCode { migrate_core::cli::main(&my_migrations::MIGRATIONS) }`.
+pub fn main(migrations: &'static Migrations) -> ExitCode {
+    let cli = RunnerCli::parse();
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(migrations, &cli.db, &cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Resolves the database URL: `--database-url`, else `DATABASE_URL` from the environment or
+/// a `.env` file, else `sqlite:<project dir>/migrate.db` (the project dir is
+/// `$CARGO_MIGRATE_PROJECT_DIR`, set by `cargo migrate`, else the current directory).
+/// Returns the URL and a note saying where it came from (for stderr).
+pub fn resolve_database_url(explicit: Option<&str>) -> (String, String) {
+    if let Some(u) = explicit {
+        return (u.to_owned(), format!("using {} (--database-url)", redact_url(u)));
+    }
+    let _ = dotenvy::dotenv();
+    if let Ok(u) = std::env::var("DATABASE_URL")
+        && !u.is_empty()
+    {
+        return (u.clone(), format!("using {} (DATABASE_URL)", redact_url(&u)));
+    }
+    let dir = std::env::var("CARGO_MIGRATE_PROJECT_DIR")
+        .ok()
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let path = dir.join("migrate.db");
+    let url = format!("sqlite:{}", path.display());
+    (url.clone(), format!("using {url} (default: no --database-url or DATABASE_URL)"))
+}
+
+fn note(msg: &str) {
+    eprintln!("{:>12} {msg}", "Database");
+}
+
+fn status_line(verb: &str, msg: &str) {
+    eprintln!("{verb:>12} {msg}");
+}
+
+/// Runs one database command against `migrations`. Returns the exit code.
+///
+/// # Errors
+/// Every [`Error`] of the runner; the caller prints it.
+pub async fn run(migrations: &'static Migrations, args: &DbArgs, command: &DbCommand) -> Result<ExitCode, Error> {
+    let options = Options {
+        version_table: args.version_table.clone(),
+        transaction_mode: match args.transaction_mode {
+            TxMode::PerRevision => TransactionMode::PerRevision,
+            TxMode::All => TransactionMode::All,
+        },
+        allow_changed_revisions: args.allow_changed_revisions,
+        lock_timeout: Duration::from_secs(args.lock_timeout),
+    };
+    let runner = Runner::new(migrations, options)?;
+    let graph = runner.graph();
+    let mut out = String::new();
+
+    if command.graph_only() {
+        render_graph_command(graph, command, None, &mut out)?;
+        print!("{out}");
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // offline mode: no connection
+    let offline = match command {
+        DbCommand::Upgrade { revision, sql } if sql.sql => Some((OfflineCommand::Upgrade(revision), sql)),
+        DbCommand::Downgrade { revision, sql } if sql.sql => Some((OfflineCommand::Downgrade(revision), sql)),
+        _ => None,
+    };
+    let stamp_targets: Vec<&str>;
+    let offline = match (offline, command) {
+        (Some(o), _) => Some(o),
+        (None, DbCommand::Stamp { revisions, sql, .. }) if sql.sql => {
+            stamp_targets = revisions.iter().map(String::as_str).collect();
+            Some((OfflineCommand::Stamp(&stamp_targets), sql))
+        }
+        _ => None,
+    };
+    if let Some((cmd, sql)) = offline {
+        let backend = match sql.dialect {
+            Some(d) => d.into(),
+            None => Backend::from_url(&resolve_database_url(args.database_url.as_deref()).0)?,
+        };
+        let script = runner.offline_script(backend, cmd).await?;
+        print!("{script}");
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let (url, how) = resolve_database_url(args.database_url.as_deref());
+    note(&how);
+    let timeout = Duration::from_secs(args.lock_timeout.max(1));
+    let mut db = Db::connect_with_timeout(&url, timeout).await?;
+    let result = run_online(&runner, &mut db, command, &url, &mut out).await;
+    db.close().await;
+    print!("{out}");
+    result
+}
+
+async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: &str, out: &mut String) -> Result<ExitCode, Error> {
+    let graph = runner.graph();
+    let mut on_event = |e: Event<'_>| match e {
+        Event::Started { .. } => {}
+        Event::Finished { direction, revision, elapsed_ms } => {
+            let (verb, from, to) = match direction {
+                Direction::Upgrade => ("Upgrading", ids_or_base(revision.down_revisions), revision.id.to_owned()),
+                Direction::Downgrade => ("Downgrading", revision.id.to_owned(), ids_or_base(revision.down_revisions)),
+            };
+            status_line(verb, &format!("{from} -> {to}, {} ({elapsed_ms} ms)", revision.message));
+        }
+        Event::Skipped { revision, .. } => {
+            status_line("Skipping", &format!("{} (already done by another process)", revision.id));
+        }
+    };
+    match command {
+        DbCommand::Upgrade { revision, .. } => {
+            let plan = runner.upgrade(db, revision, &mut on_event).await?;
+            if plan.steps.is_empty() {
+                status_line("Fresh", "nothing to upgrade");
+            }
+        }
+        DbCommand::Downgrade { revision, .. } => {
+            let plan = runner.downgrade(db, revision, &mut on_event).await?;
+            if plan.steps.is_empty() {
+                status_line("Fresh", "nothing to downgrade");
+            }
+        }
+        DbCommand::Stamp { revisions, purge, .. } => {
+            let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
+            let new = runner.stamp(db, &targets, *purge).await?;
+            let heads = crate::plan::current_heads(graph, &new);
+            let ids: Vec<&str> = heads.iter().map(|&i| graph.at(i).id.as_str()).collect();
+            status_line("Stamped", &ids_or_base(&ids));
+        }
+        DbCommand::Current { verbose, check_heads } => {
+            let status = runner.status(db).await?;
+            if *verbose {
+                let _ = writeln!(out, "Current revision(s) for {}:", redact_url(url));
+            }
+            for &h in &status.heads {
+                render_entry(graph, h, *verbose, Some(&status.applied), out);
+            }
+            if *check_heads {
+                let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
+                let current: BTreeSet<usize> = status.heads.iter().copied().collect();
+                if heads != current {
+                    eprintln!("error: the database is not at the head revision(s); run `cargo migrate upgrade heads`");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        DbCommand::Check => {
+            let status = runner.status(db).await?;
+            runner.check_clean(&status)?;
+            let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
+            let current: BTreeSet<usize> = status.heads.iter().copied().collect();
+            if heads != current {
+                let pending = graph.len() - status.applied.len();
+                eprintln!("error: {pending} revision(s) not applied; run `cargo migrate upgrade heads`");
+                return Ok(ExitCode::FAILURE);
+            }
+            status_line("Checked", "the database is at head and every applied revision matches its code");
+        }
+        DbCommand::History { .. } => {
+            let status = runner.status(db).await?;
+            render_graph_command(graph, command, Some(&status.applied), out)?;
+        }
+        DbCommand::Heads { .. } | DbCommand::Branches { .. } | DbCommand::Show { .. } => {
+            render_graph_command(graph, command, None, out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Renders `heads`, `history`, `branches` and `show` from the graph alone, in Alembic's
+/// formats. `applied`, when given, marks the current revision(s) (`history -i`).
+///
+/// # Errors
+/// [`Error::Plan`] when a revision or range cannot be resolved.
+pub fn render_graph_command(graph: &Graph, command: &DbCommand, applied: Option<&BTreeSet<usize>>, out: &mut String) -> Result<(), Error> {
+    let none = BTreeSet::new();
+    let current = applied.unwrap_or(&none);
+    match command {
+        DbCommand::Heads { verbose, resolve_dependencies } => {
+            let mut heads = graph.heads();
+            if *resolve_dependencies {
+                // a head that another revision depends on is not a head
+                heads.retain(|&h| !(0..graph.len()).any(|i| graph.dependencies_of(i).contains(&h)));
+            }
+            for h in heads {
+                render_entry(graph, h, *verbose, applied, out);
+            }
+        }
+        DbCommand::History { rev_range, verbose, .. } => {
+            let revs: Vec<usize> = match rev_range {
+                Some(r) => spec::history_range(graph, current, r)?,
+                None => (0..graph.len()).collect(),
+            };
+            for &i in revs.iter().rev() {
+                render_entry(graph, i, *verbose, applied, out);
+            }
+        }
+        DbCommand::Branches { verbose } => {
+            for i in 0..graph.len() {
+                let children = graph.children_of(i);
+                if children.len() > 1 {
+                    render_entry(graph, i, *verbose, applied, out);
+                    for &c in children {
+                        let _ = writeln!(out, "             -> {}, {}", tagged(graph, c, applied), graph.at(c).message);
+                    }
+                }
+            }
+        }
+        DbCommand::Show { revision } => {
+            for i in spec::resolve(graph, current, revision)? {
+                render_entry(graph, i, true, applied, out);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `id (label) (head) (branchpoint) (mergepoint) (current)` as Alembic tags revisions.
+fn tagged(graph: &Graph, i: usize, applied: Option<&BTreeSet<usize>>) -> String {
+    let r = graph.at(i);
+    let mut s = r.id.clone();
+    if !r.branch_labels.is_empty() {
+        let _ = write!(s, " ({})", r.branch_labels.join(", "));
+    }
+    if graph.children_of(i).is_empty() {
+        s.push_str(" (head)");
+    }
+    if graph.children_of(i).len() > 1 {
+        s.push_str(" (branchpoint)");
+    }
+    if graph.parents_of(i).len() > 1 {
+        s.push_str(" (mergepoint)");
+    }
+    if let Some(applied) = applied
+        && applied.contains(&i)
+        && !graph.children_of(i).iter().any(|c| applied.contains(c))
+    {
+        s.push_str(" (current)");
+    }
+    s
+}
+
+fn render_entry(graph: &Graph, i: usize, verbose: bool, applied: Option<&BTreeSet<usize>>, out: &mut String) {
+    let r = graph.at(i);
+    let parents: Vec<&str> = graph.parents_of(i).iter().map(|&p| graph.at(p).id.as_str()).collect();
+    if !verbose {
+        let _ = writeln!(out, "{} -> {}, {}", ids_or_base(&parents), tagged(graph, i, applied), r.message);
+        return;
+    }
+    let _ = writeln!(out, "Rev: {}", tagged(graph, i, applied));
+    let _ = writeln!(out, "Parent: {}", ids_or_base(&parents));
+    if !r.depends_on.is_empty() {
+        let _ = writeln!(out, "Also depends on: {}", r.depends_on.join(", "));
+    }
+    let children: Vec<&str> = graph.children_of(i).iter().map(|&c| graph.at(c).id.as_str()).collect();
+    if children.len() > 1 {
+        let _ = writeln!(out, "Branches into: {}", children.join(", "));
+    }
+    if parents.len() > 1 {
+        let _ = writeln!(out, "Merges: {}", parents.join(", "));
+    }
+    let _ = writeln!(out, "Path: {}", r.file);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "    {}", r.message);
+    let _ = writeln!(out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_tree_is_valid() {
+        RunnerCli::command().debug_assert();
+    }
+}

@@ -1,0 +1,576 @@
+//! The database handle a revision's `upgrade` and `downgrade` receive.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_query::{
+    MysqlQueryBuilder, PostgresQueryBuilder, QueryStatementWriter, SchemaStatementBuilder,
+    SqliteQueryBuilder,
+};
+use sea_query_sqlx::SqlxBinder;
+use sqlx::pool::PoolConnection;
+use sqlx::{AssertSqlSafe, MySql, Postgres, Sqlite};
+
+use crate::Error;
+
+/// A database backend. One revision source runs on all three: sea-query renders each
+/// dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// SQLite (bundled with sqlx; the embedded default).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+}
+
+impl Backend {
+    /// The backend a URL's scheme names: `sqlite:`, `postgres:`/`postgresql:`,
+    /// `mysql:`/`mariadb:`.
+    ///
+    /// # Errors
+    /// [`Error::BadUrl`] for any other scheme.
+    pub fn from_url(url: &str) -> Result<Backend, Error> {
+        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            "mysql" | "mariadb" => Ok(Backend::MySql),
+            _ => Err(Error::BadUrl {
+                url: redact_url(url),
+                reason: "the scheme must be sqlite:, postgres:, postgresql:, mysql: or mariadb:"
+                    .into(),
+            }),
+        }
+    }
+
+    /// `"sqlite"`, `"postgres"` or `"mysql"`: the names `--dialect` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+            Backend::MySql => "mysql",
+        }
+    }
+
+    /// Whether DDL runs inside a transaction and rolls back with it (SQLite, PostgreSQL).
+    /// MySQL commits implicitly before and after every DDL statement.
+    pub fn transactional_ddl(self) -> bool {
+        !matches!(self, Backend::MySql)
+    }
+}
+
+impl FromStr for Backend {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            "mysql" | "mariadb" => Ok(Backend::MySql),
+            other => Err(format!("unknown dialect `{other}`; expected sqlite, postgres or mysql")),
+        }
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Replaces the password of a URL with `***` (`postgres://u:***@host/db`). Used for every
+/// URL the crate prints.
+pub fn redact_url(url: &str) -> String {
+    // scheme://user:password@host...; leave anything else alone
+    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else { return url.to_owned() };
+    let userinfo = &authority[..at];
+    match userinfo.find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end + 3],
+            &userinfo[..colon],
+            &rest[at..]
+        ),
+        None => url.to_owned(),
+    }
+}
+
+/// Rows `fetch_*` can return: any type that implements `sqlx::FromRow` for all three
+/// backends' rows, which `#[derive(sqlx::FromRow)]` does.
+pub trait FromAnyRow:
+    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+    + for<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow>
+    + Send
+    + Unpin
+{
+}
+
+impl<T> FromAnyRow for T where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow>
+        + Send
+        + Unpin
+{
+}
+
+/// A sea-query data statement (`Query::select()`, `insert()`, `update()`, `delete()`) that
+/// [`Db::execute`] and the `fetch_*` methods run with bound values.
+pub trait DataStatement: SqlxBinder + QueryStatementWriter {}
+impl<T: SqlxBinder + QueryStatementWriter> DataStatement for T {}
+
+pub(crate) enum Conn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+    MySql(PoolConnection<MySql>),
+}
+
+enum Target {
+    Online(Conn),
+    /// Offline (`--sql`) mode: statements are collected, nothing runs.
+    Offline(Vec<String>),
+}
+
+/// The raw connection behind a [`Db`], for what the typed API does not cover.
+#[non_exhaustive]
+pub enum Connection<'a> {
+    /// SQLite.
+    Sqlite(&'a mut sqlx::SqliteConnection),
+    /// PostgreSQL.
+    Postgres(&'a mut sqlx::PgConnection),
+    /// MySQL / MariaDB.
+    MySql(&'a mut sqlx::MySqlConnection),
+}
+
+/// The database handle: what `upgrade` and `downgrade` receive.
+///
+/// Inside a revision, everything runs in the revision's transaction (unless the revision
+/// declared `transactional = false`), together with the version-table update.
+///
+/// - Typed schema operations built with sea-query: [`Db::create_table`], [`Db::drop_table`],
+///   [`Db::rename_table`], [`Db::alter_table`] (add / drop / rename / modify column),
+///   [`Db::create_index`], [`Db::drop_index`], [`Db::create_foreign_key`],
+///   [`Db::drop_foreign_key`], or any statement with [`Db::schema`].
+/// - Raw SQL, a whole multi-statement script: [`Db::sql`].
+/// - Typed data access with bound values: [`Db::execute`], [`Db::fetch_all`],
+///   [`Db::fetch_one`], [`Db::fetch_optional`] into `#[derive(sqlx::FromRow)]` structs.
+///
+/// In offline mode (`--sql`), statements are rendered as SQL text instead of run, and the
+/// `fetch_*` methods fail with [`Error::OfflineRead`].
+pub struct Db {
+    backend: Backend,
+    target: Target,
+    /// The pool, when we created it from a URL (closed by [`Db::close`]).
+    pool: Option<OwnedPool>,
+    pub(crate) last_statement: Option<String>,
+    pub(crate) revision: &'static str,
+}
+
+enum OwnedPool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+    MySql(sqlx::MySqlPool),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .field("offline", &self.is_offline())
+            .finish_non_exhaustive()
+    }
+}
+
+fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
+    let context = context.into();
+    move |source| Error::Database { context, source }
+}
+
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            Conn::Sqlite($c) => $body,
+            Conn::Postgres($c) => $body,
+            Conn::MySql($c) => $body,
+        }
+    };
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite:path`, `postgres://…`, `mysql://…`). A SQLite file is
+    /// created when missing. `busy_timeout` is how long SQLite waits for another writer.
+    ///
+    /// # Errors
+    /// [`Error::BadUrl`] for an unknown scheme or an unparsable URL; [`Error::Connect`] when
+    /// the server is down, the credentials are wrong or the database does not exist. No
+    /// error message contains the URL's password.
+    pub async fn connect(url: &str) -> Result<Db, Error> {
+        Db::connect_with_timeout(url, Duration::from_secs(30)).await
+    }
+
+    /// [`Db::connect`] with an explicit connect/busy timeout.
+    ///
+    /// # Errors
+    /// As [`Db::connect`].
+    pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Db, Error> {
+        let backend = Backend::from_url(url)?;
+        let bad = |e: sqlx::Error| Error::BadUrl { url: redact_url(url), reason: e.to_string() };
+        let connect = |source| Error::Connect { url: redact_url(url), source };
+        macro_rules! options {
+            () => {
+                sqlx::pool::PoolOptions::new().max_connections(1).acquire_timeout(timeout)
+            };
+        }
+        let (pool, conn) = match backend {
+            Backend::Sqlite => {
+                let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                    .map_err(bad)?
+                    .create_if_missing(true)
+                    .busy_timeout(timeout);
+                let pool = options!().connect_with(opts).await.map_err(connect)?;
+                let conn = pool.acquire().await.map_err(connect)?;
+                (OwnedPool::Sqlite(pool), Conn::Sqlite(conn))
+            }
+            Backend::Postgres => {
+                let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(bad)?;
+                let pool = options!().connect_with(opts).await.map_err(connect)?;
+                let conn = pool.acquire().await.map_err(connect)?;
+                (OwnedPool::Postgres(pool), Conn::Postgres(conn))
+            }
+            Backend::MySql => {
+                let opts = sqlx::mysql::MySqlConnectOptions::from_str(url).map_err(bad)?;
+                let pool = options!().connect_with(opts).await.map_err(connect)?;
+                let conn = pool.acquire().await.map_err(connect)?;
+                (OwnedPool::MySql(pool), Conn::MySql(conn))
+            }
+        };
+        Ok(Db { backend, target: Target::Online(conn), pool: Some(pool), last_statement: None, revision: "" })
+    }
+
+    /// A handle on one connection of the application's SQLite pool.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when no connection can be acquired.
+    pub async fn from_sqlite_pool(pool: &sqlx::SqlitePool) -> Result<Db, Error> {
+        let c = pool.acquire().await.map_err(db_err("acquiring a connection"))?;
+        Ok(Db::from_conn(Backend::Sqlite, Conn::Sqlite(c)))
+    }
+
+    /// A handle on one connection of the application's PostgreSQL pool.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when no connection can be acquired.
+    pub async fn from_pg_pool(pool: &sqlx::PgPool) -> Result<Db, Error> {
+        let c = pool.acquire().await.map_err(db_err("acquiring a connection"))?;
+        Ok(Db::from_conn(Backend::Postgres, Conn::Postgres(c)))
+    }
+
+    /// A handle on one connection of the application's MySQL pool.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when no connection can be acquired.
+    pub async fn from_mysql_pool(pool: &sqlx::MySqlPool) -> Result<Db, Error> {
+        let c = pool.acquire().await.map_err(db_err("acquiring a connection"))?;
+        Ok(Db::from_conn(Backend::MySql, Conn::MySql(c)))
+    }
+
+    fn from_conn(backend: Backend, conn: Conn) -> Db {
+        Db { backend, target: Target::Online(conn), pool: None, last_statement: None, revision: "" }
+    }
+
+    /// An offline (`--sql`) handle: statements for `backend` are collected as text.
+    pub fn offline(backend: Backend) -> Db {
+        Db { backend, target: Target::Offline(Vec::new()), pool: None, last_statement: None, revision: "" }
+    }
+
+    /// The backend this handle talks to (or renders for, offline).
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// True in offline (`--sql`) mode.
+    pub fn is_offline(&self) -> bool {
+        matches!(self.target, Target::Offline(_))
+    }
+
+    /// Offline mode: takes the statements collected so far (each a complete statement
+    /// without its terminating `;`, or a `-- comment` line). Empty online.
+    pub fn take_script(&mut self) -> Vec<String> {
+        match &mut self.target {
+            Target::Offline(v) => std::mem::take(v),
+            Target::Online(_) => Vec::new(),
+        }
+    }
+
+    /// Closes the connection (and the pool, when [`Db::connect`] made one).
+    pub async fn close(self) {
+        let Db { target, pool, .. } = self;
+        drop(target);
+        match pool {
+            Some(OwnedPool::Sqlite(p)) => p.close().await,
+            Some(OwnedPool::Postgres(p)) => p.close().await,
+            Some(OwnedPool::MySql(p)) => p.close().await,
+            None => {}
+        }
+    }
+
+    /// The raw sqlx connection, for what the typed API does not cover. Statements run on it
+    /// are part of the revision's transaction.
+    ///
+    /// # Errors
+    /// [`Error::OfflineRead`] in offline mode.
+    pub fn connection(&mut self) -> Result<Connection<'_>, Error> {
+        let revision = self.revision;
+        match &mut self.target {
+            Target::Online(Conn::Sqlite(c)) => Ok(Connection::Sqlite(c)),
+            Target::Online(Conn::Postgres(c)) => Ok(Connection::Postgres(c)),
+            Target::Online(Conn::MySql(c)) => Ok(Connection::MySql(c)),
+            Target::Offline(_) => Err(Error::OfflineRead { revision: revision.into(), operation: "connection" }),
+        }
+    }
+
+    /// Runs any sea-query schema statement (`Table::create()`, `Index::drop()`, …) rendered
+    /// for this backend.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] when the backend cannot express it (sea-query refuses, e.g.
+    /// several alterations in one `ALTER TABLE` on SQLite); [`Error::Database`] when the
+    /// database rejects it.
+    pub async fn schema<S: SchemaStatementBuilder>(&mut self, statement: &S) -> Result<(), Error> {
+        let backend = self.backend;
+        let sql = catch_unwind(AssertUnwindSafe(|| match backend {
+            Backend::Sqlite => statement.build(SqliteQueryBuilder),
+            Backend::Postgres => statement.build(PostgresQueryBuilder),
+            Backend::MySql => statement.build(MysqlQueryBuilder),
+        }))
+        .map_err(|panic| Error::Unsupported {
+            backend: backend.name(),
+            detail: panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "sea-query cannot render this statement".into()),
+        })?;
+        self.sql(&sql).await
+    }
+
+    /// `CREATE TABLE`: `db.create_table(Table::create().table("users").col(…).to_owned())`.
+    ///
+    /// # Errors
+    /// As [`Db::schema`].
+    pub async fn create_table(&mut self, statement: sea_query::TableCreateStatement) -> Result<(), Error> {
+        self.schema(&statement).await
+    }
+
+    /// `DROP TABLE`.
+    ///
+    /// # Errors
+    /// As [`Db::schema`].
+    pub async fn drop_table(&mut self, statement: sea_query::TableDropStatement) -> Result<(), Error> {
+        self.schema(&statement).await
+    }
+
+    /// `ALTER TABLE … RENAME TO …`.
+    ///
+    /// # Errors
+    /// As [`Db::schema`].
+    pub async fn rename_table(&mut self, statement: sea_query::TableRenameStatement) -> Result<(), Error> {
+        self.schema(&statement).await
+    }
+
+    /// `ALTER TABLE`: add, drop, rename or modify a column
+    /// (`Table::alter().table("users").add_column(…)`). SQLite supports one add / drop /
+    /// rename per statement and no modify.
+    ///
+    /// # Errors
+    /// As [`Db::schema`].
+    pub async fn alter_table(&mut self, statement: sea_query::TableAlterStatement) -> Result<(), Error> {
+        self.schema(&statement).await
+    }
+
+    /// `CREATE INDEX`.
+    ///
+    /// # Errors
+    /// As [`Db::schema`].
+    pub async fn create_index(&mut self, statement: sea_query::IndexCreateStatement) -> Result<(), Error> {
+        self.schema(&statement).await
+    }
+
+    /// `DROP INDEX`.
+    ///
+    /// # Errors
+    /// As [`Db::schema`].
+    pub async fn drop_index(&mut self, statement: sea_query::IndexDropStatement) -> Result<(), Error> {
+        self.schema(&statement).await
+    }
+
+    /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY` (not on SQLite: declare foreign keys in
+    /// `create_table` there).
+    ///
+    /// # Errors
+    /// As [`Db::schema`].
+    pub async fn create_foreign_key(&mut self, statement: sea_query::ForeignKeyCreateStatement) -> Result<(), Error> {
+        self.schema(&statement).await
+    }
+
+    /// `ALTER TABLE … DROP CONSTRAINT` / `DROP FOREIGN KEY` (not on SQLite).
+    ///
+    /// # Errors
+    /// As [`Db::schema`].
+    pub async fn drop_foreign_key(&mut self, statement: sea_query::ForeignKeyDropStatement) -> Result<(), Error> {
+        self.schema(&statement).await
+    }
+
+    /// Runs a raw SQL script: one statement or many separated by `;`, with dollar quoting,
+    /// functions and triggers as the database accepts them (sent as one simple-protocol
+    /// batch, no bound parameters).
+    ///
+    /// # Errors
+    /// [`Error::Database`] with the database's message when any statement fails.
+    pub async fn sql(&mut self, script: &str) -> Result<(), Error> {
+        match &mut self.target {
+            Target::Offline(out) => {
+                out.push(script.trim().trim_end_matches(';').trim_end().to_owned());
+                Ok(())
+            }
+            Target::Online(conn) => {
+                self.last_statement = Some(script.to_owned());
+                let r = on_conn!(conn, c => sqlx::raw_sql(AssertSqlSafe(script.to_owned())).execute(&mut **c).await.map(|_| ()));
+                r.map_err(db_err("executing SQL"))
+            }
+        }
+    }
+
+    /// Runs a sea-query data statement (`Query::insert()`, `update()`, `delete()`) with
+    /// bound values; returns the number of rows affected (0 offline).
+    ///
+    /// # Errors
+    /// [`Error::Database`] when the database rejects it.
+    pub async fn execute<S: DataStatement>(&mut self, statement: &S) -> Result<u64, Error> {
+        let backend = self.backend;
+        match &mut self.target {
+            Target::Offline(out) => {
+                out.push(match backend {
+                    Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
+                    Backend::Postgres => statement.to_string(PostgresQueryBuilder),
+                    Backend::MySql => statement.to_string(MysqlQueryBuilder),
+                });
+                Ok(0)
+            }
+            Target::Online(conn) => {
+                let r = match conn {
+                    Conn::Sqlite(c) => {
+                        let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
+                        self.last_statement = Some(sql.clone());
+                        sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **c).await.map(|r| r.rows_affected())
+                    }
+                    Conn::Postgres(c) => {
+                        let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
+                        self.last_statement = Some(sql.clone());
+                        sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **c).await.map(|r| r.rows_affected())
+                    }
+                    Conn::MySql(c) => {
+                        let (sql, values) = statement.build_sqlx(MysqlQueryBuilder);
+                        self.last_statement = Some(sql.clone());
+                        sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **c).await.map(|r| r.rows_affected())
+                    }
+                };
+                r.map_err(db_err("executing a statement"))
+            }
+        }
+    }
+
+    /// Runs a sea-query `SELECT` with bound values and decodes every row into `T`
+    /// (`#[derive(sqlx::FromRow)]`).
+    ///
+    /// # Errors
+    /// [`Error::OfflineRead`] in offline mode; [`Error::Database`] when the query or the
+    /// decoding fails.
+    pub async fn fetch_all<T: FromAnyRow, S: DataStatement>(&mut self, statement: &S) -> Result<Vec<T>, Error> {
+        let revision = self.revision;
+        let Target::Online(conn) = &mut self.target else {
+            return Err(Error::OfflineRead { revision: revision.into(), operation: "fetch_all" });
+        };
+        let r = match conn {
+            Conn::Sqlite(c) => {
+                let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
+                self.last_statement = Some(sql.clone());
+                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values).fetch_all(&mut **c).await
+            }
+            Conn::Postgres(c) => {
+                let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
+                self.last_statement = Some(sql.clone());
+                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values).fetch_all(&mut **c).await
+            }
+            Conn::MySql(c) => {
+                let (sql, values) = statement.build_sqlx(MysqlQueryBuilder);
+                self.last_statement = Some(sql.clone());
+                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values).fetch_all(&mut **c).await
+            }
+        };
+        r.map_err(db_err("fetching rows"))
+    }
+
+    /// [`Db::fetch_all`] for at most one row.
+    ///
+    /// # Errors
+    /// As [`Db::fetch_all`].
+    pub async fn fetch_optional<T: FromAnyRow, S: DataStatement>(&mut self, statement: &S) -> Result<Option<T>, Error> {
+        self.guard_offline("fetch_optional")?;
+        Ok(self.fetch_all(statement).await?.into_iter().next())
+    }
+
+    /// [`Db::fetch_all`] for exactly one row.
+    ///
+    /// # Errors
+    /// As [`Db::fetch_all`], and [`Error::Database`] (`RowNotFound`) when there is no row.
+    pub async fn fetch_one<T: FromAnyRow, S: DataStatement>(&mut self, statement: &S) -> Result<T, Error> {
+        self.guard_offline("fetch_one")?;
+        self.fetch_optional(statement)
+            .await?
+            .ok_or_else(|| Error::Database { context: "fetching one row".into(), source: sqlx::Error::RowNotFound })
+    }
+
+    fn guard_offline(&self, operation: &'static str) -> Result<(), Error> {
+        if self.is_offline() {
+            Err(Error::OfflineRead { revision: self.revision.into(), operation })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Runner-internal: the online connection.
+    pub(crate) fn conn(&mut self) -> Option<&mut Conn> {
+        match &mut self.target {
+            Target::Online(c) => Some(c),
+            Target::Offline(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(redact_url("sqlite:x.db"), "sqlite:x.db");
+        assert_eq!(redact_url("postgres://u:p%40ss@h/db?x=1"), "postgres://u:***@h/db?x=1");
+    }
+
+    #[test]
+    fn backend_from_url() {
+        assert_eq!(Backend::from_url("postgresql://x").unwrap(), Backend::Postgres);
+        assert_eq!(Backend::from_url("mariadb://x").unwrap(), Backend::MySql);
+        assert!(Backend::from_url("oracle://u:pw@x").unwrap_err().to_string().contains("u:***@x"));
+    }
+}

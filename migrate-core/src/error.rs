@@ -1,0 +1,151 @@
+use crate::graph::GraphErrors;
+use crate::registry::BoxError;
+use crate::spec::PlanError;
+
+/// Everything that can go wrong in the runner, the version table or the [`crate::Db`] handle.
+///
+/// Messages are lowercase, one line, and never contain a password: URLs are shown with
+/// [`crate::db::redact_url`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database URL has a scheme no backend handles, or cannot be parsed.
+    #[error("bad database URL `{url}`: {reason}")]
+    BadUrl {
+        /// The URL with any password replaced by `***`.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Connecting failed: database down, wrong credentials, unknown database.
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        /// The URL with any password replaced by `***`.
+        url: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A statement issued by the runner itself (version table, transaction control, lock)
+    /// failed.
+    #[error("{context}: {source}")]
+    Database {
+        /// What the runner was doing.
+        context: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The revision graph is invalid (cannot happen for a registry that compiled).
+    #[error("{0}")]
+    Graph(#[from] GraphErrors),
+    /// A target or revision spec cannot be resolved (unknown revision, ambiguous prefix,
+    /// multiple heads, steps past base or head, ...).
+    #[error("{0}")]
+    Plan(#[from] PlanError),
+    /// A revision's `upgrade` or `downgrade` returned an error. The revision was rolled back
+    /// where the backend allows it; see `rolled_back`.
+    #[error(
+        "{direction} {revision} ({message}) failed{}: {source}{}",
+        statement.as_deref().map(|s| format!(" at statement `{}`", one_line(s))).unwrap_or_default(),
+        if *rolled_back { "; the revision was rolled back" } else { "" }
+    )]
+    RevisionFailed {
+        /// `upgrade` or `downgrade`.
+        direction: &'static str,
+        /// The revision id.
+        revision: String,
+        /// The revision's message.
+        message: String,
+        /// The last statement sent before the failure, if any.
+        statement: Option<String>,
+        /// Whether the revision's changes were rolled back.
+        rolled_back: bool,
+        /// The error the revision returned (usually the database's).
+        #[source]
+        source: BoxError,
+    },
+    /// The version table names a revision the code does not have (a file deleted, a branch
+    /// switched in git).
+    #[error(
+        "Can't locate revision identified by '{0}': the version table names a revision this \
+         code does not have; check out the code that has it, or rewrite the version table \
+         with `cargo migrate stamp <revision> --purge`"
+    )]
+    UnknownAppliedRevision(String),
+    /// A revision was interrupted or failed midway where its changes could not be rolled
+    /// back (MySQL DDL, or a revision declared `transactional = false`): it is recorded as
+    /// `pending` in the version table.
+    #[error(
+        "revision {revision} ({message}) was interrupted or failed during {direction} outside \
+         a transaction, so it may be partly applied; inspect the schema, finish or revert its \
+         changes by hand, then record the true state with `cargo migrate stamp {revision}` \
+         (changes complete) or `cargo migrate stamp {parent}` (changes reverted)"
+    )]
+    Dirty {
+        /// The revision id.
+        revision: String,
+        /// Its message.
+        message: String,
+        /// `upgrade` or `downgrade`.
+        direction: String,
+        /// What to stamp if the changes were reverted (`base` for a base revision).
+        parent: String,
+    },
+    /// An applied revision's code changed since it was applied.
+    #[error(
+        "revision {revision} in `{file}` was applied, but its code has changed since \
+         (checksum {applied} then, {current} now); revert the edit and write a new revision \
+         instead, or pass --allow-changed-revisions if the change is harmless"
+    )]
+    ChecksumMismatch {
+        /// The revision id.
+        revision: String,
+        /// Its file.
+        file: String,
+        /// The checksum stored when it was applied.
+        applied: String,
+        /// The checksum of the code now.
+        current: String,
+    },
+    /// A revision read from the database in offline (`--sql`) mode, where there is no
+    /// database to read from.
+    #[error(
+        "revision {revision} reads from the database ({operation}), which offline mode \
+         (--sql) cannot do: there is no database to read from; run it online, or keep \
+         reads out of revisions you want to render as SQL"
+    )]
+    OfflineRead {
+        /// The revision id (empty outside a revision).
+        revision: String,
+        /// What it tried: `fetch_all`, `fetch_one`, ...
+        operation: &'static str,
+    },
+    /// A schema operation the backend cannot express (e.g. altering a column on SQLite).
+    #[error("{backend} does not support this operation: {detail}")]
+    Unsupported {
+        /// The backend's name.
+        backend: &'static str,
+        /// What sea-query said.
+        detail: String,
+    },
+    /// The migration lock was not acquired within `--lock-timeout`.
+    #[error(
+        "timed out after {waited_ms} ms waiting for the migration lock: another process is \
+         migrating this database; wait for it, or raise --lock-timeout"
+    )]
+    LockTimeout {
+        /// How long we waited, in milliseconds.
+        waited_ms: u64,
+    },
+}
+
+fn one_line(s: &str) -> String {
+    let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() > 200 {
+        let cut: String = s.chars().take(200).collect();
+        format!("{cut}…")
+    } else {
+        s
+    }
+}

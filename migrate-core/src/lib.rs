@@ -1,0 +1,60 @@
+//! # migrate-core
+//!
+//! The engine of cargo-migrate: the revision graph, revision specs and plans (pure, no IO),
+//! the [`Db`] handle revisions receive, the runner and the version table.
+#![warn(missing_docs)]
+
+pub mod graph;
+pub mod plan;
+pub mod spec;
+
+#[cfg(feature = "source")]
+pub mod source;
+
+#[cfg(feature = "runtime")]
+mod db;
+#[cfg(feature = "runtime")]
+mod error;
+#[cfg(feature = "runtime")]
+mod registry;
+#[cfg(feature = "runtime")]
+pub mod runner;
+#[cfg(feature = "runtime")]
+pub mod version_table;
+
+#[cfg(feature = "cli")]
+pub mod cli;
+
+#[cfg(feature = "runtime")]
+pub use db::{Backend, Connection, DataStatement, Db, FromAnyRow, redact_url};
+#[cfg(feature = "runtime")]
+pub use error::Error;
+#[cfg(feature = "runtime")]
+pub use registry::{BoxError, BoxFuture, MigrationFn, Migrations, Revision};
+
+/// What a revision file needs: `use migrate_core::prelude::*;`.
+#[cfg(feature = "runtime")]
+pub mod prelude {
+    pub use crate::db::{Backend, Db};
+    pub use crate::registry::BoxError;
+    pub use sea_query::{
+        Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Iden, Index, Order,
+        Query, Table,
+    };
+    /// The result of `upgrade` / `downgrade`: any error converts with `?`.
+    pub type Result<T = (), E = BoxError> = std::result::Result<T, E>;
+}
+
+/// Re-exports for generated code. Not public API.
+#[doc(hidden)]
+#[cfg(feature = "runtime")]
+pub mod __private {
+    pub use std::boxed::Box;
+    pub use sea_query;
+    pub use sqlx;
+}
+
+#[cfg(feature = "runtime")]
+pub use sea_query;
+#[cfg(feature = "runtime")]
+pub use sqlx;

@@ -1,0 +1,659 @@
+//! The runner: reads the version table, asks [`crate::plan`] for a plan, and executes it
+//! step by step, recording each step in the version table.
+//!
+//! **The apply loop exists only here.** The CLI, the application's start-up code and
+//! offline (`--sql`) mode all go through [`Runner`]; offline mode runs the same loop against
+//! a [`Db::offline`] handle that records statements instead of running them.
+//!
+//! Transactions: each revision runs in its own transaction together with its version-table
+//! update on backends with transactional DDL (SQLite, PostgreSQL), so a failure leaves the
+//! database at the previous revision. Where that is impossible (MySQL DDL, revisions
+//! declared `transactional = false`), the row is written as `pending` first and marked
+//! `applied` after; a failure leaves the `pending` row, and every later run refuses with
+//! [`Error::Dirty`] until `stamp` records the true state.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::db::{Backend, Conn, Db};
+use crate::graph::Graph;
+use crate::plan::{self, Direction, Plan};
+use crate::registry::{Migrations, Revision};
+use crate::version_table::{self, RowState, VersionRow};
+use crate::Error;
+
+/// How revisions are grouped into transactions (`--transaction-mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransactionMode {
+    /// One transaction per revision (the default; Alembic's `transaction_per_migration=True`).
+    #[default]
+    PerRevision,
+    /// The whole run in one transaction, committed at the end: it all applies or nothing
+    /// does (Alembic's default `transaction_per_migration=False`). Only where DDL is
+    /// transactional (SQLite, PostgreSQL); on MySQL it behaves as `PerRevision`. A revision
+    /// declared `transactional = false` commits what came before it and runs outside.
+    All,
+}
+
+/// Runner settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The version table's name (default `migrate_version`).
+    pub version_table: String,
+    /// How revisions are grouped into transactions.
+    pub transaction_mode: TransactionMode,
+    /// Run even when an applied revision's code changed since it was applied (dangerous: the
+    /// database may not match the code).
+    pub allow_changed_revisions: bool,
+    /// How long to wait for the migration lock held by another process.
+    pub lock_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            version_table: version_table::DEFAULT_VERSION_TABLE.to_owned(),
+            transaction_mode: TransactionMode::PerRevision,
+            allow_changed_revisions: false,
+            lock_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Progress reported while a plan runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// A revision is about to run.
+    Started {
+        /// Upgrade or downgrade.
+        direction: Direction,
+        /// The revision.
+        revision: &'a Revision,
+    },
+    /// A revision finished and was recorded.
+    Finished {
+        /// Upgrade or downgrade.
+        direction: Direction,
+        /// The revision.
+        revision: &'a Revision,
+        /// How long it took, in milliseconds (the revision's code plus the version-table
+        /// update and commit).
+        elapsed_ms: u64,
+    },
+    /// Another process applied (or removed) this revision while we waited: skipped.
+    Skipped {
+        /// Upgrade or downgrade.
+        direction: Direction,
+        /// The revision.
+        revision: &'a Revision,
+    },
+}
+
+/// What the version table says, checked against the code.
+#[derive(Debug, Clone)]
+pub struct Status {
+    /// Every row, as read.
+    pub rows: Vec<VersionRow>,
+    /// The applied revisions, as graph indices.
+    pub applied: BTreeSet<usize>,
+    /// The current heads (applied revisions with no applied child), as graph indices.
+    pub heads: Vec<usize>,
+}
+
+/// Executes plans for one registry. Cheap to create.
+#[derive(Debug)]
+pub struct Runner<'m> {
+    migrations: &'m Migrations,
+    graph: &'m Graph,
+    options: Options,
+}
+
+/// `"a, b"` for a set of ids, `"<base>"` when empty: how Alembic names the two ends of a
+/// step.
+pub fn ids_or_base(ids: &[&str]) -> String {
+    if ids.is_empty() { "<base>".to_owned() } else { ids.join(", ") }
+}
+
+impl<'m> Runner<'m> {
+    /// A runner over `migrations` with `options`.
+    ///
+    /// # Errors
+    /// [`Error::Graph`] when the registry's graph is invalid (cannot happen for a registry
+    /// that compiled); [`Error::BadUrl`]-free, but the version table name is checked:
+    /// [`Error::Plan`] is never returned here.
+    pub fn new(migrations: &'m Migrations, options: Options) -> Result<Self, Error> {
+        let graph = migrations.graph().map_err(|e| Error::Graph(e.clone()))?;
+        if let Err(reason) = version_table::validate_table_name(&options.version_table) {
+            return Err(Error::BadUrl { url: String::new(), reason });
+        }
+        Ok(Runner { migrations, graph, options })
+    }
+
+    /// The revision graph.
+    pub fn graph(&self) -> &'m Graph {
+        self.graph
+    }
+
+    /// The compiled revision at a graph index.
+    pub fn revision(&self, index: usize) -> &'m Revision {
+        let id = &self.graph.at(index).id;
+        self.migrations.get(id).expect("the graph is built from the registry")
+    }
+
+    /// The options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Reads the version table and checks it against the code.
+    ///
+    /// # Errors
+    /// [`Error::UnknownAppliedRevision`] when a row names a revision the code lacks;
+    /// [`Error::Database`] when the table cannot be read. `pending` rows are reported in the
+    /// returned rows, not as errors (see [`Runner::check_clean`]).
+    pub async fn status(&self, db: &mut Db) -> Result<Status, Error> {
+        let rows = version_table::read(db, &self.options.version_table).await?;
+        let mut applied = BTreeSet::new();
+        for row in &rows {
+            match self.graph.index_of(&row.revision) {
+                Some(i) => {
+                    applied.insert(i);
+                }
+                None => return Err(Error::UnknownAppliedRevision(row.revision.clone())),
+            }
+        }
+        let heads = plan::current_heads(self.graph, &applied);
+        Ok(Status { rows, applied, heads })
+    }
+
+    /// Refuses a version table with a `pending` row (a revision interrupted outside a
+    /// transaction) and, unless allowed, one whose applied revisions' code changed.
+    ///
+    /// # Errors
+    /// [`Error::Dirty`], [`Error::ChecksumMismatch`].
+    pub fn check_clean(&self, status: &Status) -> Result<(), Error> {
+        for row in &status.rows {
+            let rev = self.migrations.get(&row.revision);
+            let Some(rev) = rev else { continue };
+            if row.state == RowState::Pending {
+                return Err(Error::Dirty {
+                    revision: rev.id.into(),
+                    message: rev.message.into(),
+                    direction: "upgrade or downgrade".into(),
+                    parent: ids_or_base(rev.down_revisions),
+                });
+            }
+            if row.state == RowState::Applied
+                && !self.options.allow_changed_revisions
+                && !row.checksum.is_empty()
+                && row.checksum != rev.checksum
+            {
+                return Err(Error::ChecksumMismatch {
+                    revision: rev.id.into(),
+                    file: rev.file.into(),
+                    applied: row.checksum.clone(),
+                    current: rev.checksum.into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// `upgrade TARGET`: applies every revision up to `target` (`head`, `heads`, an id or
+    /// unique prefix, `+N`, `label@head`, …; in offline mode also a range `A:B`). Same
+    /// semantics as Alembic's `upgrade`. Returns the plan it ran.
+    ///
+    /// # Errors
+    /// [`Error::Plan`] for a target that cannot be resolved; [`Error::Dirty`] /
+    /// [`Error::ChecksumMismatch`] / [`Error::UnknownAppliedRevision`] for a version table
+    /// that cannot be trusted; [`Error::LockTimeout`]; [`Error::RevisionFailed`] when a
+    /// revision fails (earlier revisions stay applied in per-revision mode); nothing is
+    /// changed by a plan error.
+    pub async fn upgrade(&self, db: &mut Db, target: &str, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Plan, Error> {
+        self.run(db, Command::Upgrade(target), on_event).await
+    }
+
+    /// `downgrade TARGET`: reverts revisions down to `target` (`base`, an id or prefix, `-N`,
+    /// `label@base`, …; in offline mode a range `B:A`). Same semantics as Alembic's
+    /// `downgrade`.
+    ///
+    /// # Errors
+    /// As [`Runner::upgrade`].
+    pub async fn downgrade(&self, db: &mut Db, target: &str, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Plan, Error> {
+        self.run(db, Command::Downgrade(target), on_event).await
+    }
+
+    /// `stamp TARGET…`: rewrites the version table to say `targets` are the current
+    /// revisions, without running any revision. `purge` first deletes every row (the way out
+    /// when the table names a revision the code lacks). Returns the new applied set.
+    ///
+    /// # Errors
+    /// [`Error::Plan`] for an unresolvable target; [`Error::UnknownAppliedRevision`] without
+    /// `purge`; [`Error::LockTimeout`]; [`Error::Database`].
+    pub async fn stamp(&self, db: &mut Db, targets: &[&str], purge: bool) -> Result<BTreeSet<usize>, Error> {
+        let locked = self.lock(db).await?;
+        let result = self.stamp_locked(db, targets, purge).await;
+        if locked {
+            self.unlock(db).await;
+        }
+        result
+    }
+
+    async fn stamp_locked(&self, db: &mut Db, targets: &[&str], purge: bool) -> Result<BTreeSet<usize>, Error> {
+        let table = &self.options.version_table;
+        version_table::create(db, table).await?;
+        let (old_rows, applied) = if purge || db.is_offline() {
+            (Vec::new(), BTreeSet::new())
+        } else {
+            let s = self.status(db).await?;
+            (s.rows, s.applied)
+        };
+        let new = plan::stamp(self.graph, &applied, targets)?;
+        let in_txn = db.backend().transactional_ddl();
+        if in_txn {
+            self.begin(db).await?;
+        }
+        let r = async {
+            if purge {
+                version_table::clear(db, table).await?;
+            }
+            let old: HashMap<&str, &VersionRow> = old_rows.iter().map(|r| (r.revision.as_str(), r)).collect();
+            for &i in applied.difference(&new) {
+                version_table::delete(db, table, &self.graph.at(i).id).await?;
+            }
+            let now = version_table::utc_now();
+            for &i in &new {
+                let id = &self.graph.at(i).id;
+                match old.get(id.as_str()) {
+                    Some(row) if row.state != RowState::Pending => {}
+                    Some(_) => {
+                        // a pending row: stamp records that the revision is complete
+                        version_table::delete(db, table, id).await?;
+                        self.insert_stamped(db, id, &now).await?;
+                    }
+                    None => self.insert_stamped(db, id, &now).await?,
+                }
+            }
+            // pending rows of revisions that stay unapplied were deleted above
+            Ok::<(), Error>(())
+        }
+        .await;
+        match r {
+            Ok(()) => {
+                if in_txn {
+                    self.commit(db).await?;
+                }
+                Ok(new)
+            }
+            Err(e) => {
+                if in_txn {
+                    self.rollback(db).await;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn insert_stamped(&self, db: &mut Db, id: &str, now: &str) -> Result<(), Error> {
+        let row = VersionRow {
+            revision: id.to_owned(),
+            checksum: String::new(),
+            state: RowState::Stamped,
+            applied_at: now.to_owned(),
+            execution_ms: 0,
+        };
+        version_table::insert(db, &self.options.version_table, &row).await
+    }
+
+    async fn run(&self, db: &mut Db, command: Command<'_>, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Plan, Error> {
+        let locked = self.lock(db).await?;
+        let result = self.run_locked(db, command, on_event).await;
+        if locked {
+            self.unlock(db).await;
+        }
+        result
+    }
+
+    async fn run_locked(&self, db: &mut Db, command: Command<'_>, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Plan, Error> {
+        let table = self.options.version_table.clone();
+        let applied = if db.is_offline() {
+            BTreeSet::new()
+        } else {
+            let status = self.status(db).await?;
+            self.check_clean(&status)?;
+            status.applied
+        };
+        let plan = match command {
+            Command::Upgrade(t) => plan::upgrade(self.graph, &applied, t)?,
+            Command::Downgrade(t) => plan::downgrade(self.graph, &applied, t)?,
+        };
+        if plan.steps.is_empty() && !db.is_offline() {
+            return Ok(plan);
+        }
+        version_table::create(db, &table).await?;
+
+        let all = self.options.transaction_mode == TransactionMode::All && db.backend().transactional_ddl();
+        let mut outer_open = false;
+        if all {
+            self.begin(db).await?;
+            outer_open = true;
+        }
+        for step in &plan.steps {
+            let rev = self.revision(step.revision);
+            if outer_open && !rev.transactional {
+                self.commit(db).await?;
+                outer_open = false;
+            }
+            if all && !outer_open && rev.transactional {
+                self.begin(db).await?;
+                outer_open = true;
+            }
+            let r = self.apply(db, rev, step.direction, outer_open, on_event).await;
+            if let Err(e) = r {
+                if outer_open {
+                    self.rollback(db).await;
+                }
+                return Err(e);
+            }
+        }
+        if outer_open {
+            self.commit(db).await?;
+        }
+        Ok(plan)
+    }
+
+    /// Runs one revision in one direction and records it.
+    async fn apply(
+        &self,
+        db: &mut Db,
+        rev: &'m Revision,
+        direction: Direction,
+        in_outer: bool,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), Error> {
+        let table = self.options.version_table.as_str();
+        let atomic = rev.transactional && db.backend().transactional_ddl();
+        if db.is_offline() {
+            let (from, to) = match direction {
+                Direction::Upgrade => (ids_or_base(rev.down_revisions), rev.id.to_owned()),
+                Direction::Downgrade => (rev.id.to_owned(), ids_or_base(rev.down_revisions)),
+            };
+            let verb = match direction {
+                Direction::Upgrade => "upgrade",
+                Direction::Downgrade => "downgrade",
+            };
+            db.sql(&format!("-- Running {verb} {from} -> {to}, {}", rev.message.replace('\n', " "))).await?;
+        }
+        on_event(Event::Started { direction, revision: rev });
+        let started = Instant::now();
+        let own_txn = !in_outer && rev.transactional;
+        if own_txn {
+            self.begin(db).await?;
+            if !db.is_offline() && db.backend() == Backend::Sqlite && self.already_done(db, rev.id, direction).await? {
+                // another process got there first while we waited for the write lock
+                self.rollback(db).await;
+                on_event(Event::Skipped { direction, revision: rev });
+                return Ok(());
+            }
+        }
+        // outside a transaction that covers the version row, record intent first
+        if !atomic {
+            match direction {
+                Direction::Upgrade => {
+                    let row = VersionRow {
+                        revision: rev.id.into(),
+                        checksum: rev.checksum.into(),
+                        state: RowState::Pending,
+                        applied_at: version_table::utc_now(),
+                        execution_ms: 0,
+                    };
+                    version_table::insert(db, table, &row).await?;
+                }
+                Direction::Downgrade => version_table::mark_pending(db, table, rev.id).await?,
+            }
+        }
+        db.revision = rev.id;
+        db.last_statement = None;
+        let f = match direction {
+            Direction::Upgrade => rev.upgrade,
+            Direction::Downgrade => rev.downgrade,
+        };
+        let result = f(db).await;
+        db.revision = "";
+        if let Err(source) = result {
+            let statement = db.last_statement.take();
+            let rolled_back = atomic || in_outer;
+            if own_txn || in_outer {
+                self.rollback(db).await;
+            }
+            return Err(Error::RevisionFailed {
+                direction: match direction {
+                    Direction::Upgrade => "upgrade",
+                    Direction::Downgrade => "downgrade",
+                },
+                revision: rev.id.into(),
+                message: rev.message.into(),
+                statement,
+                rolled_back,
+                source,
+            });
+        }
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match (direction, atomic) {
+            (Direction::Upgrade, true) => {
+                let row = VersionRow {
+                    revision: rev.id.into(),
+                    checksum: rev.checksum.into(),
+                    state: RowState::Applied,
+                    applied_at: version_table::utc_now(),
+                    execution_ms: elapsed_ms as i64,
+                };
+                version_table::insert(db, table, &row).await?;
+            }
+            (Direction::Upgrade, false) => version_table::finish(db, table, rev.id, rev.checksum, elapsed_ms as i64).await?,
+            (Direction::Downgrade, _) => version_table::delete(db, table, rev.id).await?,
+        }
+        if own_txn {
+            self.commit(db).await?;
+        }
+        on_event(Event::Finished { direction, revision: rev, elapsed_ms: started.elapsed().as_millis() as u64 });
+        Ok(())
+    }
+
+    async fn already_done(&self, db: &mut Db, id: &str, direction: Direction) -> Result<bool, Error> {
+        let sql = format!("SELECT COUNT(*) FROM \"{}\" WHERE revision = ?", self.options.version_table);
+        let Some(Conn::Sqlite(c)) = db.conn() else { return Ok(false) };
+        let n: i64 = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_one(&mut **c)
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(|source| Error::Database { context: "reading the version table".into(), source })?;
+        Ok(match direction {
+            Direction::Upgrade => n > 0,
+            Direction::Downgrade => n == 0,
+        })
+    }
+
+    async fn begin(&self, db: &mut Db) -> Result<(), Error> {
+        let sql = match db.backend() {
+            // take the write lock now, so concurrent runners queue here (busy timeout)
+            Backend::Sqlite if !db.is_offline() => "BEGIN IMMEDIATE",
+            Backend::MySql => "START TRANSACTION",
+            _ => "BEGIN",
+        };
+        db.sql(sql).await.map_err(|e| rename(e, "starting a transaction"))
+    }
+
+    async fn commit(&self, db: &mut Db) -> Result<(), Error> {
+        db.sql("COMMIT").await.map_err(|e| rename(e, "committing"))
+    }
+
+    async fn rollback(&self, db: &mut Db) {
+        // best effort: the transaction is already failed; if the connection died the server
+        // rolls back on its own
+        let _ = db.sql("ROLLBACK").await;
+    }
+
+    /// Takes the migration lock (PostgreSQL advisory lock, MySQL `GET_LOCK`). Waiters poll
+    /// with a try-lock and hold no transaction while they wait. Returns whether a lock was
+    /// taken (SQLite and offline: no lock; SQLite serialises writers with `BEGIN IMMEDIATE`).
+    async fn lock(&self, db: &mut Db) -> Result<bool, Error> {
+        let key = lock_key(&self.options.version_table);
+        let name = format!("cargo-migrate:{}", self.options.version_table);
+        let deadline = Instant::now() + self.options.lock_timeout;
+        let started = Instant::now();
+        loop {
+            let got = match db.conn() {
+                None | Some(Conn::Sqlite(_)) => return Ok(false),
+                Some(Conn::Postgres(c)) => sqlx::query("SELECT pg_try_advisory_lock($1)")
+                    .bind(key)
+                    .fetch_one(&mut **c)
+                    .await
+                    .and_then(|r| r.try_get::<bool, _>(0)),
+                Some(Conn::MySql(c)) => sqlx::query("SELECT GET_LOCK(CONCAT(DATABASE(), ':', ?), 0)")
+                    .bind(&name)
+                    .fetch_one(&mut **c)
+                    .await
+                    .and_then(|r| r.try_get::<Option<i64>, _>(0))
+                    .map(|v| v == Some(1)),
+            }
+            .map_err(|source| Error::Database { context: "taking the migration lock".into(), source })?;
+            if got {
+                // if anything unwinds or the future is dropped while we hold the lock, close
+                // the connection instead of returning it to a pool: the server releases
+                // session locks when the session ends
+                match db.conn() {
+                    Some(Conn::Postgres(c)) => c.close_on_drop(),
+                    Some(Conn::MySql(c)) => c.close_on_drop(),
+                    _ => {}
+                }
+                return Ok(true);
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::LockTimeout { waited_ms: started.elapsed().as_millis() as u64 });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn unlock(&self, db: &mut Db) {
+        let key = lock_key(&self.options.version_table);
+        let name = format!("cargo-migrate:{}", self.options.version_table);
+        let _ = match db.conn() {
+            Some(Conn::Postgres(c)) => sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut **c).await.map(|_| ()),
+            Some(Conn::MySql(c)) => sqlx::query("SELECT RELEASE_LOCK(CONCAT(DATABASE(), ':', ?))").bind(&name).execute(&mut **c).await.map(|_| ()),
+            _ => Ok(()),
+        };
+    }
+
+    /// Offline mode: the SQL script that `command` would run on `backend`, version-table
+    /// statements included, each revision introduced by a `-- Running …` comment line.
+    /// `target` follows the online commands, plus ranges `A:B`; a target without a range
+    /// starts from an empty database (like Alembic's `--sql`).
+    ///
+    /// # Errors
+    /// [`Error::Plan`] for an unresolvable target; [`Error::OfflineRead`] when a revision
+    /// reads from the database.
+    pub async fn offline_script(&self, backend: Backend, command: OfflineCommand<'_>) -> Result<String, Error> {
+        let mut db = Db::offline(backend);
+        match command {
+            OfflineCommand::Upgrade(t) => {
+                self.upgrade(&mut db, t, &mut |_| {}).await?;
+            }
+            OfflineCommand::Downgrade(t) => {
+                self.downgrade(&mut db, t, &mut |_| {}).await?;
+            }
+            OfflineCommand::Stamp(ts) => {
+                self.stamp(&mut db, ts, false).await?;
+            }
+        }
+        let mut out = String::new();
+        for stmt in db.take_script() {
+            out.push_str(&stmt);
+            if !stmt.starts_with("--") {
+                out.push(';');
+            }
+            out.push('\n');
+            if stmt.starts_with("COMMIT") {
+                out.push('\n');
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// What [`Runner::offline_script`] renders.
+#[derive(Debug, Clone, Copy)]
+pub enum OfflineCommand<'a> {
+    /// `upgrade TARGET --sql`.
+    Upgrade(&'a str),
+    /// `downgrade RANGE --sql`.
+    Downgrade(&'a str),
+    /// `stamp TARGETS --sql`.
+    Stamp(&'a [&'a str]),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Command<'a> {
+    Upgrade(&'a str),
+    Downgrade(&'a str),
+}
+
+fn rename(e: Error, what: &str) -> Error {
+    match e {
+        Error::Database { source, .. } => Error::Database { context: what.into(), source },
+        other => other,
+    }
+}
+
+/// The advisory-lock key: FNV-1a of the version table's name, so two tools (or two version
+/// tables) in one database do not block each other.
+fn lock_key(table: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in "cargo-migrate:".bytes().chain(table.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+impl Migrations {
+    /// Upgrades the database behind `db` to `target` (usually `"head"`), as the CLI's
+    /// `upgrade` does, with default [`Options`]. Returns the plan it ran.
+    ///
+    /// ```no_run
+    /// # async fn start(migrations: &migrate_core::Migrations) -> Result<(), migrate_core::Error> {
+    /// let mut db = migrate_core::Db::connect("sqlite:app.db").await?;
+    /// migrations.upgrade(&mut db, "head").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Runner::upgrade`].
+    pub async fn upgrade(&self, db: &mut Db, target: &str) -> Result<Plan, Error> {
+        Runner::new(self, Options::default())?.upgrade(db, target, &mut |_| {}).await
+    }
+
+    /// Downgrades the database behind `db` to `target`, with default [`Options`].
+    ///
+    /// # Errors
+    /// As [`Runner::downgrade`].
+    pub async fn downgrade(&self, db: &mut Db, target: &str) -> Result<Plan, Error> {
+        Runner::new(self, Options::default())?.downgrade(db, target, &mut |_| {}).await
+    }
+
+    /// Connects to `url` and upgrades it to `target`: the one-liner for an application's
+    /// start-up.
+    ///
+    /// # Errors
+    /// As [`Db::connect`] and [`Runner::upgrade`].
+    pub async fn upgrade_url(&self, url: &str, target: &str) -> Result<Plan, Error> {
+        let mut db = Db::connect(url).await?;
+        let r = self.upgrade(&mut db, target).await;
+        db.close().await;
+        r
+    }
+}

@@ -1,0 +1,299 @@
+//! The version table: which revisions are applied to a database.
+//!
+//! Schema (default name `migrate_version`, configurable with `--version-table` /
+//! [`crate::runner::Options::version_table`]):
+//!
+//! | column | type | meaning |
+//! |---|---|---|
+//! | `revision` | `VARCHAR(32)` primary key | an applied revision's id |
+//! | `checksum` | `VARCHAR(64)` | hex SHA-256 of the revision's code when it was applied (`''` when stamped) |
+//! | `state` | `VARCHAR(16)` | `applied`, `stamped` (recorded by `stamp`, nothing ran) or `pending` (started outside a transaction and not finished: see [`crate::Error::Dirty`]) |
+//! | `applied_at` | `VARCHAR(32)` | UTC time it was recorded, `YYYY-MM-DD HH:MM:SS.mmm` |
+//! | `execution_ms` | `BIGINT` | how long its `upgrade` took, in milliseconds |
+//!
+//! Unlike Alembic's `alembic_version`, which keeps only the current heads, the table keeps
+//! one row per applied revision (the set is closed under ancestors), so that each applied
+//! revision's checksum can be verified. The current heads are the applied revisions with no
+//! applied child.
+
+use sea_query::{Alias, ColumnDef, Expr, ExprTrait, Query, Table};
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::db::{Backend, Conn, Db};
+use crate::Error;
+
+/// The default version table name.
+pub const DEFAULT_VERSION_TABLE: &str = "migrate_version";
+
+/// What a version-table row records about its revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowState {
+    /// The revision's `upgrade` ran and committed.
+    Applied,
+    /// Recorded by `stamp`: marked as applied without running anything.
+    Stamped,
+    /// Started outside a transaction (MySQL DDL, `transactional = false`) and not known to
+    /// have finished.
+    Pending,
+}
+
+impl RowState {
+    /// The text stored in the `state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowState::Applied => "applied",
+            RowState::Stamped => "stamped",
+            RowState::Pending => "pending",
+        }
+    }
+
+    fn parse(s: &str) -> RowState {
+        match s {
+            "applied" => RowState::Applied,
+            "stamped" => RowState::Stamped,
+            // anything else (including a state written by a newer version) is treated as
+            // not trustworthy
+            _ => RowState::Pending,
+        }
+    }
+}
+
+/// One row of the version table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRow {
+    /// The revision id.
+    pub revision: String,
+    /// Checksum of the revision's code when applied (`""` when stamped).
+    pub checksum: String,
+    /// Applied, stamped or pending.
+    pub state: RowState,
+    /// UTC time recorded, `YYYY-MM-DD HH:MM:SS.mmm`.
+    pub applied_at: String,
+    /// Duration of the revision's `upgrade`, in milliseconds.
+    pub execution_ms: i64,
+}
+
+/// Checks that a version-table name is a plain SQL identifier (`[A-Za-z_][A-Za-z0-9_]*`, at
+/// most 63 bytes), so it can be quoted safely on every backend.
+///
+/// # Errors
+/// A message saying what is wrong.
+pub fn validate_table_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "bad version table name `{name}`: use letters, digits and `_`, starting with a letter or `_` (at most 63)"
+        ))
+    }
+}
+
+/// The `CREATE TABLE IF NOT EXISTS` statement of the version table for `backend`.
+pub fn create_statement(backend: Backend, table: &str) -> String {
+    let stmt = Table::create()
+        .table(Alias::new(table))
+        .if_not_exists()
+        .col(ColumnDef::new("revision").string_len(32).not_null().primary_key())
+        .col(ColumnDef::new("checksum").string_len(64).not_null())
+        .col(ColumnDef::new("state").string_len(16).not_null())
+        .col(ColumnDef::new("applied_at").string_len(32).not_null())
+        .col(ColumnDef::new("execution_ms").big_integer().not_null())
+        .to_owned();
+    match backend {
+        Backend::Sqlite => stmt.to_string(sea_query::SqliteQueryBuilder),
+        Backend::Postgres => stmt.to_string(sea_query::PostgresQueryBuilder),
+        Backend::MySql => stmt.to_string(sea_query::MysqlQueryBuilder),
+    }
+}
+
+/// Creates the version table when it does not exist.
+pub(crate) async fn create(db: &mut Db, table: &str) -> Result<(), Error> {
+    let sql = create_statement(db.backend(), table);
+    db.sql(&sql).await.map_err(|e| context(e, "creating the version table"))
+}
+
+fn context(e: Error, what: &str) -> Error {
+    match e {
+        Error::Database { source, .. } => Error::Database { context: what.into(), source },
+        other => other,
+    }
+}
+
+/// Whether the version table exists.
+pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
+    let backend = db.backend();
+    let Some(conn) = db.conn() else { return Ok(false) };
+    let r = match conn {
+        Conn::Sqlite(c) => sqlx::query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+            .bind(table)
+            .fetch_optional(&mut **c)
+            .await
+            .map(|r| r.is_some()),
+        Conn::Postgres(c) => sqlx::query("SELECT to_regclass($1)::text")
+            .bind(table)
+            .fetch_one(&mut **c)
+            .await
+            .and_then(|r| r.try_get::<Option<String>, _>(0))
+            .map(|r| r.is_some()),
+        Conn::MySql(c) => sqlx::query(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+        )
+        .bind(table)
+        .fetch_optional(&mut **c)
+        .await
+        .map(|r| r.is_some()),
+    };
+    let _ = backend;
+    r.map_err(|source| Error::Database { context: "looking for the version table".into(), source })
+}
+
+/// Reads every row of the version table; empty when the table does not exist (offline:
+/// always empty).
+///
+/// # Errors
+/// [`Error::Database`] when the table exists but cannot be read (e.g. a table of that name
+/// with other columns).
+pub async fn read(db: &mut Db, table: &str) -> Result<Vec<VersionRow>, Error> {
+    if db.is_offline() || !exists(db, table).await? {
+        return Ok(Vec::new());
+    }
+    let q = |b: Backend| {
+        let (l, r) = match b {
+            Backend::MySql => ('`', '`'),
+            _ => ('"', '"'),
+        };
+        format!(
+            "SELECT revision, checksum, state, applied_at, execution_ms FROM {l}{table}{r} ORDER BY applied_at, revision"
+        )
+    };
+    let sql = q(db.backend());
+    let conn = db.conn().expect("online");
+    let rows = match conn {
+        Conn::Sqlite(c) => sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.and_then(|rows| rows.iter().map(decode).collect()),
+        Conn::Postgres(c) => sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.and_then(|rows| rows.iter().map(decode).collect()),
+        Conn::MySql(c) => sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.and_then(|rows| rows.iter().map(decode).collect()),
+    };
+    rows.map_err(|source| Error::Database {
+        context: format!("reading the version table `{table}` (is it a table of another tool?)"),
+        source,
+    })
+}
+
+fn decode<R: Row>(row: &R) -> Result<VersionRow, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(VersionRow {
+        revision: row.try_get(0)?,
+        checksum: row.try_get(1)?,
+        state: RowState::parse(&row.try_get::<String, _>(2)?),
+        applied_at: row.try_get(3)?,
+        execution_ms: row.try_get(4)?,
+    })
+}
+
+/// Inserts a row.
+pub(crate) async fn insert(db: &mut Db, table: &str, row: &VersionRow) -> Result<(), Error> {
+    let stmt = Query::insert()
+        .into_table(Alias::new(table))
+        .columns(["revision", "checksum", "state", "applied_at", "execution_ms"])
+        .values_panic([
+            row.revision.clone().into(),
+            row.checksum.clone().into(),
+            row.state.as_str().into(),
+            row.applied_at.clone().into(),
+            row.execution_ms.into(),
+        ])
+        .to_owned();
+    db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "recording the revision in the version table"))
+}
+
+/// Updates a row's state (and checksum and timing when finishing an upgrade).
+pub(crate) async fn finish(db: &mut Db, table: &str, revision: &str, checksum: &str, execution_ms: i64) -> Result<(), Error> {
+    let stmt = Query::update()
+        .table(Alias::new(table))
+        .value("state", RowState::Applied.as_str())
+        .value("checksum", checksum)
+        .value("execution_ms", execution_ms)
+        .and_where(Expr::col("revision").eq(revision))
+        .to_owned();
+    db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "recording the revision in the version table"))
+}
+
+/// Marks a row pending (before a non-transactional downgrade).
+pub(crate) async fn mark_pending(db: &mut Db, table: &str, revision: &str) -> Result<(), Error> {
+    let stmt = Query::update()
+        .table(Alias::new(table))
+        .value("state", RowState::Pending.as_str())
+        .and_where(Expr::col("revision").eq(revision))
+        .to_owned();
+    db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "updating the version table"))
+}
+
+/// Deletes a revision's row.
+pub(crate) async fn delete(db: &mut Db, table: &str, revision: &str) -> Result<(), Error> {
+    let stmt = Query::delete().from_table(Alias::new(table)).and_where(Expr::col("revision").eq(revision)).to_owned();
+    db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "removing the revision from the version table"))
+}
+
+/// Deletes every row.
+pub(crate) async fn clear(db: &mut Db, table: &str) -> Result<(), Error> {
+    let stmt = Query::delete().from_table(Alias::new(table)).to_owned();
+    db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "clearing the version table"))
+}
+
+/// The current UTC time as `YYYY-MM-DD HH:MM:SS.mmm` (what `applied_at` stores, and the
+/// `Create Date` of new revision files).
+pub fn utc_now() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format_utc(now.as_secs() as i64, now.subsec_millis())
+}
+
+/// Formats seconds since the Unix epoch (UTC) as `YYYY-MM-DD HH:MM:SS.mmm`.
+pub fn format_utc(secs: i64, millis: u32) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{millis:03}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc() {
+        assert_eq!(format_utc(0, 0), "1970-01-01 00:00:00.000");
+        assert_eq!(format_utc(1_795_267_200, 5), "2026-11-21 00:00:00.005");
+        assert_eq!(format_utc(951_782_400, 0), "2000-02-29 00:00:00.000");
+    }
+
+    #[test]
+    fn table_names() {
+        assert!(validate_table_name("migrate_version").is_ok());
+        assert!(validate_table_name("x; drop table y").is_err());
+        assert!(validate_table_name("1abc").is_err());
+    }
+}

@@ -90,7 +90,7 @@ pub enum DbCommand {
     /// prefix, `+N`, `label@head`; with --sql also a range `A:B`.
     Upgrade {
         /// The target revision.
-        #[arg(default_value = "head")]
+        #[arg(default_value = "head", allow_hyphen_values = true)]
         revision: String,
         /// Offline mode.
         #[command(flatten)]
@@ -100,6 +100,7 @@ pub enum DbCommand {
     /// with --sql a range `B:A`.
     Downgrade {
         /// The target revision.
+        #[arg(allow_hyphen_values = true)]
         revision: String,
         /// Offline mode.
         #[command(flatten)]
@@ -117,7 +118,7 @@ pub enum DbCommand {
     /// Set the version table to the given revision(s) without running any revision.
     Stamp {
         /// Target revisions (`head`, `heads`, `base`, ids, `label@head`, …).
-        #[arg(required = true)]
+        #[arg(required = true, allow_hyphen_values = true)]
         revisions: Vec<String>,
         /// Delete every row of the version table first (the way out when it names a revision
         /// the code lacks).
@@ -340,7 +341,12 @@ async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: 
                 let _ = writeln!(out, "Current revision(s) for {}:", redact_url(url));
             }
             for &h in &status.heads {
-                render_entry(graph, h, *verbose, Some(&status.applied), out);
+                if *verbose {
+                    render_entry(graph, h, true, None, out);
+                } else {
+                    // Alembic's `current`: `ae1027a6acf (head)`
+                    let _ = writeln!(out, "{}", tagged(graph, h, None));
+                }
             }
             if *check_heads {
                 let heads: BTreeSet<usize> = graph.heads().into_iter().collect();

@@ -126,10 +126,46 @@ impl<T> FromAnyRow for T where
 pub trait DataStatement: SqlxBinder + QueryStatementWriter {}
 impl<T: SqlxBinder + QueryStatementWriter> DataStatement for T {}
 
+/// A connection we own (opened from a URL) or one borrowed from the application's pool.
+pub(crate) enum Handle<DB: sqlx::Database> {
+    Owned(DB::Connection),
+    Pooled(PoolConnection<DB>),
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for Handle<DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        match self {
+            Handle::Owned(c) => c,
+            Handle::Pooled(c) => c,
+        }
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for Handle<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        match self {
+            Handle::Owned(c) => c,
+            Handle::Pooled(c) => c,
+        }
+    }
+}
+
+impl<DB: sqlx::Database> Handle<DB> {
+    /// Makes sure the session ends when the handle is dropped (an owned connection always
+    /// does; a pooled one would otherwise go back to the pool with its session state, such
+    /// as a held advisory lock).
+    pub(crate) fn close_on_drop(&mut self) {
+        if let Handle::Pooled(c) = self {
+            c.close_on_drop();
+        }
+    }
+}
+
 pub(crate) enum Conn {
-    Sqlite(PoolConnection<Sqlite>),
-    Postgres(PoolConnection<Postgres>),
-    MySql(PoolConnection<MySql>),
+    Sqlite(Handle<Sqlite>),
+    Postgres(Handle<Postgres>),
+    MySql(Handle<MySql>),
 }
 
 enum Target {
@@ -167,16 +203,8 @@ pub enum Connection<'a> {
 pub struct Db {
     backend: Backend,
     target: Target,
-    /// The pool, when we created it from a URL (closed by [`Db::close`]).
-    pool: Option<OwnedPool>,
     pub(crate) last_statement: Option<String>,
     pub(crate) revision: &'static str,
-}
-
-enum OwnedPool {
-    Sqlite(sqlx::SqlitePool),
-    Postgres(sqlx::PgPool),
-    MySql(sqlx::MySqlPool),
 }
 
 impl std::fmt::Debug for Db {
@@ -221,37 +249,29 @@ impl Db {
     /// As [`Db::connect`].
     pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Db, Error> {
         let backend = Backend::from_url(url)?;
+        use sqlx::ConnectOptions;
         let bad = |e: sqlx::Error| Error::BadUrl { url: redact_url(url), reason: e.to_string() };
         let connect = |source| Error::Connect { url: redact_url(url), source };
-        macro_rules! options {
-            () => {
-                sqlx::pool::PoolOptions::new().max_connections(1).acquire_timeout(timeout)
-            };
-        }
-        let (pool, conn) = match backend {
+        let conn = match backend {
             Backend::Sqlite => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                     .map_err(bad)?
                     .create_if_missing(true)
                     .busy_timeout(timeout);
-                let pool = options!().connect_with(opts).await.map_err(connect)?;
-                let conn = pool.acquire().await.map_err(connect)?;
-                (OwnedPool::Sqlite(pool), Conn::Sqlite(conn))
+                Conn::Sqlite(Handle::Owned(opts.connect().await.map_err(connect)?))
             }
             Backend::Postgres => {
                 let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(bad)?;
-                let pool = options!().connect_with(opts).await.map_err(connect)?;
-                let conn = pool.acquire().await.map_err(connect)?;
-                (OwnedPool::Postgres(pool), Conn::Postgres(conn))
+                let c = tokio::time::timeout(timeout, opts.connect()).await.map_err(|_| connect(sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", timeout.as_secs())))))?;
+                Conn::Postgres(Handle::Owned(c.map_err(connect)?))
             }
             Backend::MySql => {
                 let opts = sqlx::mysql::MySqlConnectOptions::from_str(url).map_err(bad)?;
-                let pool = options!().connect_with(opts).await.map_err(connect)?;
-                let conn = pool.acquire().await.map_err(connect)?;
-                (OwnedPool::MySql(pool), Conn::MySql(conn))
+                let c = tokio::time::timeout(timeout, opts.connect()).await.map_err(|_| connect(sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", timeout.as_secs())))))?;
+                Conn::MySql(Handle::Owned(c.map_err(connect)?))
             }
         };
-        Ok(Db { backend, target: Target::Online(conn), pool: Some(pool), last_statement: None, revision: "" })
+        Ok(Db::from_conn(backend, conn))
     }
 
     /// A handle on one connection of the application's SQLite pool.
@@ -260,7 +280,7 @@ impl Db {
     /// [`Error::Database`] when no connection can be acquired.
     pub async fn from_sqlite_pool(pool: &sqlx::SqlitePool) -> Result<Db, Error> {
         let c = pool.acquire().await.map_err(db_err("acquiring a connection"))?;
-        Ok(Db::from_conn(Backend::Sqlite, Conn::Sqlite(c)))
+        Ok(Db::from_conn(Backend::Sqlite, Conn::Sqlite(Handle::Pooled(c))))
     }
 
     /// A handle on one connection of the application's PostgreSQL pool.
@@ -269,7 +289,7 @@ impl Db {
     /// [`Error::Database`] when no connection can be acquired.
     pub async fn from_pg_pool(pool: &sqlx::PgPool) -> Result<Db, Error> {
         let c = pool.acquire().await.map_err(db_err("acquiring a connection"))?;
-        Ok(Db::from_conn(Backend::Postgres, Conn::Postgres(c)))
+        Ok(Db::from_conn(Backend::Postgres, Conn::Postgres(Handle::Pooled(c))))
     }
 
     /// A handle on one connection of the application's MySQL pool.
@@ -278,16 +298,16 @@ impl Db {
     /// [`Error::Database`] when no connection can be acquired.
     pub async fn from_mysql_pool(pool: &sqlx::MySqlPool) -> Result<Db, Error> {
         let c = pool.acquire().await.map_err(db_err("acquiring a connection"))?;
-        Ok(Db::from_conn(Backend::MySql, Conn::MySql(c)))
+        Ok(Db::from_conn(Backend::MySql, Conn::MySql(Handle::Pooled(c))))
     }
 
     fn from_conn(backend: Backend, conn: Conn) -> Db {
-        Db { backend, target: Target::Online(conn), pool: None, last_statement: None, revision: "" }
+        Db { backend, target: Target::Online(conn), last_statement: None, revision: "" }
     }
 
     /// An offline (`--sql`) handle: statements for `backend` are collected as text.
     pub fn offline(backend: Backend) -> Db {
-        Db { backend, target: Target::Offline(Vec::new()), pool: None, last_statement: None, revision: "" }
+        Db { backend, target: Target::Offline(Vec::new()), last_statement: None, revision: "" }
     }
 
     /// The backend this handle talks to (or renders for, offline).
@@ -309,15 +329,17 @@ impl Db {
         }
     }
 
-    /// Closes the connection (and the pool, when [`Db::connect`] made one).
+    /// Closes the connection cleanly (a connection opened by [`Db::connect`]); a pooled
+    /// connection goes back to its pool.
     pub async fn close(self) {
-        let Db { target, pool, .. } = self;
-        drop(target);
-        match pool {
-            Some(OwnedPool::Sqlite(p)) => p.close().await,
-            Some(OwnedPool::Postgres(p)) => p.close().await,
-            Some(OwnedPool::MySql(p)) => p.close().await,
-            None => {}
+        use sqlx::Connection as _;
+        if let Target::Online(conn) = self.target {
+            let _ = match conn {
+                Conn::Sqlite(Handle::Owned(c)) => c.close().await,
+                Conn::Postgres(Handle::Owned(c)) => c.close().await,
+                Conn::MySql(Handle::Owned(c)) => c.close().await,
+                _ => Ok(()),
+            };
         }
     }
 

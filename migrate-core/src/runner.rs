@@ -211,7 +211,7 @@ impl<'m> Runner<'m> {
     /// that cannot be trusted; [`Error::LockTimeout`]; [`Error::RevisionFailed`] when a
     /// revision fails (earlier revisions stay applied in per-revision mode); nothing is
     /// changed by a plan error.
-    pub async fn upgrade(&self, db: &mut Db, target: &str, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Plan, Error> {
+    pub async fn upgrade(&self, db: &mut Db, target: &str, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
         self.run(db, Command::Upgrade(target), on_event).await
     }
 
@@ -221,7 +221,7 @@ impl<'m> Runner<'m> {
     ///
     /// # Errors
     /// As [`Runner::upgrade`].
-    pub async fn downgrade(&self, db: &mut Db, target: &str, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Plan, Error> {
+    pub async fn downgrade(&self, db: &mut Db, target: &str, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
         self.run(db, Command::Downgrade(target), on_event).await
     }
 
@@ -307,7 +307,7 @@ impl<'m> Runner<'m> {
         version_table::insert(db, &self.options.version_table, &row).await
     }
 
-    async fn run(&self, db: &mut Db, command: Command<'_>, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Plan, Error> {
+    async fn run(&self, db: &mut Db, command: Command<'_>, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
         let locked = self.lock(db).await?;
         let result = self.run_locked(db, command, on_event).await;
         if locked {
@@ -316,7 +316,7 @@ impl<'m> Runner<'m> {
         result
     }
 
-    async fn run_locked(&self, db: &mut Db, command: Command<'_>, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Plan, Error> {
+    async fn run_locked(&self, db: &mut Db, command: Command<'_>, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
         let table = self.options.version_table.clone();
         let applied = if db.is_offline() {
             BTreeSet::new()
@@ -371,7 +371,7 @@ impl<'m> Runner<'m> {
         rev: &'m Revision,
         direction: Direction,
         in_outer: bool,
-        on_event: &mut dyn FnMut(Event<'_>),
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) -> Result<(), Error> {
         let table = self.options.version_table.as_str();
         let atomic = rev.transactional && db.backend().transactional_ddl();

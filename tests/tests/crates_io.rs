@@ -1,0 +1,177 @@
+//! Real input: the crates.io registry's migration history (285 diesel migrations, see
+//! `../shared/data/crates-io/README.md`), turned into a cargo-migrate migrations crate and
+//! replayed on PostgreSQL.
+//!
+//! - `upgrade head` gives the same schema as replaying the files with psql (and as the
+//!   shipped `reference-schema.sql`), compared as normalised `pg_dump --schema-only`;
+//! - `downgrade base` stops where upstream's own down.sql is broken
+//!   (`2024-10-25-112826_make-unique-version-unique`), naming that revision and the
+//!   database's message, and leaves the database consistent at that revision;
+//! - `upgrade head` from there gives the reference schema again.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use migrate_core::Backend;
+use migrate_tests::{TestDb, nested};
+
+const BROKEN: &str = "2024-10-25-112826_make-unique-version-unique";
+
+struct Migration {
+    dir: String,
+    id: String,
+    message: String,
+    transactional: bool,
+}
+
+fn data_dir() -> PathBuf {
+    let d = std::env::var("MIGRATE_CRATES_IO_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/crates-io"));
+    assert!(d.join("order.txt").exists(), "crates.io data not found at {} (set MIGRATE_CRATES_IO_DATA)", d.display());
+    d.canonicalize().unwrap()
+}
+
+fn migrations(data: &Path) -> Vec<Migration> {
+    let order = std::fs::read_to_string(data.join("order.txt")).unwrap();
+    order
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|dir| {
+            // diesel's version: the text before the first `_`, `-` removed
+            let (version, rest) = dir.split_once('_').unwrap_or((dir, dir));
+            let id = format!("v{}", version.replace('-', ""));
+            let meta = std::fs::read_to_string(data.join("migrations").join(dir).join("metadata.toml")).unwrap_or_default();
+            Migration {
+                dir: dir.to_owned(),
+                id,
+                message: rest.replace(['_', '-'], " "),
+                transactional: !meta.contains("run_in_transaction = false"),
+            }
+        })
+        .collect()
+}
+
+/// Writes the migrations crate: one revision per migration, each running its up.sql /
+/// down.sql through the raw-SQL hatch, the marked ones outside a transaction.
+fn generate(data: &Path, ms: &[Migration]) -> PathBuf {
+    let root = nested::crate_dir("crates-io-replay");
+    let versions = root.join("src/versions");
+    let _ = std::fs::remove_dir_all(&versions);
+    std::fs::create_dir_all(&versions).unwrap();
+    nested::write_manifest(&root, "crates-io-replay");
+    std::fs::write(root.join("src/lib.rs"), "migrate_macros::migrations!();\n").unwrap();
+    std::fs::write(
+        root.join("src/main.rs"),
+        "fn main() -> std::process::ExitCode { migrate_core::cli::main(&crates_io_replay::MIGRATIONS) }\n",
+    )
+    .unwrap();
+    for (i, m) in ms.iter().enumerate() {
+        let dir = data.join("migrations").join(&m.dir);
+        let down = if i == 0 { String::new() } else { format!(", down_revision = \"{}\"", ms[i - 1].id) };
+        let tx = if m.transactional { "" } else { ", transactional = false" };
+        let text = format!(
+            "//! {msg}\n//!\n//! Revision ID: {id}\n//! Revises: {prev}\n//! Create Date: 2026-11-21 00:00:00.000\n\n\
+             #[migrate_macros::migration(revision = \"{id}\"{down}{tx})]\nmod revision {{\n    use migrate_core::prelude::*;\n\n    \
+             pub async fn upgrade(db: &mut Db) -> Result<()> {{\n        db.sql(include_str!({up:?})).await?;\n        Ok(())\n    }}\n\n    \
+             pub async fn downgrade(db: &mut Db) -> Result<()> {{\n        db.sql(include_str!({dn:?})).await?;\n        Ok(())\n    }}\n}}\n",
+            msg = m.message,
+            id = m.id,
+            prev = if i == 0 { "" } else { &ms[i - 1].id },
+            up = dir.join("up.sql").display().to_string(),
+            dn = dir.join("down.sql").display().to_string(),
+        );
+        std::fs::write(versions.join(format!("{}.rs", m.id)), text).unwrap();
+    }
+    root
+}
+
+/// `pg_dump --schema-only` without the version table, normalised: header comments,
+/// `\restrict` lines and blank-line runs removed.
+fn dump(url: &str) -> String {
+    let out = Command::new("pg_dump")
+        .args(["--schema-only", "--no-owner", "--exclude-table=public.migrate_version", "--restrict-key=realinputfixedkey", "-d", url])
+        .output()
+        .expect("pg_dump runs (install postgresql-client)");
+    assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+    normalise(&String::from_utf8(out.stdout).unwrap())
+}
+
+fn normalise(dump: &str) -> String {
+    let mut out = String::new();
+    for line in dump.lines() {
+        if line.starts_with("--") || line.starts_with("\\restrict") || line.starts_with("\\unrestrict") || line.contains(" OWNER TO ") {
+            continue;
+        }
+        if line.trim().is_empty() && (out.is_empty() || out.ends_with("\n\n")) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Replays `ms` with psql in one session, one transaction per migration (none for the
+/// marked ones), as the data README describes.
+fn psql_replay(url: &str, data: &Path, ms: &[Migration]) {
+    let mut script = String::from("\\set ON_ERROR_STOP 1\n");
+    for m in ms {
+        let up = data.join("migrations").join(&m.dir).join("up.sql");
+        if m.transactional {
+            script.push_str(&format!("BEGIN;\n\\i '{}'\n;\nCOMMIT;\n", up.display()));
+        } else {
+            script.push_str(&format!("\\i '{}'\n;\n", up.display()));
+        }
+    }
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), script).unwrap();
+    let out = Command::new("psql").args(["-q", "-X", "-d", url, "-f"]).arg(file.path()).output().expect("psql runs");
+    assert!(out.status.success(), "psql replay: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crates_io_history_replays_on_postgres() {
+    let data = data_dir();
+    let ms = migrations(&data);
+    assert_eq!(ms.len(), 285);
+    assert_eq!(ms.iter().filter(|m| !m.transactional).count(), 7);
+    let root = generate(&data, &ms);
+    let runner = nested::build_runner(&root, "crates-io-replay");
+
+    let ours = TestDb::new(Backend::Postgres).await;
+    let theirs = TestDb::new(Backend::Postgres).await;
+        // 1. upgrade head == psql replay == reference dump
+        let up = nested::run(&runner, &ours.url, &["upgrade", "head"]);
+        assert!(up.status.success(), "upgrade head failed:\n{}", up.stderr);
+        assert_eq!(up.stderr.matches("Upgrading").count(), 285);
+        psql_replay(&theirs.url, &data, &ms);
+        let reference = normalise(&std::fs::read_to_string(data.join("reference-schema.sql")).unwrap());
+        let head_dump = dump(&ours.url);
+        assert!(head_dump == dump(&theirs.url), "upgrade head differs from the psql replay");
+        assert!(head_dump == reference, "upgrade head differs from reference-schema.sql");
+
+        // 2. downgrade base stops at upstream's broken down.sql
+        let broken = ms.iter().position(|m| m.dir == BROKEN).unwrap();
+        let down = nested::run(&runner, &ours.url, &["downgrade", "base"]);
+        assert!(!down.status.success(), "downgrade base must fail at {BROKEN}");
+        let err = down.stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_default().to_owned();
+        assert!(err.contains(&ms[broken].id), "names the revision: {err}");
+        assert!(err.contains("does not exist"), "carries the database's message: {err}");
+        assert_eq!(down.stderr.matches("Downgrading").count(), ms.len() - 1 - broken, "stops at step {}", ms.len() - broken);
+        let current = nested::run(&runner, &ours.url, &["current"]);
+        assert!(current.status.success(), "{}", current.stderr);
+        assert_eq!(current.stdout.split_whitespace().nth(2), Some(ms[broken].id.as_str()), "current: {}", current.stdout);
+        // consistent: the schema is exactly a psql replay up to that revision
+        let partial = TestDb::new(Backend::Postgres).await;
+        psql_replay(&partial.url, &data, &ms[..=broken]);
+        let same = dump(&ours.url) == dump(&partial.url);
+        drop(partial);
+        assert!(same, "after the failed downgrade the schema is not that of revision {}", ms[broken].id);
+
+        // 3. upgrade head from there gives the reference schema again
+        let up = nested::run(&runner, &ours.url, &["upgrade"]);
+        assert!(up.status.success(), "{}", up.stderr);
+        assert!(dump(&ours.url) == reference, "second upgrade head differs from reference-schema.sql");
+}
+

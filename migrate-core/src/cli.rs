@@ -169,11 +169,24 @@ impl DbCommand {
     /// database), so `cargo migrate` can answer it without building the migrations crate.
     pub fn graph_only(&self) -> bool {
         match self {
-            DbCommand::History { indicate_current, .. } => !indicate_current,
-            DbCommand::Heads { .. } | DbCommand::Branches { .. } | DbCommand::Show { .. } => true,
+            DbCommand::History { indicate_current, rev_range, .. } => {
+                !indicate_current && rev_range.as_deref().is_none_or(|r| !needs_current(r))
+            }
+            DbCommand::Show { revision } => !needs_current(revision),
+            DbCommand::Heads { .. } | DbCommand::Branches { .. } => true,
             _ => false,
         }
     }
+}
+
+/// Whether a spec or range refers to the database's current revision (`current`, or a
+/// step count relative to it such as `+1`, `-2`, `label@+1`), so it cannot be answered from
+/// the revision files alone.
+fn needs_current(spec: &str) -> bool {
+    spec.split(':').any(|side| {
+        let side = side.rsplit('@').next().unwrap_or(side);
+        side == "current" || side.starts_with('+') || side.starts_with('-')
+    })
 }
 
 /// The runner binary's command line.
@@ -483,6 +496,16 @@ fn render_entry(graph: &Graph, i: usize, verbose: bool, applied: Option<&BTreeSe
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn specs_that_need_the_database() {
+        for s in ["current", "+1", "-2", "current:", ":current", "branch@+1", "a:-1"] {
+            assert!(needs_current(s), "{s}");
+        }
+        for s in ["head", "base", "ae10", "head-1", "a:b", "branch@head", "a1b2+2"] {
+            assert!(!needs_current(s), "{s}");
+        }
+    }
 
     #[test]
     fn clap_tree_is_valid() {

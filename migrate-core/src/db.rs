@@ -205,6 +205,11 @@ pub struct Db {
     target: Target,
     pub(crate) last_statement: Option<String>,
     pub(crate) revision: &'static str,
+    /// Calls that succeeded since the runner last reset it (one revision's worth).
+    pub(crate) calls_ok: u32,
+    /// Whether the last call was atomic on its own: PostgreSQL runs a whole simple-protocol
+    /// script as one implicit transaction; elsewhere only a single statement is.
+    pub(crate) last_call_atomic: bool,
 }
 
 impl std::fmt::Debug for Db {
@@ -302,12 +307,12 @@ impl Db {
     }
 
     fn from_conn(backend: Backend, conn: Conn) -> Db {
-        Db { backend, target: Target::Online(conn), last_statement: None, revision: "" }
+        Db { backend, target: Target::Online(conn), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true }
     }
 
     /// An offline (`--sql`) handle: statements for `backend` are collected as text.
     pub fn offline(backend: Backend) -> Db {
-        Db { backend, target: Target::Offline(Vec::new()), last_statement: None, revision: "" }
+        Db { backend, target: Target::Offline(Vec::new()), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true }
     }
 
     /// The backend this handle talks to (or renders for, offline).
@@ -464,7 +469,12 @@ impl Db {
             }
             Target::Online(conn) => {
                 self.last_statement = Some(script.to_owned());
+                // conservative: a `;` anywhere but at the end (even inside a string) counts
+                // as several statements
+                self.last_call_atomic = self.backend == Backend::Postgres
+                    || !script.trim().trim_end_matches(';').contains(';');
                 let r = on_conn!(conn, c => sqlx::raw_sql(AssertSqlSafe(script.to_owned())).execute(&mut **c).await.map(|_| ()));
+                self.calls_ok += u32::from(r.is_ok());
                 r.map_err(db_err("executing SQL"))
             }
         }
@@ -504,6 +514,8 @@ impl Db {
                         sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **c).await.map(|r| r.rows_affected())
                     }
                 };
+                self.last_call_atomic = true;
+                self.calls_ok += u32::from(r.is_ok());
                 r.map_err(db_err("executing a statement"))
             }
         }

@@ -318,12 +318,13 @@ impl<'m> Runner<'m> {
 
     async fn run_locked(&self, db: &mut Db, command: Command<'_>, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
         let table = self.options.version_table.clone();
-        let applied = if db.is_offline() {
-            BTreeSet::new()
+        let (applied, states) = if db.is_offline() {
+            (BTreeSet::new(), HashMap::new())
         } else {
             let status = self.status(db).await?;
             self.check_clean(&status)?;
-            status.applied
+            let states: HashMap<String, RowState> = status.rows.iter().map(|r| (r.revision.clone(), r.state)).collect();
+            (status.applied, states)
         };
         let plan = match command {
             Command::Upgrade(t) => plan::upgrade(self.graph, &applied, t)?,
@@ -350,7 +351,8 @@ impl<'m> Runner<'m> {
                 self.begin(db).await?;
                 outer_open = true;
             }
-            let r = self.apply(db, rev, step.direction, outer_open, on_event).await;
+            let prev = states.get(rev.id).copied().unwrap_or(RowState::Applied);
+            let r = self.apply(db, rev, step.direction, outer_open, prev, on_event).await;
             if let Err(e) = r {
                 if outer_open {
                     self.rollback(db).await;
@@ -371,6 +373,7 @@ impl<'m> Runner<'m> {
         rev: &'m Revision,
         direction: Direction,
         in_outer: bool,
+        prev_state: RowState,
         on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) -> Result<(), Error> {
         let table = self.options.version_table.as_str();
@@ -416,6 +419,8 @@ impl<'m> Runner<'m> {
         }
         db.revision = rev.id;
         db.last_statement = None;
+        db.calls_ok = 0;
+        db.last_call_atomic = true;
         let f = match direction {
             Direction::Upgrade => rev.upgrade,
             Direction::Downgrade => rev.downgrade,
@@ -424,9 +429,20 @@ impl<'m> Runner<'m> {
         db.revision = "";
         if let Err(source) = result {
             let statement = db.last_statement.take();
-            let rolled_back = atomic || in_outer;
+            // outside a covering transaction the database is still unchanged when no call of
+            // the revision took effect and the failing call was atomic on its own
+            let untouched = !atomic && db.calls_ok == 0 && db.last_call_atomic;
+            let rolled_back = atomic || in_outer || untouched;
             if own_txn || in_outer {
                 self.rollback(db).await;
+            }
+            if untouched && !in_outer {
+                // nothing happened: take back the `pending` marker
+                let undo = match direction {
+                    Direction::Upgrade => version_table::delete(db, table, rev.id).await,
+                    Direction::Downgrade => version_table::set_state(db, table, rev.id, prev_state).await,
+                };
+                undo?;
             }
             return Err(Error::RevisionFailed {
                 direction: match direction {

@@ -228,9 +228,14 @@ pub(crate) async fn finish(db: &mut Db, table: &str, revision: &str, checksum: &
 
 /// Marks a row pending (before a non-transactional downgrade).
 pub(crate) async fn mark_pending(db: &mut Db, table: &str, revision: &str) -> Result<(), Error> {
+    set_state(db, table, revision, RowState::Pending).await
+}
+
+/// Sets a row's state.
+pub(crate) async fn set_state(db: &mut Db, table: &str, revision: &str, state: RowState) -> Result<(), Error> {
     let stmt = Query::update()
         .table(Alias::new(table))
-        .value("state", RowState::Pending.as_str())
+        .value("state", state.as_str())
         .and_where(Expr::col("revision").eq(revision))
         .to_owned();
     db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "updating the version table"))

@@ -27,8 +27,14 @@ struct Migration {
 fn data_dir() -> PathBuf {
     let d = std::env::var("MIGRATE_CRATES_IO_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/crates-io"));
-    assert!(d.join("order.txt").exists(), "crates.io data not found at {} (set MIGRATE_CRATES_IO_DATA)", d.display());
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/crates-io")
+        });
+    assert!(
+        d.join("order.txt").exists(),
+        "crates.io data not found at {} (set MIGRATE_CRATES_IO_DATA)",
+        d.display()
+    );
     d.canonicalize().unwrap()
 }
 
@@ -41,7 +47,9 @@ fn migrations(data: &Path) -> Vec<Migration> {
             // diesel's version: the text before the first `_`, `-` removed
             let (version, rest) = dir.split_once('_').unwrap_or((dir, dir));
             let id = format!("v{}", version.replace('-', ""));
-            let meta = std::fs::read_to_string(data.join("migrations").join(dir).join("metadata.toml")).unwrap_or_default();
+            let meta =
+                std::fs::read_to_string(data.join("migrations").join(dir).join("metadata.toml"))
+                    .unwrap_or_default();
             Migration {
                 dir: dir.to_owned(),
                 id,
@@ -68,8 +76,16 @@ fn generate(data: &Path, ms: &[Migration]) -> PathBuf {
     .unwrap();
     for (i, m) in ms.iter().enumerate() {
         let dir = data.join("migrations").join(&m.dir);
-        let down = if i == 0 { String::new() } else { format!(", down_revision = \"{}\"", ms[i - 1].id) };
-        let tx = if m.transactional { "" } else { ", transactional = false" };
+        let down = if i == 0 {
+            String::new()
+        } else {
+            format!(", down_revision = \"{}\"", ms[i - 1].id)
+        };
+        let tx = if m.transactional {
+            ""
+        } else {
+            ", transactional = false"
+        };
         let text = format!(
             "//! {msg}\n//!\n//! Revision ID: {id}\n//! Revises: {prev}\n//! Create Date: 2026-11-21 00:00:00.000\n\n\
              #[migrate_macros::migration(revision = \"{id}\"{down}{tx})]\nmod revision {{\n    use migrate_core::prelude::*;\n\n    \
@@ -90,17 +106,32 @@ fn generate(data: &Path, ms: &[Migration]) -> PathBuf {
 /// `\restrict` lines and blank-line runs removed.
 fn dump(url: &str) -> String {
     let out = Command::new("pg_dump")
-        .args(["--schema-only", "--no-owner", "--exclude-table=public.migrate_version", "--restrict-key=realinputfixedkey", "-d", url])
+        .args([
+            "--schema-only",
+            "--no-owner",
+            "--exclude-table=public.migrate_version",
+            "--restrict-key=realinputfixedkey",
+            "-d",
+            url,
+        ])
         .output()
         .expect("pg_dump runs (install postgresql-client)");
-    assert!(out.status.success(), "pg_dump: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pg_dump: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     normalise(&String::from_utf8(out.stdout).unwrap())
 }
 
 fn normalise(dump: &str) -> String {
     let mut out = String::new();
     for line in dump.lines() {
-        if line.starts_with("--") || line.starts_with("\\restrict") || line.starts_with("\\unrestrict") || line.contains(" OWNER TO ") {
+        if line.starts_with("--")
+            || line.starts_with("\\restrict")
+            || line.starts_with("\\unrestrict")
+            || line.contains(" OWNER TO ")
+        {
             continue;
         }
         if line.trim().is_empty() && (out.is_empty() || out.ends_with("\n\n")) {
@@ -112,22 +143,35 @@ fn normalise(dump: &str) -> String {
     out
 }
 
-/// Replays `ms` with psql in one session, one transaction per migration (none for the
-/// marked ones), as the data README describes.
-fn psql_replay(url: &str, data: &Path, ms: &[Migration]) {
+/// Replays with psql in one session, one transaction per migration (none for the marked
+/// ones), as the data README describes: the `up.sql` of every migration in `ups`, then the
+/// `down.sql` of every migration in `downs` (in the order given).
+fn psql_replay(url: &str, data: &Path, ups: &[Migration], downs: &[&Migration]) {
     let mut script = String::from("\\set ON_ERROR_STOP 1\n");
-    for m in ms {
-        let up = data.join("migrations").join(&m.dir).join("up.sql");
+    let steps = ups
+        .iter()
+        .map(|m| (m, "up.sql"))
+        .chain(downs.iter().map(|m| (*m, "down.sql")));
+    for (m, file) in steps {
+        let path = data.join("migrations").join(&m.dir).join(file);
         if m.transactional {
-            script.push_str(&format!("BEGIN;\n\\i '{}'\n;\nCOMMIT;\n", up.display()));
+            script.push_str(&format!("BEGIN;\n\\i '{}'\n;\nCOMMIT;\n", path.display()));
         } else {
-            script.push_str(&format!("\\i '{}'\n;\n", up.display()));
+            script.push_str(&format!("\\i '{}'\n;\n", path.display()));
         }
     }
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), script).unwrap();
-    let out = Command::new("psql").args(["-q", "-X", "-d", url, "-f"]).arg(file.path()).output().expect("psql runs");
-    assert!(out.status.success(), "psql replay: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("psql")
+        .args(["-q", "-X", "-d", url, "-f"])
+        .arg(file.path())
+        .output()
+        .expect("psql runs");
+    assert!(
+        out.status.success(),
+        "psql replay: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,37 +185,77 @@ async fn crates_io_history_replays_on_postgres() {
 
     let ours = TestDb::new(Backend::Postgres).await;
     let theirs = TestDb::new(Backend::Postgres).await;
-        // 1. upgrade head == psql replay == reference dump
-        let up = nested::run(&runner, &ours.url, &["upgrade", "head"]);
-        assert!(up.status.success(), "upgrade head failed:\n{}", up.stderr);
-        assert_eq!(up.stderr.matches("Upgrading").count(), 285);
-        psql_replay(&theirs.url, &data, &ms);
-        let reference = normalise(&std::fs::read_to_string(data.join("reference-schema.sql")).unwrap());
-        let head_dump = dump(&ours.url);
-        assert!(head_dump == dump(&theirs.url), "upgrade head differs from the psql replay");
-        assert!(head_dump == reference, "upgrade head differs from reference-schema.sql");
+    // 1. upgrade head == psql replay == reference dump
+    let up = nested::run(&runner, &ours.url, &["upgrade", "head"]);
+    assert!(up.status.success(), "upgrade head failed:\n{}", up.stderr);
+    assert_eq!(up.stderr.matches("Upgrading").count(), 285);
+    psql_replay(&theirs.url, &data, &ms, &[]);
+    let reference = normalise(&std::fs::read_to_string(data.join("reference-schema.sql")).unwrap());
+    let head_dump = dump(&ours.url);
+    assert!(
+        head_dump == dump(&theirs.url),
+        "upgrade head differs from the psql replay"
+    );
+    assert!(
+        head_dump == reference,
+        "upgrade head differs from reference-schema.sql"
+    );
 
-        // 2. downgrade base stops at upstream's broken down.sql
-        let broken = ms.iter().position(|m| m.dir == BROKEN).unwrap();
-        let down = nested::run(&runner, &ours.url, &["downgrade", "base"]);
-        assert!(!down.status.success(), "downgrade base must fail at {BROKEN}");
-        let err = down.stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_default().to_owned();
-        assert!(err.contains(&ms[broken].id), "names the revision: {err}");
-        assert!(err.contains("does not exist"), "carries the database's message: {err}");
-        assert_eq!(down.stderr.matches("Downgrading").count(), ms.len() - 1 - broken, "stops at step {}", ms.len() - broken);
-        let current = nested::run(&runner, &ours.url, &["current"]);
-        assert!(current.status.success(), "{}", current.stderr);
-        assert_eq!(current.stdout.split_whitespace().nth(2), Some(ms[broken].id.as_str()), "current: {}", current.stdout);
-        // consistent: the schema is exactly a psql replay up to that revision
-        let partial = TestDb::new(Backend::Postgres).await;
-        psql_replay(&partial.url, &data, &ms[..=broken]);
-        let same = dump(&ours.url) == dump(&partial.url);
-        drop(partial);
-        assert!(same, "after the failed downgrade the schema is not that of revision {}", ms[broken].id);
+    // 2. downgrade base stops at upstream's broken down.sql
+    let broken = ms.iter().position(|m| m.dir == BROKEN).unwrap();
+    let down = nested::run(&runner, &ours.url, &["downgrade", "base"]);
+    assert!(
+        !down.status.success(),
+        "downgrade base must fail at {BROKEN}"
+    );
+    let err = down
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(err.contains(&ms[broken].id), "names the revision: {err}");
+    assert!(
+        err.contains("does not exist"),
+        "carries the database's message: {err}"
+    );
+    assert_eq!(
+        down.stderr.matches("Downgrading").count(),
+        ms.len() - 1 - broken,
+        "stops at step {}",
+        ms.len() - broken
+    );
+    let current = nested::run(&runner, &ours.url, &["current"]);
+    assert!(current.status.success(), "{}", current.stderr);
+    assert_eq!(
+        current.stdout.split_whitespace().next(),
+        Some(ms[broken].id.as_str()),
+        "current: {}",
+        current.stdout
+    );
+    // consistent: the failed revision rolled back (its unique index is still there), and
+    // the schema is exactly what psql gives replaying the same path: every up.sql, then
+    // the down.sql of each revision above it (upstream's downs are not exact inverses of
+    // its ups: re-added columns land at the end, a default changes; so a fresh replay up
+    // to that revision differs, and the path is what must match)
+    let index = ours.query_strings("SELECT indexname::text FROM pg_indexes WHERE indexname = 'versions_crate_id_num_no_build_uindex'").await;
+    assert_eq!(index.len(), 1, "the failed downgrade was rolled back");
+    let path = TestDb::new(Backend::Postgres).await;
+    let above: Vec<&Migration> = ms[broken + 1..].iter().rev().collect();
+    psql_replay(&path.url, &data, &ms, &above);
+    let same = dump(&ours.url) == dump(&path.url);
+    drop(path);
+    assert!(
+        same,
+        "after the failed downgrade the schema is not that of revision {}",
+        ms[broken].id
+    );
 
-        // 3. upgrade head from there gives the reference schema again
-        let up = nested::run(&runner, &ours.url, &["upgrade"]);
-        assert!(up.status.success(), "{}", up.stderr);
-        assert!(dump(&ours.url) == reference, "second upgrade head differs from reference-schema.sql");
+    // 3. upgrade head from there gives the reference schema again
+    let up = nested::run(&runner, &ours.url, &["upgrade"]);
+    assert!(up.status.success(), "{}", up.stderr);
+    assert!(
+        dump(&ours.url) == reference,
+        "second upgrade head differs from reference-schema.sql"
+    );
 }
-

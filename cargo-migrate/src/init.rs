@@ -1,0 +1,490 @@
+//! `cargo migrate init`: scaffold a migrations crate and add it to the enclosing workspace.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use toml_edit::{Array, DocumentMut, Item, Table, Value};
+
+use crate::sources::display_path;
+use crate::workspace::VERSIONS_DIR;
+
+/// The sqlx requirement the workspace pins (a unit test keeps them equal).
+const SQLX_VERSION: &str = "=0.9.0";
+/// The sea-query requirement the workspace pins (a unit test keeps them equal).
+const SEA_QUERY_VERSION: &str = "=1.0.2";
+/// Points at a directory holding `migrate-core/` and `migrate-macros/`: the new crate
+/// depends on them by path instead of by version.
+const DEP_PATH_ENV: &str = "CARGO_MIGRATE_DEP_PATH";
+
+/// `init` options.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Where to create the crate, relative to the current directory.
+    #[arg(default_value = "migrations", value_name = "PATH")]
+    pub path: PathBuf,
+    /// The package name (default: the directory name).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// What `init` did to the enclosing manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkspaceEdit {
+    /// Appended the crate to `workspace.members`.
+    AddedMember,
+    /// `workspace.members` already covers the crate (an exact entry or a glob).
+    AlreadyMember,
+    /// The manifest was a plain package: it became a workspace with members `.` and the crate.
+    MadeWorkspace,
+}
+
+/// Adds `member` (a `/`-separated path relative to the manifest's directory) to the
+/// manifest's `workspace.members`, keeping its formatting; a manifest without `[workspace]`
+/// (a plain package) gets `[workspace]` with `members = [".", member]`. Returns the new text
+/// and what changed.
+///
+/// # Errors
+/// When the manifest is not valid TOML or `workspace` / `workspace.members` have the wrong
+/// type.
+pub fn add_workspace_member(
+    manifest: &str,
+    member: &str,
+) -> anyhow::Result<(String, WorkspaceEdit)> {
+    let mut doc: DocumentMut = manifest.parse().context("invalid TOML")?;
+    let Some(ws) = doc.get_mut("workspace") else {
+        let mut table = Table::new();
+        let mut members = Array::new();
+        members.push(".");
+        members.push(member);
+        table.insert("members", Item::Value(Value::Array(members)));
+        doc.insert("workspace", Item::Table(table));
+        return Ok((doc.to_string(), WorkspaceEdit::MadeWorkspace));
+    };
+    let ws = ws
+        .as_table_like_mut()
+        .context("`workspace` is not a table")?;
+    if ws.get("members").is_none() {
+        ws.insert("members", Item::Value(Value::Array(Array::new())));
+    }
+    let members = ws
+        .get_mut("members")
+        .and_then(Item::as_array_mut)
+        .context("`workspace.members` is not an array")?;
+    if members
+        .iter()
+        .filter_map(Value::as_str)
+        .any(|m| glob_match(m.trim_end_matches('/'), member))
+    {
+        return Ok((manifest.to_owned(), WorkspaceEdit::AlreadyMember));
+    }
+    let mut value = Value::from(member);
+    if let Some(last) = members.iter().last() {
+        let last_prefix = last
+            .decor()
+            .prefix()
+            .and_then(|p| p.as_str())
+            .unwrap_or("")
+            .to_owned();
+        let prefix = match last_prefix.rfind('\n') {
+            // one member per line: the new one goes on its own line, after any comment that
+            // followed the last member, with the same indentation
+            Some(nl) => {
+                let indent = &last_prefix[nl + 1..];
+                let trailing = members.trailing().as_str().unwrap_or("").to_owned();
+                match trailing.rfind('\n') {
+                    Some(i) => {
+                        members.set_trailing(format!("\n{}", &trailing[i + 1..]));
+                        format!("{}{indent}", &trailing[..=i])
+                    }
+                    None => format!("\n{indent}"),
+                }
+            }
+            None => " ".to_owned(),
+        };
+        value = value.decorated(prefix, "");
+    }
+    members.push_formatted(value);
+    Ok((doc.to_string(), WorkspaceEdit::AddedMember))
+}
+
+/// Cargo's member globs, enough for `crates/*` and `*-migrations`: `*` matches within one
+/// path component.
+fn glob_match(pattern: &str, path: &str) -> bool {
+    let pats: Vec<&str> = pattern
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let comps: Vec<&str> = path
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    pats.len() == comps.len() && pats.iter().zip(&comps).all(|(p, c)| component_match(p, c))
+}
+
+fn component_match(pat: &str, s: &str) -> bool {
+    match pat.split_once('*') {
+        None => pat == s,
+        Some((head, tail)) => {
+            let Some(rest) = s.strip_prefix(head) else {
+                return false;
+            };
+            (0..=rest.len())
+                .filter(|&i| rest.is_char_boundary(i))
+                .any(|i| component_match(tail, &rest[i..]))
+        }
+    }
+}
+
+/// How the new crate refers to migrate-core and migrate-macros.
+enum DepSource {
+    /// A directory holding `migrate-core/` and `migrate-macros/`.
+    Path(PathBuf),
+    /// crates.io, this version.
+    Version(&'static str),
+}
+
+fn dep_source() -> anyhow::Result<DepSource> {
+    if let Some(dir) = std::env::var_os(DEP_PATH_ENV).filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        if !dir.join("migrate-core/Cargo.toml").is_file() {
+            bail!(
+                "{DEP_PATH_ENV}=`{}` has no `migrate-core/Cargo.toml`",
+                dir.display()
+            );
+        }
+        let dir = dir
+            .canonicalize()
+            .with_context(|| format!("cannot resolve `{}`", dir.display()))?;
+        return Ok(DepSource::Path(dir));
+    }
+    // built from a checkout of this repository (not published yet): depend on it by path
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if repo.join("migrate-core/Cargo.toml").is_file()
+        && let Ok(dir) = repo.canonicalize()
+    {
+        return Ok(DepSource::Path(dir));
+    }
+    Ok(DepSource::Version(env!("CARGO_PKG_VERSION")))
+}
+
+/// A TOML string literal.
+fn toml_str(s: &str) -> String {
+    Value::from(s).to_string().trim().to_owned()
+}
+
+fn cargo_toml(name: &str, deps: &DepSource) -> String {
+    let (core, macros) = match deps {
+        DepSource::Path(dir) => (
+            format!(
+                "path = {}",
+                toml_str(&dir.join("migrate-core").to_string_lossy())
+            ),
+            format!(
+                "path = {}",
+                toml_str(&dir.join("migrate-macros").to_string_lossy())
+            ),
+        ),
+        DepSource::Version(v) => (format!("version = \"{v}\""), format!("version = \"{v}\"")),
+    };
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "[package]\n\
+         name = {name}\n\
+         version = \"0.1.0\"\n\
+         edition = \"2024\"\n\
+         publish = false\n\
+         \n\
+         [dependencies]\n\
+         migrate-core = {{ {core}, features = [\"cli\"] }}\n\
+         migrate-macros = {{ {macros} }}\n\
+         sqlx = {{ version = \"{SQLX_VERSION}\", default-features = false }}\n\
+         sea-query = {{ version = \"{SEA_QUERY_VERSION}\", default-features = false }}\n",
+        name = toml_str(name),
+    );
+    s
+}
+
+const BUILD_RS: &str = "\
+// A new revision file must rebuild the crate even though no other file changed.
+fn main() {
+    println!(\"cargo:rerun-if-changed=src/versions\");
+}
+";
+
+fn lib_rs() -> String {
+    "\
+//! The database migrations of this project, managed with `cargo migrate`.
+//!
+//! Every file in `src/versions/` is one revision: `upgrade` and `downgrade` functions in a
+//! module under `#[migrate_macros::migration(revision = \"…\", down_revision = \"…\")]`.
+//! `migrations!()` collects them into `MIGRATIONS` and checks the revision graph at compile
+//! time.
+//!
+//! ```text
+//! cargo migrate revision -m \"create users\"   # a new file in src/versions/
+//! cargo migrate upgrade                      # apply every revision
+//! cargo migrate downgrade -1                 # revert the last one
+//! cargo migrate history                      # list them, newest first
+//! ```
+
+migrate_macros::migrations!();
+"
+    .to_owned()
+}
+
+fn main_rs(ident: &str) -> String {
+    format!(
+        "\
+//! The runner `cargo migrate` builds and runs (`cargo run -p <this crate> -- upgrade` works too).
+
+fn main() -> std::process::ExitCode {{
+    migrate_core::cli::main(&{ident}::MIGRATIONS)
+}}
+"
+    )
+}
+
+const VERSIONS_README: &str = "\
+# Revisions
+
+One file per revision, created with `cargo migrate revision -m \"message\"` and named
+`<revision id>_<message>.rs`. Only `*.rs` files here are revisions.
+";
+
+fn valid_package_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The manifest `init` edits: the nearest enclosing workspace root, else the nearest
+/// enclosing package (cargo looks for a workspace the same way).
+fn enclosing_manifest(start: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let mut nearest_package = None;
+    for dir in start.ancestors() {
+        let manifest = dir.join("Cargo.toml");
+        if !manifest.is_file() {
+            continue;
+        }
+        let text = std::fs::read_to_string(&manifest)
+            .with_context(|| format!("cannot read `{}`", manifest.display()))?;
+        let doc: DocumentMut = text
+            .parse()
+            .with_context(|| format!("cannot parse `{}`", manifest.display()))?;
+        if doc.contains_key("workspace") {
+            return Ok(Some(manifest));
+        }
+        nearest_package.get_or_insert(manifest);
+    }
+    Ok(nearest_package)
+}
+
+pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let path = cwd.join(&args.path);
+    if path.exists() {
+        bail!(
+            "`{}` already exists; choose another path (`cargo migrate init PATH`)",
+            display_path(&path)
+        );
+    }
+    let dir_name = path
+        .file_name()
+        .context("the path has no directory name; give one, e.g. `cargo migrate init migrations`")?
+        .to_string_lossy()
+        .into_owned();
+    let name = args.name.clone().unwrap_or(dir_name);
+    if !valid_package_name(&name) {
+        bail!(
+            "`{name}` is not a valid package name (letters, digits, `-` and `_`); choose one with --name"
+        );
+    }
+    let ident = name.replace('-', "_");
+    let parent = path.parent().context("the path has no parent directory")?;
+    std::fs::create_dir_all(parent)
+        .with_context(|| format!("cannot create directory `{}`", parent.display()))?;
+    let parent = parent
+        .canonicalize()
+        .with_context(|| format!("cannot resolve `{}`", parent.display()))?;
+    let path = parent.join(path.file_name().expect("checked above"));
+
+    // plan the manifest edit first: a manifest we cannot parse stops us before we write
+    let edit = match enclosing_manifest(&parent)? {
+        Some(manifest) => {
+            let root = manifest.parent().expect("a file has a parent");
+            let member = path
+                .strip_prefix(root)
+                .expect("the crate is below its enclosing manifest")
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let text = std::fs::read_to_string(&manifest)
+                .with_context(|| format!("cannot read `{}`", manifest.display()))?;
+            let (new_text, what) = add_workspace_member(&text, &member)
+                .with_context(|| format!("cannot edit `{}`", manifest.display()))?;
+            Some((manifest, new_text, what, member))
+        }
+        None => None,
+    };
+
+    let deps = dep_source()?;
+    let versions = path.join(VERSIONS_DIR);
+    std::fs::create_dir_all(&versions)
+        .with_context(|| format!("cannot create directory `{}`", versions.display()))?;
+    let files = [
+        ("Cargo.toml", cargo_toml(&name, &deps)),
+        ("build.rs", BUILD_RS.to_owned()),
+        ("src/lib.rs", lib_rs()),
+        ("src/main.rs", main_rs(&ident)),
+        ("src/versions/README.md", VERSIONS_README.to_owned()),
+    ];
+    for (file, text) in &files {
+        crate::sources::write_new(&path.join(file), text)?;
+    }
+    crate::status(
+        "Created",
+        format_args!("migrations crate `{name}` at `{}`", display_path(&path)),
+    );
+
+    match &edit {
+        Some((manifest, new_text, what, member)) => {
+            let shown = display_path(manifest);
+            match what {
+                WorkspaceEdit::AlreadyMember => {}
+                WorkspaceEdit::AddedMember => {
+                    std::fs::write(manifest, new_text)
+                        .with_context(|| format!("cannot write `{shown}`"))?;
+                    crate::status(
+                        "Updated",
+                        format_args!("`{shown}`: added `{member}` to workspace.members"),
+                    );
+                }
+                WorkspaceEdit::MadeWorkspace => {
+                    std::fs::write(manifest, new_text)
+                        .with_context(|| format!("cannot write `{shown}`"))?;
+                    crate::status(
+                        "Updated",
+                        format_args!(
+                            "`{shown}`: added `[workspace]` with members `.` and `{member}`"
+                        ),
+                    );
+                }
+            }
+        }
+        None => crate::note(format_args!(
+            "`{}` is a workspace of its own; run `cargo migrate` inside it",
+            display_path(&path)
+        )),
+    }
+    if let DepSource::Path(dir) = &deps {
+        crate::note(format_args!(
+            "migrate-core and migrate-macros are path dependencies on `{}`",
+            dir.display()
+        ));
+    }
+    crate::note(
+        "next: `cargo migrate revision -m \"create users\"`, write its upgrade and downgrade, \
+         then `cargo migrate upgrade`",
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(before: &str, member: &str, after: &str, what: WorkspaceEdit) {
+        let (text, got) = add_workspace_member(before, member).unwrap();
+        assert_eq!(text, after);
+        assert_eq!(got, what);
+    }
+
+    #[test]
+    fn appends_to_a_multi_line_members_list() {
+        check(
+            "[workspace]\nresolver = \"2\"\nmembers = [\n    \"app\",\n    \"lib\", # the library\n]\n\n[workspace.dependencies]\nx = \"1\"\n",
+            "migrations",
+            "[workspace]\nresolver = \"2\"\nmembers = [\n    \"app\",\n    \"lib\", # the library\n    \"migrations\",\n]\n\n[workspace.dependencies]\nx = \"1\"\n",
+            WorkspaceEdit::AddedMember,
+        );
+    }
+
+    #[test]
+    fn appends_to_a_one_line_members_list() {
+        check(
+            "[workspace]\nmembers = [\"app\"]\n",
+            "db/migrations",
+            "[workspace]\nmembers = [\"app\", \"db/migrations\"]\n",
+            WorkspaceEdit::AddedMember,
+        );
+    }
+
+    #[test]
+    fn creates_members_when_missing() {
+        check(
+            "[package]\nname = \"app\"\n\n[workspace]\n",
+            "migrations",
+            "[package]\nname = \"app\"\n\n[workspace]\nmembers = [\"migrations\"]\n",
+            WorkspaceEdit::AddedMember,
+        );
+    }
+
+    #[test]
+    fn a_glob_that_covers_it_is_enough() {
+        let m = "[workspace]\nmembers = [\"crates/*\"]\n";
+        check(m, "crates/migrations", m, WorkspaceEdit::AlreadyMember);
+        let m = "[workspace]\nmembers = [\"migrations\"]\n";
+        check(m, "migrations", m, WorkspaceEdit::AlreadyMember);
+    }
+
+    #[test]
+    fn a_plain_package_becomes_a_workspace() {
+        check(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n",
+            "migrations",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[dependencies]\n\n[workspace]\nmembers = [\".\", \"migrations\"]\n",
+            WorkspaceEdit::MadeWorkspace,
+        );
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("crates/*", "crates/x"));
+        assert!(glob_match("./crates/*-db", "crates/app-db"));
+        assert!(!glob_match("crates/*", "crates/x/y"));
+        assert!(!glob_match("crates/*-db", "crates/app"));
+    }
+
+    #[test]
+    fn generated_manifest_pins_the_workspace_versions() {
+        let root =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml")).unwrap();
+        let doc: DocumentMut = root.parse().unwrap();
+        let deps = &doc["workspace"]["dependencies"];
+        assert_eq!(deps["sqlx"]["version"].as_str(), Some(SQLX_VERSION));
+        assert_eq!(
+            deps["sea-query"]["version"].as_str(),
+            Some(SEA_QUERY_VERSION)
+        );
+        let toml = cargo_toml("my-migrations", &DepSource::Path(PathBuf::from("/r")));
+        let parsed: DocumentMut = toml.parse().unwrap();
+        assert_eq!(parsed["package"]["name"].as_str(), Some("my-migrations"));
+        assert_eq!(
+            parsed["dependencies"]["migrate-core"]["path"].as_str(),
+            Some("/r/migrate-core")
+        );
+        let toml = cargo_toml("m", &DepSource::Version("0.1.0"));
+        assert!(
+            toml.contains("migrate-macros = { version = \"0.1.0\" }"),
+            "{toml}"
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! `cargo migrate merge`: write a revision whose parents are two or more heads.
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use migrate_core::source::NewRevision;
+
+use crate::Cli;
+use crate::revision::{check_labels, choose_id, create_date, write_revision};
+use crate::sources::{self, Sources};
+use crate::workspace::Project;
+
+/// `merge` options (Alembic's names).
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The revisions to merge: `heads` (every head), or ids, unique id prefixes, branch labels.
+    #[arg(required = true, value_name = "REV")]
+    pub revisions: Vec<String>,
+    /// The message: names the file and shows in `history`.
+    #[arg(short, long, value_name = "MSG")]
+    pub message: String,
+    /// The revision id (default: 12 random hex characters).
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+    /// A branch label for the merge revision.
+    #[arg(long = "branch-label", value_name = "LABEL")]
+    pub branch_labels: Vec<String>,
+}
+
+pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
+    let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
+    let sources = Sources::load(&project.crate_dir, &project.versions_dir())?;
+    let graph = sources.graph_allowing_heads()?;
+    let mut parents: Vec<String> = Vec::new();
+    for spec in &args.revisions {
+        for id in sources::resolve(&sources, graph.as_ref(), spec)
+            .with_context(|| format!("cannot merge `{spec}`"))?
+        {
+            if !parents.contains(&id) {
+                parents.push(id);
+            }
+        }
+    }
+    if parents.len() < 2 {
+        bail!(
+            "nothing to merge: {} names only {}; a merge joins two or more revisions",
+            args.revisions.join(" "),
+            match parents.as_slice() {
+                [] => "no revision".to_owned(),
+                [one] => format!("`{one}`"),
+                _ => unreachable!(),
+            }
+        );
+    }
+    // a parent that is an ancestor of another parent adds nothing (Alembic refuses too)
+    for p in &parents {
+        for q in &parents {
+            if p != q && is_ancestor(&sources, p, q) {
+                bail!(
+                    "cannot merge `{p}` with its descendant `{q}`; merge revisions on different branches"
+                );
+            }
+        }
+    }
+    let id = choose_id(&sources, args.rev_id.as_deref())?;
+    check_labels(&sources, &args.branch_labels)?;
+    let new = NewRevision {
+        id,
+        down_revisions: parents,
+        message: args.message.clone(),
+        create_date: create_date(),
+        branch_labels: args.branch_labels.clone(),
+        depends_on: Vec::new(),
+        merge: true,
+    };
+    write_revision(&project, &sources, &new)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `ancestor` is reached from `of` through down_revision pointers.
+fn is_ancestor(sources: &Sources, ancestor: &str, of: &str) -> bool {
+    let mut stack = vec![of];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        if let Some(r) = sources.get(id) {
+            for p in &r.down_revisions {
+                if p == ancestor {
+                    return true;
+                }
+                stack.push(p);
+            }
+        }
+    }
+    false
+}

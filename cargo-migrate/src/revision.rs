@@ -1,0 +1,232 @@
+//! `cargo migrate revision`: write a new revision file on top of the current head.
+//!
+//! Reads the revision files (no compiling), picks the parent like Alembic, and writes one new
+//! file; it never rewrites another file.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use clap::Args;
+use migrate_core::graph::{self, Graph, GraphError};
+use migrate_core::source::{self, NewRevision};
+
+use crate::Cli;
+use crate::sources::{self, Sources};
+use crate::workspace::Project;
+
+/// `revision` options (Alembic's names).
+#[derive(Debug, Clone, Args)]
+pub struct RevisionArgs {
+    /// The message: names the file and shows in `history`.
+    #[arg(short, long, value_name = "MSG")]
+    pub message: String,
+    /// The revision id (default: 12 random hex characters).
+    #[arg(long, value_name = "ID")]
+    pub rev_id: Option<String>,
+    /// The revision to build on (default: the one head); `base` starts a new branch (with
+    /// --branch-label).
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Allow --head to name a revision that is not a head, forking the history.
+    #[arg(long)]
+    pub splice: bool,
+    /// A branch label for the new revision.
+    #[arg(long = "branch-label", value_name = "LABEL")]
+    pub branch_labels: Vec<String>,
+    /// A revision the new one depends on without being its child (repeatable).
+    #[arg(long, value_name = "REV")]
+    pub depends_on: Vec<String>,
+    /// Write the file here instead of the crate's `src/versions` (must be that directory).
+    #[arg(long, value_name = "DIR")]
+    pub version_path: Option<PathBuf>,
+}
+
+/// The `Create Date:` of a new revision, `YYYY-MM-DD HH:MM:SS UTC`.
+pub(crate) fn create_date() -> String {
+    let now = migrate_core::version_table::utc_now(); // YYYY-MM-DD HH:MM:SS.mmm
+    format!("{} UTC", now.get(..19).unwrap_or(&now))
+}
+
+/// A fresh revision id: 12 random lowercase hex characters, not yet used.
+pub(crate) fn new_id(sources: &Sources) -> anyhow::Result<String> {
+    loop {
+        let mut bytes = [0u8; 6];
+        getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("cannot get random bytes: {e}"))?;
+        let id = bytes.iter().fold(String::with_capacity(12), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        });
+        if sources.get(&id).is_none() {
+            return Ok(id);
+        }
+    }
+}
+
+/// Checks `--rev-id` (format, not taken) or generates one.
+pub(crate) fn choose_id(sources: &Sources, rev_id: Option<&str>) -> anyhow::Result<String> {
+    let Some(id) = rev_id else {
+        return new_id(sources);
+    };
+    source::validate_revision_id(id).map_err(anyhow::Error::msg)?;
+    if let Some(r) = sources.get(id) {
+        bail!("revision id `{id}` already exists in `{}`", r.file);
+    }
+    Ok(id.to_owned())
+}
+
+/// Checks new branch labels: format, and not declared by another revision.
+pub(crate) fn check_labels(sources: &Sources, labels: &[String]) -> anyhow::Result<()> {
+    for l in labels {
+        source::validate_branch_label(l).map_err(anyhow::Error::msg)?;
+        if let Some(r) = sources
+            .revisions
+            .iter()
+            .find(|r| r.branch_labels.contains(l))
+        {
+            bail!(
+                "branch label `{l}` is already declared by revision `{}` in `{}`",
+                r.id,
+                r.file
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes `new` into `dir`, checks the resulting graph, prints the path. Returns the path.
+pub(crate) fn write_revision(
+    project: &Project,
+    sources: &Sources,
+    new: &NewRevision,
+) -> anyhow::Result<PathBuf> {
+    let dir = project.versions_dir();
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create directory `{}`", dir.display()))?;
+    let path = dir.join(source::file_name(&new.id, &new.message));
+    let text = source::render_revision_file(new);
+    sources::write_new(&path, &text)?;
+    let shown = sources::display_path(&path);
+    println!("{shown}");
+    crate::status("Created", &shown);
+
+    // say now what the compiler will say at the next build
+    let mut after = sources.revisions.clone();
+    let rel = path.strip_prefix(&project.crate_dir).unwrap_or(&path);
+    let mut info = graph::RevisionInfo::new(&new.id, &[]);
+    info.down_revisions.clone_from(&new.down_revisions);
+    info.branch_labels.clone_from(&new.branch_labels);
+    info.depends_on.clone_from(&new.depends_on);
+    info.message = new.message.lines().next().unwrap_or("").to_owned();
+    info.file = rel.to_string_lossy().replace('\\', "/");
+    after.push(info);
+    for e in graph::check(&after) {
+        match e {
+            GraphError::MultipleHeads { ids, .. } => crate::warning(format_args!(
+                "there are now several heads ({}); the migrations crate will not compile until \
+                 they are merged (`cargo migrate merge heads -m \"merge\"`) or each branch has a \
+                 branch label",
+                ids.join(", ")
+            )),
+            other => crate::warning(other),
+        }
+    }
+    Ok(path)
+}
+
+pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
+    let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
+    if let Some(dir) = &args.version_path {
+        let want = project.versions_dir();
+        let same =
+            |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => a == b,
+            };
+        if !same(dir, &want) {
+            bail!(
+                "--version-path `{}`: the migrations!() registry reads revisions from `{}` only",
+                dir.display(),
+                want.display()
+            );
+        }
+    }
+    let sources = Sources::load(&project.crate_dir, &project.versions_dir())?;
+    let graph = sources.graph_allowing_heads()?;
+    let id = choose_id(&sources, args.rev_id.as_deref())?;
+    check_labels(&sources, &args.branch_labels)?;
+    let down_revisions = parent(&sources, graph.as_ref(), args)?;
+    let mut depends_on = Vec::new();
+    for d in &args.depends_on {
+        for id in sources::resolve(&sources, graph.as_ref(), d)
+            .with_context(|| format!("--depends-on `{d}`"))?
+        {
+            if down_revisions.contains(&id) {
+                bail!("--depends-on `{d}`: `{id}` is already the new revision's parent");
+            }
+            if !depends_on.contains(&id) {
+                depends_on.push(id);
+            }
+        }
+    }
+    let new = NewRevision {
+        id,
+        down_revisions,
+        message: args.message.clone(),
+        create_date: create_date(),
+        branch_labels: args.branch_labels.clone(),
+        depends_on,
+        merge: false,
+    };
+    write_revision(&project, &sources, &new)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The new revision's parents (Alembic's rules).
+fn parent(
+    sources: &Sources,
+    graph: Option<&Graph>,
+    args: &RevisionArgs,
+) -> anyhow::Result<Vec<String>> {
+    let heads = sources.heads();
+    match args.head.as_deref() {
+        None | Some("head") => match heads.as_slice() {
+            [] => Ok(Vec::new()),
+            [one] => Ok(vec![(*one).to_owned()]),
+            _ => bail!(
+                "Multiple heads are present; please specify the head revision on which the new \
+                 revision should be based, or perform a merge (heads: {}; `--head REV`, or \
+                 `cargo migrate merge heads -m \"merge\"`)",
+                heads.join(", ")
+            ),
+        },
+        Some("base") => {
+            if !sources.revisions.is_empty() && args.branch_labels.is_empty() {
+                bail!(
+                    "--head base starts a second base; give it a branch label (--branch-label \
+                     NAME) so `NAME@head` can tell the branches apart"
+                );
+            }
+            Ok(Vec::new())
+        }
+        Some(spec) => {
+            let ids = sources::resolve(sources, graph, spec)
+                .with_context(|| format!("--head `{spec}`"))?;
+            let [id] = ids.as_slice() else {
+                bail!(
+                    "--head `{spec}` names {} revisions ({}); name exactly one",
+                    ids.len(),
+                    ids.join(", ")
+                );
+            };
+            if !heads.contains(&id.as_str()) && !args.splice {
+                bail!(
+                    "Revision {id} is not a head revision; please specify --splice to create a \
+                     new branch from this revision"
+                );
+            }
+            Ok(vec![id.clone()])
+        }
+    }
+}

@@ -73,6 +73,15 @@ pub enum Error {
          with `cargo migrate stamp <revision> --purge`"
     )]
     UnknownAppliedRevision(String),
+    /// The version table exists but cannot be understood: other columns, or a row state this
+    /// version does not know (written by a newer cargo-migrate).
+    #[error("cannot read the version table `{table}`: {reason}")]
+    UnreadableVersionTable {
+        /// The table's name.
+        table: String,
+        /// What is wrong and the way out.
+        reason: String,
+    },
     /// A revision was interrupted or failed midway where its changes could not be rolled
     /// back (MySQL DDL, or a revision declared `transactional = false`): it is recorded as
     /// `pending` in the version table.

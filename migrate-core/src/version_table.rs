@@ -27,6 +27,7 @@ pub const DEFAULT_VERSION_TABLE: &str = "migrate_version";
 
 /// What a version-table row records about its revision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RowState {
     /// The revision's `upgrade` ran and committed.
     Applied,
@@ -47,13 +48,14 @@ impl RowState {
         }
     }
 
-    fn parse(s: &str) -> RowState {
+    /// Parses the `state` column; `None` for a state this version does not know (a table
+    /// written by a newer cargo-migrate, or edited by hand).
+    pub fn parse(s: &str) -> Option<RowState> {
         match s {
-            "applied" => RowState::Applied,
-            "stamped" => RowState::Stamped,
-            // anything else (including a state written by a newer version) is treated as
-            // not trustworthy
-            _ => RowState::Pending,
+            "applied" => Some(RowState::Applied),
+            "stamped" => Some(RowState::Stamped),
+            "pending" => Some(RowState::Pending),
+            _ => None,
         }
     }
 }
@@ -177,9 +179,15 @@ pub async fn read(db: &mut Db, table: &str) -> Result<Vec<VersionRow>, Error> {
         Conn::Postgres(c) => sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.and_then(|rows| rows.iter().map(decode).collect()),
         Conn::MySql(c) => sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.and_then(|rows| rows.iter().map(decode).collect()),
     };
-    rows.map_err(|source| Error::Database {
-        context: format!("reading the version table `{table}` (is it a table of another tool?)"),
-        source,
+    rows.map_err(|source| match source {
+        sqlx::Error::Decode(e) if e.to_string().starts_with("unknown state") => Error::UnreadableVersionTable {
+            table: table.to_owned(),
+            reason: format!("{e}: it was written by a newer version of cargo-migrate or edited by hand; upgrade cargo-migrate, or repair the table with `cargo migrate stamp <revision> --purge`"),
+        },
+        source => Error::UnreadableVersionTable {
+            table: table.to_owned(),
+            reason: format!("{source}; is it a table of another tool or of a newer cargo-migrate? pick another name with --version-table, or repair it with `cargo migrate stamp <revision> --purge`"),
+        },
     })
 }
 
@@ -192,7 +200,10 @@ where
     Ok(VersionRow {
         revision: row.try_get(0)?,
         checksum: row.try_get(1)?,
-        state: RowState::parse(&row.try_get::<String, _>(2)?),
+        state: {
+            let text: String = row.try_get(2)?;
+            RowState::parse(&text).ok_or_else(|| sqlx::Error::Decode(format!("unknown state `{text}`").into()))?
+        },
         applied_at: row.try_get(3)?,
         execution_ms: row.try_get(4)?,
     })
@@ -291,7 +302,7 @@ mod tests {
     #[test]
     fn formats_utc() {
         assert_eq!(format_utc(0, 0), "1970-01-01 00:00:00.000");
-        assert_eq!(format_utc(1_795_267_200, 5), "2026-11-21 00:00:00.005");
+        assert_eq!(format_utc(1_795_219_200, 5), "2026-11-21 00:00:00.005");
         assert_eq!(format_utc(951_782_400, 0), "2000-02-29 00:00:00.000");
     }
 

@@ -233,9 +233,11 @@ macro_rules! backend_test {
     };
 }
 
-/// Generated migrations crates (the crates.io replay, CLI scenarios), built in a target
-/// directory of their own under `target/nested/` (the outer `cargo test` holds the lock on
-/// the workspace's target directory while tests run).
+/// Generated migrations crates (the crates.io replay), built in a target directory of
+/// their own, `target/tmp/e2e-target`, shared with cargo-migrate's end-to-end tests (the
+/// outer `cargo test` holds the lock on the workspace's target directory while tests run).
+/// The manifest has the same dependencies as the one `cargo migrate init` writes, so the
+/// dependencies are built once for both.
 pub mod nested {
     use std::path::{Path, PathBuf};
     use std::process::Command;
@@ -247,19 +249,18 @@ pub mod nested {
 
     /// `target/nested/<name>`, created.
     pub fn crate_dir(name: &str) -> PathBuf {
-        let d = workspace().join("target/nested").join(name);
+        let d = workspace().join("target/tmp/generated").join(name);
         std::fs::create_dir_all(d.join("src")).expect("create crate dir");
         d
     }
 
     /// The shared target directory of nested builds.
     pub fn target_dir() -> PathBuf {
-        workspace().join("target/nested/target")
+        workspace().join("target/tmp/e2e-target")
     }
 
-    /// Writes Cargo.toml (path dependencies on this workspace's crates, the same versions,
-    /// features and dev profile, so nested builds share their dependencies), build.rs and
-    /// Cargo.lock (this workspace's).
+    /// Writes Cargo.toml (path dependencies on this workspace's crates, as `init` writes
+    /// them), build.rs and Cargo.lock (this workspace's).
     pub fn write_manifest(root: &Path, name: &str) {
         let ws = workspace();
         let manifest = format!(
@@ -272,13 +273,10 @@ publish = false
 [dependencies]
 migrate-core = {{ path = "{core}", features = ["cli"] }}
 migrate-macros = {{ path = "{macros}" }}
-sqlx = {{ version = "=0.9.0", default-features = false, features = ["runtime-tokio", "sqlite", "postgres", "mysql", "derive"] }}
-sea-query = {{ version = "=1.0.2", default-features = false, features = ["backend-sqlite", "backend-postgres", "backend-mysql", "derive", "thread-safe"] }}
+sqlx = {{ version = "=0.9.0", default-features = false }}
+sea-query = {{ version = "=1.0.2", default-features = false }}
 
 [workspace]
-
-[profile.dev.package."*"]
-opt-level = 1
 "#,
             core = ws.join("migrate-core").display(),
             macros = ws.join("migrate-macros").display(),

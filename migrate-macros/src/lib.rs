@@ -1,0 +1,190 @@
+//! The `#[migration]` attribute and the `migrations!()` registry of cargo-migrate.
+//!
+//! A migrations crate keeps one file per revision in `src/versions/` and registers them all
+//! with one line in `src/lib.rs`:
+//!
+//! ```rust,ignore
+//! // src/lib.rs
+//! migrate_macros::migrations!();
+//! // generates: `pub static MIGRATIONS: ::migrate_core::Migrations`
+//! ```
+//!
+//! ```rust,ignore
+//! // src/versions/3f2a9c1b7e4d_create_users.rs (written by `cargo migrate revision -m "create users"`)
+//! //! create users
+//! //!
+//! //! Revision ID: 3f2a9c1b7e4d
+//! //! Revises: 8828a8665651
+//! //! Create Date: 2026-11-21 12:00:00 UTC
+//!
+//! #[migrate_macros::migration(revision = "3f2a9c1b7e4d", down_revision = "8828a8665651")]
+//! mod revision {
+//!     use migrate_core::prelude::*;
+//!
+//!     pub async fn upgrade(db: &mut Db) -> Result<()> {
+//!         db.create_table(
+//!             Table::create()
+//!                 .table("users")
+//!                 .col(ColumnDef::new("id").integer().primary_key())
+//!                 .to_owned(),
+//!         )
+//!         .await?;
+//!         Ok(())
+//!     }
+//!
+//!     pub async fn downgrade(db: &mut Db) -> Result<()> {
+//!         db.drop_table(Table::drop().table("users").to_owned()).await?;
+//!         Ok(())
+//!     }
+//! }
+//! ```
+//!
+//! ```rust,ignore
+//! // build.rs (written by `cargo migrate init`): a new revision file rebuilds the crate
+//! fn main() {
+//!     println!("cargo:rerun-if-changed=src/versions");
+//! }
+//! ```
+//!
+//! ```rust,ignore
+//! // anywhere in the crate (or its runner binary)
+//! for rev in blog_migrations::MIGRATIONS.revisions() {
+//!     println!("{} {}", rev.id, rev.message);
+//! }
+//! ```
+//!
+//! The crate needs `migrate-core` (with its `runtime` feature) and `migrate-macros` as
+//! dependencies: generated code names `::migrate_core::…`.
+//!
+//! Errors are reported at compile time, spanned where possible and all at once: a malformed
+//! attribute, a revision module without `upgrade` or `downgrade`, and every problem of the
+//! revision graph (a dangling `down_revision`, a duplicate id, a cycle, unmerged heads,
+//! unlabeled extra bases) with the files involved and how to fix it.
+
+extern crate proc_macro;
+
+mod attr;
+mod checksum;
+mod expand;
+mod registry;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Declares a revision: put it on the inline module of a revision file.
+///
+/// ```rust,ignore
+/// #[migrate_macros::migration(revision = "3f2a9c1b7e4d", down_revision = "8828a8665651")]
+/// mod revision {
+///     use migrate_core::prelude::*;
+///
+///     pub async fn upgrade(db: &mut Db) -> Result<()> { Ok(()) }
+///
+///     pub async fn downgrade(db: &mut Db) -> Result<()> { Ok(()) }
+/// }
+/// ```
+///
+/// # Arguments
+///
+/// | key | value |
+/// |---|---|
+/// | `revision` (required) | the id: 1 to 32 characters from `a-z`, `0-9`, `_` |
+/// | `down_revision` | the parent `"id"`; `["a", "b"]` for a merge; `None` or absent for a base |
+/// | `branch_labels` | `"label"` or `["label", …]` (`a-z`, `A-Z`, `0-9`, `_`) |
+/// | `depends_on` | `"id"` or `["id", …]`: applied first, but not a parent |
+/// | `transactional` | `false` runs the revision outside a transaction (default `true`) |
+///
+/// # The module
+///
+/// The attribute goes on an inline module that declares
+/// `async fn upgrade(db: &mut Db) -> Result<()>` and
+/// `async fn downgrade(db: &mut Db) -> Result<()>`, with `Db` and `Result` from
+/// `migrate_core::prelude`. The return type must be exactly that `Result<()>`
+/// (`Result<(), BoxError>`): `?` converts any error into it. The future must be `Send`.
+///
+/// # What it generates
+///
+/// The module unchanged, with two hidden wrappers appended inside it,
+/// `__migrate_upgrade` and `__migrate_downgrade`
+/// (`fn(&mut Db) -> BoxFuture<'_>`, boxing the future of your function), and next to the
+/// module a hidden constant `__MIGRATE_REVISION: ::migrate_core::Revision` holding the
+/// arguments, the wrappers and the checksum. `migrations!()` lists these constants.
+///
+/// The checksum is the SHA-256 of the module's tokens, so whitespace, comments, doc comments,
+/// the spacing of punctuation and trailing commas do not change it; rustfmt's reordering of
+/// `use` lists does. The attribute's arguments are not part of it.
+///
+/// # Errors
+///
+/// All of these are reported together, each at the offending token:
+///
+/// - an unknown key, a duplicate key, a value of the wrong type, a malformed id or label,
+///   an id listed twice, a revision naming itself in `down_revision` or `depends_on`, a
+///   missing `revision`;
+/// - the attribute on something other than an inline module (a function, `mod x;`, …);
+/// - `upgrade` or `downgrade` missing (at the module name), not `async`, `unsafe`, generic,
+///   without exactly one parameter, or without a return type;
+/// - from rustc, at your return type: a return type other than `Result<()>`, or a future
+///   that is not `Send`.
+///
+/// When only `upgrade` / `downgrade` are wrong the constant is still generated (with stub
+/// wrappers), so `migrations!()` adds no errors of its own.
+#[proc_macro_attribute]
+pub fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::migration(args.into(), item.into()).into()
+}
+
+/// The registry of a migrations crate: `pub static MIGRATIONS: ::migrate_core::Migrations`.
+///
+/// ```rust,ignore
+/// migrate_macros::migrations!();                 // reads ./versions (next to this file)
+/// migrate_macros::migrations!("../migrations");  // another directory
+/// migrate_macros::migrations!(dir = "versions"); // the same, named
+/// ```
+///
+/// # Input
+///
+/// Nothing, or the directory of revision files as a string (optionally `dir = "…"`),
+/// resolved like `include!` does: relative to the directory of the file that invokes the
+/// macro (`$CARGO_MANIFEST_DIR/src` when the compiler cannot tell). The default is
+/// `versions`, so `migrations!()` in `src/lib.rs` reads `src/versions/`.
+///
+/// Every `*.rs` file in that directory (not in subdirectories; names starting with `.` are
+/// skipped) is one revision file, read in name order with `migrate_core::source::parse_file`,
+/// the parser the `cargo migrate` CLI uses too.
+///
+/// # Output
+///
+/// - for each file, `#[path = "<absolute path>"] #[doc(hidden)] pub mod rev_<file stem>;`
+///   (e.g. `rev_3f2a9c1b7e4d_create_users`), so rustc compiles the file (its
+///   `#[migration]` attribute expands there) and rebuilds when it changes;
+/// - `pub static MIGRATIONS: ::migrate_core::Migrations` listing every revision in
+///   topological order (parents and `depends_on` before children), each with its message
+///   (the first line of the file's `//!` docstring) and its file (relative to the crate
+///   root).
+///
+/// **New files**: rustc tracks the files it compiled, not the directory, so adding or
+/// removing a revision file needs the crate's `build.rs` to print
+/// `cargo:rerun-if-changed=src/versions` (`cargo migrate init` writes it).
+///
+/// # Errors
+///
+/// Reported together, one `compile_error!` each (at the directory literal, or at the macro
+/// call when none is given); `MIGRATIONS` is then generated empty so code using it adds no
+/// errors of its own:
+///
+/// - the directory does not exist or cannot be read; a file cannot be read;
+/// - a file holds no `#[migration(...)]` module, or more than one;
+/// - every problem of the revision graph (see `migrate_core::graph::check`): a duplicate
+///   revision id, a `down_revision` or `depends_on` naming no revision, a cycle, several
+///   heads nobody merged (fix: `cargo migrate merge heads`), several bases without branch
+///   labels, a branch label declared twice. Each message names the ids and files involved.
+///
+/// A file whose `#[migration]` attribute is malformed is still compiled (the attribute
+/// reports its own spanned error) but left out of the graph check; graph errors that leaving
+/// it out could cause (a missing parent, an extra head) are then not reported.
+#[proc_macro]
+pub fn migrations(input: TokenStream) -> TokenStream {
+    let invoking_file = proc_macro::Span::call_site().local_file();
+    registry::migrations(input.into(), invoking_file).into()
+}

@@ -1,0 +1,406 @@
+//! `migrations!()`: reads the versions directory, checks the revision graph and emits one
+//! `mod` per file plus the `MIGRATIONS` registry.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+use migrate_core::graph::{self, GraphError, RevisionInfo};
+use migrate_core::source::{self, SourceError, SourceRevision};
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::parse::{ParseStream, Parser};
+use syn::{LitStr, Token};
+
+/// The directory `migrations!()` reads when none is given, relative to the invoking file.
+pub(crate) const DEFAULT_DIR: &str = "versions";
+
+/// `migrations!(input)`, invoked from `invoking_file` (`None` when the compiler cannot tell:
+/// `$CARGO_MANIFEST_DIR/src` is assumed).
+pub(crate) fn migrations(input: TokenStream, invoking_file: Option<PathBuf>) -> TokenStream {
+    let dir_lit = match parse_input(input) {
+        Ok(lit) => lit,
+        Err(e) => return with_fallback(e.to_compile_error()),
+    };
+    let span = dir_lit.as_ref().map_or_else(Span::call_site, LitStr::span);
+    let dir_arg = dir_lit
+        .as_ref()
+        .map_or_else(|| DEFAULT_DIR.to_owned(), LitStr::value);
+    let ctx = Context::new(invoking_file, &dir_arg);
+
+    let files = match ctx.list() {
+        Ok(files) => files,
+        Err(msg) => return with_fallback(error(span, &msg)),
+    };
+    let loaded = load(&ctx, files);
+    emit(&ctx, &loaded, span)
+}
+
+/// `()`, `("dir")` or `(dir = "dir")`.
+fn parse_input(input: TokenStream) -> syn::Result<Option<LitStr>> {
+    let parser = |input: ParseStream<'_>| {
+        if input.is_empty() {
+            return Ok(None);
+        }
+        let expected = "expected `migrations!()`, `migrations!(\"dir\")` or \
+                        `migrations!(dir = \"dir\")`, with the directory relative to this file";
+        let lit = if input.peek(LitStr) {
+            input.parse::<LitStr>()?
+        } else if input.peek(syn::Ident) && input.fork().parse::<syn::Ident>()? == "dir" {
+            input.parse::<syn::Ident>()?;
+            input.parse::<Token![=]>()?;
+            input.parse::<LitStr>()?
+        } else {
+            return Err(input.error(expected));
+        };
+        input.parse::<Option<Token![,]>>()?;
+        if !input.is_empty() {
+            return Err(input.error(expected));
+        }
+        Ok(Some(lit))
+    };
+    parser.parse2(input)
+}
+
+/// Where things are.
+struct Context {
+    /// The versions directory, absolute.
+    dir: PathBuf,
+    /// The directory as written (or the default), for messages when `dir` is outside the crate.
+    dir_arg: String,
+    /// `$CARGO_MANIFEST_DIR`, absolute.
+    manifest_dir: Option<PathBuf>,
+}
+
+impl Context {
+    fn new(invoking_file: Option<PathBuf>, dir_arg: &str) -> Context {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(|d| normalize(&cwd.join(d)));
+        let base = match invoking_file.as_deref().and_then(Path::parent) {
+            Some(parent) => cwd.join(parent),
+            None => manifest_dir
+                .clone()
+                .unwrap_or_else(|| cwd.clone())
+                .join("src"),
+        };
+        Context {
+            dir: normalize(&base.join(dir_arg)),
+            dir_arg: dir_arg.to_owned(),
+            manifest_dir,
+        }
+    }
+
+    /// `path` for messages and `Revision::file`: relative to the crate root with forward
+    /// slashes; `<dir as written>/<name>` when outside the crate.
+    fn display(&self, path: &Path) -> String {
+        let rel = self
+            .manifest_dir
+            .as_deref()
+            .and_then(|m| path.strip_prefix(m).ok());
+        let shown = match rel {
+            Some(rel) => rel.to_string_lossy().into_owned(),
+            None => match path.strip_prefix(&self.dir) {
+                Ok(name) if name.as_os_str().is_empty() => self.dir_arg.clone(),
+                Ok(name) => {
+                    let dir = self.dir_arg.trim_end_matches(['/', '\\']);
+                    format!("{dir}/{}", name.to_string_lossy())
+                }
+                Err(_) => path.to_string_lossy().into_owned(),
+            },
+        };
+        shown.replace('\\', "/")
+    }
+
+    /// The `*.rs` files of the directory, sorted by name.
+    fn list(&self) -> Result<Vec<PathBuf>, String> {
+        let shown = self.display(&self.dir);
+        let entries = std::fs::read_dir(&self.dir).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                format!(
+                    "migrations directory `{shown}` does not exist; create it (`cargo migrate \
+                     init` does) or name the directory, relative to the file that invokes the \
+                     macro: `migrations!(\"path/to/versions\")`"
+                )
+            } else {
+                format!("cannot read migrations directory `{shown}`: {e}")
+            }
+        })?;
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry =
+                entry.map_err(|e| format!("cannot read migrations directory `{shown}`: {e}"))?;
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || !name.ends_with(".rs") || !path.is_file() {
+                continue;
+            }
+            files.push(path);
+        }
+        files.sort();
+        Ok(files)
+    }
+}
+
+/// Removes `.` and resolves `..` components without touching the filesystem.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One file of the versions directory.
+struct File {
+    path: PathBuf,
+    /// Relative path for messages and `Revision::file`.
+    shown: String,
+    /// The module the registry declares for it.
+    module: syn::Ident,
+    parsed: Result<SourceRevision, Problem>,
+}
+
+enum Problem {
+    /// Reported by the registry; the file is not compiled.
+    Registry(String),
+    /// Reported by the compiler or by the file's own `#[migration]` attribute (spanned):
+    /// the file is compiled, but left out of the graph.
+    Attribute,
+}
+
+fn load(ctx: &Context, paths: Vec<PathBuf>) -> Vec<File> {
+    let mut used: HashSet<String> = HashSet::new();
+    paths
+        .into_iter()
+        .map(|path| {
+            let shown = ctx.display(&path);
+            let module = module_ident(&path, &mut used);
+            let parsed = match std::fs::read_to_string(&path) {
+                Err(e) => Err(Problem::Registry(format!("cannot read `{shown}`: {e}"))),
+                Ok(text) => source::parse_file(&text).map_err(|e| match e {
+                    SourceError::NoMigration => Problem::Registry(format!(
+                        "`{shown}` holds no `#[migration(...)]` module; every file in the \
+                         versions directory must declare one revision"
+                    )),
+                    SourceError::MultipleMigrations { .. } => {
+                        Problem::Registry(format!("`{shown}`: {e}"))
+                    }
+                    _ => Problem::Attribute,
+                }),
+            };
+            File {
+                path,
+                shown,
+                module,
+                parsed,
+            }
+        })
+        .collect()
+}
+
+/// `rev_` + the file stem in lowercase ASCII letters, digits and `_`; made unique with a
+/// numeric suffix when two stems map to the same name.
+fn module_ident(path: &Path, used: &mut HashSet<String>) -> syn::Ident {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut base = String::from("rev_");
+    for c in stem.chars() {
+        base.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        });
+    }
+    let mut name = base.clone();
+    let mut n = 1;
+    while used.contains(&name) {
+        n += 1;
+        name = format!("{base}_{n}");
+    }
+    used.insert(name.clone());
+    format_ident!("{}", name)
+}
+
+fn emit(ctx: &Context, files: &[File], span: Span) -> TokenStream {
+    let mut errors: Vec<String> = Vec::new();
+    let mut infos: Vec<RevisionInfo> = Vec::with_capacity(files.len());
+    let mut complete = true;
+    let mut mods = TokenStream::new();
+    for f in files {
+        let path = f.path.to_string_lossy();
+        let module = &f.module;
+        match &f.parsed {
+            Ok(rev) => infos.push(rev.to_info(&f.shown)),
+            Err(Problem::Attribute) => complete = false,
+            Err(Problem::Registry(msg)) => {
+                complete = false;
+                errors.push(msg.clone());
+                // not compiled, but still tracked: fixing the file rebuilds the crate
+                mods.extend(quote!(
+                    const _: &[u8] = ::core::include_bytes!(#path);
+                ));
+                continue;
+            }
+        }
+        mods.extend(quote! {
+            #[path = #path]
+            #[doc(hidden)]
+            pub mod #module;
+        });
+    }
+
+    let graph_errors = graph::check(&infos);
+    // With files left out, a missing parent or an extra head may be an artifact of the
+    // omission: keep only the errors that leaving files out cannot cause.
+    errors.extend(
+        graph_errors
+            .iter()
+            .filter(|e| {
+                complete
+                    || matches!(
+                        e,
+                        GraphError::DuplicateRevision { .. }
+                            | GraphError::Cycle { .. }
+                            | GraphError::DuplicateBranchLabel { .. }
+                    )
+            })
+            .map(ToString::to_string),
+    );
+
+    let mut out = mods;
+    for msg in &errors {
+        out.extend(error(span, msg));
+    }
+    if !complete || !graph_errors.is_empty() {
+        return with_fallback(out);
+    }
+
+    let graph = graph::Graph::new(infos).expect("checked above");
+    let by_id: HashMap<&str, &File> = files
+        .iter()
+        .filter_map(|f| {
+            f.parsed
+                .as_ref()
+                .ok()
+                .map(|r| (r.args.revision.as_str(), f))
+        })
+        .collect();
+    let entries = graph.revisions().iter().map(|info| {
+        let file = by_id[info.id.as_str()];
+        let module = &file.module;
+        let message = &info.message;
+        let shown = &info.file;
+        quote! {
+            ::migrate_core::Revision { message: #message, file: #shown, ..#module::__MIGRATE_REVISION }
+        }
+    });
+    let doc = format!(
+        " The revisions of this crate, in topological order: parents (and `depends_on`) before \
+         children. Generated by `migrate_macros::migrations!()` from `{}`.",
+        ctx.display(&ctx.dir)
+    );
+    out.extend(quote! {
+        #[doc = #doc]
+        pub static MIGRATIONS: ::migrate_core::Migrations = ::migrate_core::Migrations::new(&[#(#entries),*]);
+    });
+    out
+}
+
+fn error(span: Span, msg: &str) -> TokenStream {
+    quote_spanned!(span=> ::core::compile_error!(#msg);)
+}
+
+/// After an error: an empty `MIGRATIONS`, so code using it does not add errors of its own.
+fn with_fallback(mut out: TokenStream) -> TokenStream {
+    out.extend(quote! {
+        /// The revisions of this crate (empty: `migrations!()` reported an error).
+        pub static MIGRATIONS: ::migrate_core::Migrations = ::migrate_core::Migrations::new(&[]);
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn input(src: &str) -> Result<Option<String>, String> {
+        parse_input(TokenStream::from_str(src).expect("lexes"))
+            .map(|lit| lit.map(|l| l.value()))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn accepts_the_three_input_forms() {
+        assert_eq!(input(""), Ok(None));
+        assert_eq!(input("\"migrations\""), Ok(Some("migrations".into())));
+        assert_eq!(input("\"migrations\","), Ok(Some("migrations".into())));
+        assert_eq!(
+            input("dir = \"../versions\""),
+            Ok(Some("../versions".into()))
+        );
+        for bad in ["42", "path = \"x\"", "\"a\" \"b\"", "dir"] {
+            assert!(input(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn module_idents_are_valid_and_unique() {
+        let mut used = HashSet::new();
+        let names: Vec<String> = [
+            "3f2a9c1b7e4d_create_users.rs",
+            "A-b.rs",
+            "a_b.rs",
+            "a_b_2.rs",
+        ]
+        .iter()
+        .map(|f| module_ident(Path::new(f), &mut used).to_string())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "rev_3f2a9c1b7e4d_create_users",
+                "rev_a_b",
+                "rev_a_b_2",
+                "rev_a_b_2_2"
+            ]
+        );
+    }
+
+    #[test]
+    fn paths_are_shown_relative_to_the_crate() {
+        let ctx = Context {
+            dir: PathBuf::from("/c/src/versions"),
+            dir_arg: "versions".into(),
+            manifest_dir: Some(PathBuf::from("/c")),
+        };
+        assert_eq!(
+            ctx.display(Path::new("/c/src/versions/a.rs")),
+            "src/versions/a.rs"
+        );
+        assert_eq!(ctx.display(&ctx.dir), "src/versions");
+        let outside = Context {
+            manifest_dir: Some(PathBuf::from("/elsewhere")),
+            ..ctx
+        };
+        assert_eq!(
+            outside.display(Path::new("/c/src/versions/a.rs")),
+            "versions/a.rs"
+        );
+        assert_eq!(outside.display(&outside.dir), "versions");
+        assert_eq!(
+            normalize(Path::new("/c/src/./../versions")),
+            PathBuf::from("/c/versions")
+        );
+    }
+}

@@ -1,0 +1,6 @@
+#[migrate_macros::migration(revision = "A1", foo = 1)]
+mod revision {
+    pub fn upgrade() {}
+}
+
+fn main() {}

@@ -1,0 +1,3 @@
+migrate_macros::migrations!(42);
+
+fn main() {}

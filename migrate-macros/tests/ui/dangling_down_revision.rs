@@ -1,0 +1,3 @@
+migrate_macros::migrations!("dangling_down_revision");
+
+fn main() {}

@@ -1,0 +1,3 @@
+migrate_macros::migrations!("duplicate_id");
+
+fn main() {}

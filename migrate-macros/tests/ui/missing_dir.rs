@@ -1,0 +1,3 @@
+migrate_macros::migrations!("no_such_dir");
+
+fn main() {}

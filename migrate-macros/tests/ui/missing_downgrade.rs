@@ -1,0 +1,10 @@
+#[migrate_macros::migration(revision = "a1")]
+mod revision {
+    use migrate_core::prelude::*;
+
+    pub async fn upgrade(_db: &mut Db) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {}

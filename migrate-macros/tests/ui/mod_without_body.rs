@@ -1,0 +1,4 @@
+#[migrate_macros::migration(revision = "a1")]
+mod revision;
+
+fn main() {}

@@ -1,0 +1,3 @@
+migrate_macros::migrations!("no_migration_attribute");
+
+fn main() {}

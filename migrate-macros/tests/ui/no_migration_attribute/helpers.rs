@@ -1,0 +1,5 @@
+//! shared helpers
+
+pub fn table() -> &'static str {
+    "users"
+}

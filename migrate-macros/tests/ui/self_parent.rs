@@ -1,0 +1,3 @@
+migrate_macros::migrations!("self_parent");
+
+fn main() {}

@@ -1,0 +1,3 @@
+migrate_macros::migrations!("several_errors");
+
+fn main() {}

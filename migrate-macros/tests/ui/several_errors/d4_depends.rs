@@ -1,0 +1,14 @@
+//! depends
+
+#[migrate_macros::migration(revision = "d4", down_revision = "b2", depends_on = "yy8")]
+mod revision {
+    use migrate_core::prelude::*;
+
+    pub async fn upgrade(_db: &mut Db) -> Result<()> {
+        Ok(())
+    }
+
+    pub async fn downgrade(_db: &mut Db) -> Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,3 @@
+migrate_macros::migrations!("three_cycle");
+
+fn main() {}

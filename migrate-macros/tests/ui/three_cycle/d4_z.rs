@@ -1,0 +1,14 @@
+//! z
+
+#[migrate_macros::migration(revision = "d4", down_revision = "c3")]
+mod revision {
+    use migrate_core::prelude::*;
+
+    pub async fn upgrade(_db: &mut Db) -> Result<()> {
+        Ok(())
+    }
+
+    pub async fn downgrade(_db: &mut Db) -> Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,3 @@
+migrate_macros::migrations!("two_revisions_in_one_file");
+
+fn main() {}

@@ -1,0 +1,3 @@
+migrate_macros::migrations!("unlabeled_bases");
+
+fn main() {}

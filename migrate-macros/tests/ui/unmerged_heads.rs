@@ -1,0 +1,3 @@
+migrate_macros::migrations!("unmerged_heads");
+
+fn main() {}

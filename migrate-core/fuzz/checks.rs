@@ -28,7 +28,9 @@ use migrate_core::spec::{self, Spec};
 /// sets) by every entry point that takes a spec, which must not panic and must return
 /// well-formed results.
 pub fn spec_parse(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     match Spec::parse(text) {
         Ok(spec) => {
             let written = spec.to_string();
@@ -109,7 +111,12 @@ fn fixed_graphs() -> &'static [Fixed] {
 /// downward-closed), plans must also be executable step by step and keep the set closed.
 pub fn exercise_spec(g: &Graph, applied: &BTreeSet<usize>, closed: bool, text: &str) {
     let n = g.len();
-    let ctx = || format!("spec `{text}`, applied {applied:?}, graph [{}]", Revs(g.revisions()));
+    let ctx = || {
+        format!(
+            "spec `{text}`, applied {applied:?}, graph [{}]",
+            Revs(g.revisions())
+        )
+    };
     let range = Spec::parse(text).is_ok_and(|s| s.is_range());
 
     match spec::resolve(g, applied, text) {
@@ -190,7 +197,9 @@ fn check_plan(
     let n = g.len();
     let revs: Vec<usize> = p.steps.iter().map(|s| s.revision).collect();
     assert!(
-        p.steps.iter().all(|s| s.direction == direction && s.revision < n),
+        p.steps
+            .iter()
+            .all(|s| s.direction == direction && s.revision < n),
         "{direction:?} plan {revs:?} has a step in the wrong direction or outside the graph; {}",
         ctx()
     );
@@ -198,7 +207,11 @@ fn check_plan(
         Direction::Upgrade => revs.windows(2).all(|w| w[0] < w[1]),
         Direction::Downgrade => revs.windows(2).all(|w| w[0] > w[1]),
     };
-    assert!(ordered, "{direction:?} plan {revs:?} is not in topological order; {}", ctx());
+    assert!(
+        ordered,
+        "{direction:?} plan {revs:?} is not in topological order; {}",
+        ctx()
+    );
     if !executable {
         return;
     }
@@ -214,7 +227,11 @@ fn check_plan(
         let id = &g.at(r).id;
         match direction {
             Direction::Upgrade => {
-                assert!(!cur.contains(&r), "upgrade plan {revs:?} re-applies `{id}`; {}", ctx());
+                assert!(
+                    !cur.contains(&r),
+                    "upgrade plan {revs:?} re-applies `{id}`; {}",
+                    ctx()
+                );
                 for &q in g.parents_of(r).iter().chain(g.dependencies_of(r)) {
                     assert!(
                         cur.contains(&q),
@@ -226,7 +243,11 @@ fn check_plan(
                 cur.insert(r);
             }
             Direction::Downgrade => {
-                assert!(cur.contains(&r), "downgrade plan {revs:?} undoes unapplied `{id}`; {}", ctx());
+                assert!(
+                    cur.contains(&r),
+                    "downgrade plan {revs:?} undoes unapplied `{id}`; {}",
+                    ctx()
+                );
                 for &j in &above[r] {
                     assert!(
                         !cur.contains(&j),
@@ -239,8 +260,18 @@ fn check_plan(
             }
         }
     }
-    assert_eq!(cur, plan::apply(applied, p), "plan::apply disagrees with the steps; {}", ctx());
-    assert_closed(g, &cur, &format!("the applied set after {direction:?}"), ctx);
+    assert_eq!(
+        cur,
+        plan::apply(applied, p),
+        "plan::apply disagrees with the steps; {}",
+        ctx()
+    );
+    assert_closed(
+        g,
+        &cur,
+        &format!("the applied set after {direction:?}"),
+        ctx,
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -254,7 +285,9 @@ pub fn source_parse(data: &[u8]) {
     use migrate_core::source;
     use std::str::FromStr;
 
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     match source::parse_file(text) {
         Ok(rev) => {
             check_args(&rev.args, text);
@@ -275,17 +308,33 @@ fn check_args(args: &migrate_core::source::MigrationArgs, text: &str) {
     use migrate_core::source::{validate_branch_label, validate_revision_id};
 
     let ctx = || format!("{args:?} from {text:?}");
-    assert!(validate_revision_id(&args.revision).is_ok(), "invalid id accepted: {}", ctx());
+    assert!(
+        validate_revision_id(&args.revision).is_ok(),
+        "invalid id accepted: {}",
+        ctx()
+    );
     for list in [&args.down_revisions, &args.depends_on] {
         for (i, id) in list.iter().enumerate() {
-            assert!(validate_revision_id(id).is_ok(), "invalid id `{id}` accepted: {}", ctx());
+            assert!(
+                validate_revision_id(id).is_ok(),
+                "invalid id `{id}` accepted: {}",
+                ctx()
+            );
             assert!(*id != args.revision, "a revision names itself: {}", ctx());
             assert!(!list[..i].contains(id), "`{id}` listed twice: {}", ctx());
         }
     }
     for (i, label) in args.branch_labels.iter().enumerate() {
-        assert!(validate_branch_label(label).is_ok(), "invalid label `{label}` accepted: {}", ctx());
-        assert!(!args.branch_labels[..i].contains(label), "`{label}` listed twice: {}", ctx());
+        assert!(
+            validate_branch_label(label).is_ok(),
+            "invalid label `{label}` accepted: {}",
+            ctx()
+        );
+        assert!(
+            !args.branch_labels[..i].contains(label),
+            "`{label}` listed twice: {}",
+            ctx()
+        );
     }
 }
 
@@ -299,17 +348,34 @@ fn check_args(args: &migrate_core::source::MigrationArgs, text: &str) {
 /// few specs built from the graph's ids and labels ("probes", picked by the input's trailing
 /// bytes) are resolved and planned from several applied sets (as in [`spec_parse`]).
 pub fn graph_check(data: &[u8]) {
-    let GraphInput { revs, split, probes } = GraphInput::decode(data);
+    let GraphInput {
+        revs,
+        split,
+        probes,
+    } = GraphInput::decode(data);
     let errors = graph::check(&revs);
     let built = Graph::new(revs.clone());
     let g = match built {
         Ok(g) => {
-            assert!(errors.is_empty(), "check found {errors:?} but Graph::new succeeded: {}", Revs(&revs));
+            assert!(
+                errors.is_empty(),
+                "check found {errors:?} but Graph::new succeeded: {}",
+                Revs(&revs)
+            );
             g
         }
         Err(e) => {
-            assert_eq!(e.0, errors, "check and Graph::new disagree: {}", Revs(&revs));
-            assert!(!errors.is_empty(), "Graph::new failed without errors: {}", Revs(&revs));
+            assert_eq!(
+                e.0,
+                errors,
+                "check and Graph::new disagree: {}",
+                Revs(&revs)
+            );
+            assert!(
+                !errors.is_empty(),
+                "Graph::new failed without errors: {}",
+                Revs(&revs)
+            );
             let _ = GraphErrors(errors).to_string();
             return;
         }
@@ -325,17 +391,43 @@ pub fn graph_check(data: &[u8]) {
     want.sort_unstable();
     assert_eq!(got, want, "revisions() is not the input; {}", ctx());
     for (i, r) in g.revisions().iter().enumerate() {
-        assert_eq!(g.index_of(&r.id), Some(i), "index_of(`{}`); {}", r.id, ctx());
+        assert_eq!(
+            g.index_of(&r.id),
+            Some(i),
+            "index_of(`{}`); {}",
+            r.id,
+            ctx()
+        );
         for (what, ids) in [("parent", &r.down_revisions), ("dependency", &r.depends_on)] {
             for id in ids {
                 let j = g.index_of(id).unwrap_or(usize::MAX);
-                assert!(j < i, "{what} `{id}` of `{}` is not before it in revisions(); {}", r.id, ctx());
+                assert!(
+                    j < i,
+                    "{what} `{id}` of `{}` is not before it in revisions(); {}",
+                    r.id,
+                    ctx()
+                );
             }
         }
-        let parents: Vec<&str> = g.parents_of(i).iter().map(|&p| g.at(p).id.as_str()).collect();
-        assert_eq!(parents, r.down_revisions, "parents_of(`{}`); {}", r.id, ctx());
+        let parents: Vec<&str> = g
+            .parents_of(i)
+            .iter()
+            .map(|&p| g.at(p).id.as_str())
+            .collect();
+        assert_eq!(
+            parents,
+            r.down_revisions,
+            "parents_of(`{}`); {}",
+            r.id,
+            ctx()
+        );
         for &c in g.children_of(i) {
-            assert!(g.parents_of(c).contains(&i), "children_of(`{}`); {}", r.id, ctx());
+            assert!(
+                g.parents_of(c).contains(&i),
+                "children_of(`{}`); {}",
+                r.id,
+                ctx()
+            );
         }
         // an exact id wins over labels and prefixes
         let resolved = spec::resolve(&g, &BTreeSet::new(), &r.id);
@@ -348,25 +440,49 @@ pub fn graph_check(data: &[u8]) {
         .unwrap_or_else(|e| panic!("upgrade heads from nothing failed: {e}; {}", ctx()));
     check_plan(&g, &none, true, &up, Direction::Upgrade, &ctx);
     let all = plan::apply(&none, &up);
-    assert_eq!(all, (0..n).collect(), "upgrade heads did not apply everything; {}", ctx());
+    assert_eq!(
+        all,
+        (0..n).collect(),
+        "upgrade heads did not apply everything; {}",
+        ctx()
+    );
     let down = plan::downgrade(&g, &all, "base")
         .unwrap_or_else(|e| panic!("downgrade base from everything failed: {e}; {}", ctx()));
     check_plan(&g, &all, true, &down, Direction::Downgrade, &ctx);
     let up_revs: Vec<usize> = up.steps.iter().map(|s| s.revision).collect();
     let mut down_revs: Vec<usize> = down.steps.iter().map(|s| s.revision).collect();
     down_revs.reverse();
-    assert_eq!(up_revs, down_revs, "downgrade base is not the inverse of upgrade heads; {}", ctx());
+    assert_eq!(
+        up_revs,
+        down_revs,
+        "downgrade base is not the inverse of upgrade heads; {}",
+        ctx()
+    );
 
     // probes: specs built from the graph's ids and labels, chosen by the input, resolved and
     // planned from nothing, from a prefix of the topological order, or from everything
     let prefix: BTreeSet<usize> = (0..split % (n + 1)).collect();
-    let labels: Vec<&str> = g.revisions().iter().flat_map(|r| &r.branch_labels).map(String::as_str).collect();
+    let labels: Vec<&str> = g
+        .revisions()
+        .iter()
+        .flat_map(|r| &r.branch_labels)
+        .map(String::as_str)
+        .collect();
     for (p, q) in probes {
         let applied = [&none, &prefix, &all][usize::from(p) % 3];
         let form = PROBES[usize::from(p / 3) % PROBES.len()];
-        let id = g.revisions().get(usize::from(q) % n.max(1)).map_or("a", |r| r.id.as_str());
-        let label = labels.get(usize::from(q) % labels.len().max(1)).copied().unwrap_or("x");
-        let text = form.replace("{id}", id).replace("{short}", &id[..1]).replace("{label}", label);
+        let id = g
+            .revisions()
+            .get(usize::from(q) % n.max(1))
+            .map_or("a", |r| r.id.as_str());
+        let label = labels
+            .get(usize::from(q) % labels.len().max(1))
+            .copied()
+            .unwrap_or("x");
+        let text = form
+            .replace("{id}", id)
+            .replace("{short}", &id[..1])
+            .replace("{label}", label);
         exercise_spec(&g, applied, true, &text);
     }
 }
@@ -374,9 +490,31 @@ pub fn graph_check(data: &[u8]) {
 /// The spec forms a graph probe can take; `{id}` is a revision's id, `{short}` its first
 /// character (an id prefix), `{label}` a branch label.
 const PROBES: [&str; 25] = [
-    "head", "heads", "base", "current", "+1", "-1", "+2", "-2", "head-1", "head+1", ":", "base:heads",
-    "{id}", "{id}-1", "{id}+1", "{id}-2", "{short}", ":{id}", "{id}:", "{label}@head",
-    "{label}@heads", "{label}@base", "{label}@-1", "{label}@+1", "{label}@{id}",
+    "head",
+    "heads",
+    "base",
+    "current",
+    "+1",
+    "-1",
+    "+2",
+    "-2",
+    "head-1",
+    "head+1",
+    ":",
+    "base:heads",
+    "{id}",
+    "{id}-1",
+    "{id}+1",
+    "{id}-2",
+    "{short}",
+    ":{id}",
+    "{id}:",
+    "{label}@head",
+    "{label}@heads",
+    "{label}@base",
+    "{label}@-1",
+    "{label}@+1",
+    "{label}@{id}",
 ];
 
 /// A revision list decoded from fuzz bytes. Missing bytes read as 0, so every byte string
@@ -431,8 +569,14 @@ impl GraphInput {
             let labels = usize::from(f & 8 != 0) + usize::from(f & 64 != 0);
             let p: Vec<Ref> = (0..parents).filter_map(|_| refs(i, next())).collect();
             let d: Vec<Ref> = (0..deps).filter_map(|_| refs(i, next())).collect();
-            let l: Vec<String> = (0..labels).map(|_| LABELS[usize::from(next()) % LABELS.len()].to_owned()).collect();
-            let id = if f & 16 != 0 { short_id(usize::from(next()) % 16) } else { short_id(i) };
+            let l: Vec<String> = (0..labels)
+                .map(|_| LABELS[usize::from(next()) % LABELS.len()].to_owned())
+                .collect();
+            let id = if f & 16 != 0 {
+                short_id(usize::from(next()) % 16)
+            } else {
+                short_id(i)
+            };
             raw.push((id, p, d, l));
         }
         let ids: Vec<String> = raw.iter().map(|r| r.0.clone()).collect();
@@ -452,8 +596,16 @@ impl GraphInput {
             })
             .collect();
         let rest: Vec<u8> = bytes.collect();
-        let probes = rest.chunks(2).take(32).map(|c| (c[0], c.get(1).copied().unwrap_or(0))).collect();
-        GraphInput { revs, split, probes }
+        let probes = rest
+            .chunks(2)
+            .take(32)
+            .map(|c| (c[0], c.get(1).copied().unwrap_or(0)))
+            .collect();
+        GraphInput {
+            revs,
+            split,
+            probes,
+        }
     }
 }
 
@@ -482,7 +634,11 @@ impl fmt::Display for Revs<'_> {
                 f.write_str("; ")?;
             }
             f.write_str(&r.id)?;
-            for (word, list) in [("down", &r.down_revisions), ("label", &r.branch_labels), ("depends", &r.depends_on)] {
+            for (word, list) in [
+                ("down", &r.down_revisions),
+                ("label", &r.branch_labels),
+                ("depends", &r.depends_on),
+            ] {
                 if !list.is_empty() {
                     write!(f, " {word} {}", list.join(" "))?;
                 }

@@ -73,14 +73,14 @@ use proc_macro::TokenStream;
 
 /// Declares a revision: put it on the inline module of a revision file.
 ///
-/// ```rust,ignore
+/// ```rust
 /// #[migrate_macros::migration(revision = "3f2a9c1b7e4d", down_revision = "8828a8665651")]
 /// mod revision {
 ///     use migrate_core::prelude::*;
 ///
-///     pub async fn upgrade(db: &mut Db) -> Result<()> { Ok(()) }
+///     pub async fn upgrade(_db: &mut Db) -> Result<()> { Ok(()) }
 ///
-///     pub async fn downgrade(db: &mut Db) -> Result<()> { Ok(()) }
+///     pub async fn downgrade(_db: &mut Db) -> Result<()> { Ok(()) }
 /// }
 /// ```
 ///
@@ -140,6 +140,20 @@ pub fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
 /// migrate_macros::migrations!();                 // reads ./versions (next to this file)
 /// migrate_macros::migrations!("../migrations");  // another directory
 /// migrate_macros::migrations!(dir = "versions"); // the same, named
+/// ```
+///
+/// A complete example, on the three revision files of this crate's `tests/ui/pass/graph/`
+/// (a doctest has no file of its own, so the directory is relative to `src/`):
+///
+/// ```rust
+/// mod graph {
+///     migrate_macros::migrations!("../tests/ui/pass/graph");
+/// }
+///
+/// // topological order: parents (and depends_on) first
+/// let ids: Vec<&str> = graph::MIGRATIONS.revisions().iter().map(|r| r.id).collect();
+/// assert_eq!(ids, ["c0re", "auth", "a0merge"]);
+/// assert_eq!(graph::MIGRATIONS.revisions()[0].message, "create the core tables");
 /// ```
 ///
 /// # Input

@@ -18,7 +18,7 @@ pub enum Error {
         reason: String,
     },
     /// Connecting failed: database down, wrong credentials, unknown database.
-    #[error("cannot connect to {url}: {source}")]
+    #[error("cannot connect to {url}: {}", driver(source))]
     Connect {
         /// The URL with any password replaced by `***`.
         url: String,
@@ -28,7 +28,7 @@ pub enum Error {
     },
     /// A statement issued by the runner itself (version table, transaction control, lock)
     /// failed.
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", driver(source))]
     Database {
         /// What the runner was doing.
         context: String,
@@ -37,18 +37,18 @@ pub enum Error {
         source: sqlx::Error,
     },
     /// The revision graph is invalid (cannot happen for a registry that compiled).
-    #[error("{0}")]
+    #[error(transparent)]
     Graph(#[from] GraphErrors),
     /// A target or revision spec cannot be resolved (unknown revision, ambiguous prefix,
     /// multiple heads, steps past base or head, ...).
-    #[error("{0}")]
+    #[error(transparent)]
     Plan(#[from] PlanError),
     /// A revision's `upgrade` or `downgrade` returned an error. The revision was rolled back
     /// where the backend allows it; see `rolled_back`.
     #[error(
         "{direction} {revision} ({message}) failed{}: {source}{}",
         statement.as_deref().map(|s| format!(" at statement `{}`", one_line(s))).unwrap_or_default(),
-        if *rolled_back { "; the revision was rolled back" } else { "" }
+        if *rolled_back && !is_offline_read(source) { "; the revision was rolled back" } else { "" }
     )]
     RevisionFailed {
         /// `upgrade` or `downgrade`.
@@ -138,6 +138,29 @@ pub enum Error {
         /// What sea-query said.
         detail: String,
     },
+    /// `DATABASE_URL` is set (in the environment or `.env`) but empty: refused rather than
+    /// silently falling back to the default SQLite file.
+    #[error(
+        "DATABASE_URL is set but empty; set it to a database URL (sqlite:FILE, \
+         postgres://USER@HOST/DB, mysql://USER@HOST/DB), or unset it to use the default SQLite \
+         file `migrate.db`"
+    )]
+    EmptyDatabaseUrl,
+    /// The version table name (`--version-table`) is not a plain SQL identifier.
+    #[error("{reason}")]
+    InvalidVersionTableName {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `downgrade --sql` without a range: offline there is no database to say where the
+    /// downgrade starts.
+    #[error(
+        "downgrade with --sql requires a range <fromrev>:<torev> (e.g. 'head:base' or \
+         'head:-1'), since there is no database to read the current revision from; got '{0}'"
+    )]
+    OfflineDowngradeWithoutRange(String),
     /// The migration lock was not acquired within `--lock-timeout`.
     #[error(
         "timed out after {waited_ms} ms waiting for the migration lock: another process is \
@@ -147,6 +170,27 @@ pub enum Error {
         /// How long we waited, in milliseconds.
         waited_ms: u64,
     },
+}
+
+/// A driver error for a message. PostgreSQL's errors lose the "at line N" sqlx appends (a line
+/// of the server's C source, which reads as a line of the user's SQL) and gain the server's
+/// hint.
+fn driver(e: &sqlx::Error) -> String {
+    if let sqlx::Error::Database(d) = e
+        && let Some(pg) = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+    {
+        return match pg.hint() {
+            Some(hint) => format!("error returned from database: {} (hint: {hint})", pg.message()),
+            None => format!("error returned from database: {}", pg.message()),
+        };
+    }
+    e.to_string()
+}
+
+/// Whether a revision failed only because it read in offline mode (where nothing ran, so
+/// nothing was rolled back).
+fn is_offline_read(source: &BoxError) -> bool {
+    matches!(source.downcast_ref::<Error>(), Some(Error::OfflineRead { .. }))
 }
 
 fn one_line(s: &str) -> String {

@@ -33,6 +33,14 @@ impl Backend {
     /// # Errors
     /// [`Error::BadUrl`] for any other scheme.
     pub fn from_url(url: &str) -> Result<Backend, Error> {
+        if url.trim().is_empty() {
+            return Err(Error::BadUrl {
+                url: String::new(),
+                reason: "the URL is empty; give sqlite:FILE, postgres://USER@HOST/DB or \
+                         mysql://USER@HOST/DB"
+                    .into(),
+            });
+        }
         let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
         match scheme.as_str() {
             "sqlite" => Ok(Backend::Sqlite),
@@ -80,25 +88,97 @@ impl std::fmt::Display for Backend {
     }
 }
 
-/// Replaces the password of a URL with `***` (`postgres://u:***@host/db`). Used for every
-/// URL the crate prints.
-pub fn redact_url(url: &str) -> String {
-    // scheme://user:password@host...; leave anything else alone
-    let Some(scheme_end) = url.find("://") else { return url.to_owned() };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else { return url.to_owned() };
-    let userinfo = &authority[..at];
-    match userinfo.find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end + 3],
-            &userinfo[..colon],
-            &rest[at..]
-        ),
-        None => url.to_owned(),
+/// Replaces the password of every URL in `text` with `***` (`postgres://u:***@host/db`):
+/// the password of the user info and a `password=` query parameter. `text` is usually one URL;
+/// an error message quoting one (a URL typed where a revision was expected) works too. Sloppy
+/// URLs are covered as well (a password with an unescaped `/`, `?` or `#`, a single slash
+/// after `postgres:`), at the price of hiding more than the password. Used for every URL and
+/// every error line the crate prints.
+pub fn redact_url(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut token_start = None;
+    for (i, c) in text.char_indices() {
+        let delimiter = c.is_whitespace() || matches!(c, '\'' | '"' | '`');
+        match (delimiter, token_start) {
+            (true, Some(start)) => {
+                out.push_str(&redact_token(&text[start..i]));
+                out.push(c);
+                token_start = None;
+            }
+            (true, None) => out.push(c),
+            (false, None) => token_start = Some(i),
+            (false, Some(_)) => {}
+        }
     }
+    if let Some(start) = token_start {
+        out.push_str(&redact_token(&text[start..]));
+    }
+    out
+}
+
+/// Network schemes whose URLs may carry credentials even without `//`.
+const NETWORK_SCHEMES: [&str; 4] = ["postgres:", "postgresql:", "mysql:", "mariadb:"];
+
+/// One whitespace- and quote-free piece of text: redacts the URL in it, if any.
+fn redact_token(token: &str) -> String {
+    let start = match token.find("://") {
+        // the scheme before `://`: letters, digits, `+`, `-`, `.`
+        Some(sep) => token[..sep]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |i| i + 1),
+        None => match NETWORK_SCHEMES.iter().find_map(|s| {
+            let lower = token.to_ascii_lowercase();
+            lower.find(s).filter(|&i| i == 0 || !token.as_bytes()[i - 1].is_ascii_alphanumeric())
+        }) {
+            Some(i) => i,
+            None => return token.to_owned(),
+        },
+    };
+    format!("{}{}", &token[..start], redact_one(&token[start..]))
+}
+
+/// `scheme://user:password@host/db?password=x` with both passwords replaced by `***`.
+fn redact_one(url: &str) -> String {
+    let head_end = match url.find("://") {
+        Some(i) => i + 3,
+        None => {
+            // `postgres:/u:pw@host/db`, `mysql:u:pw@host`: no authority, perhaps credentials
+            let colon = url.find(':').map_or(url.len(), |i| i + 1);
+            colon + url[colon..].len() - url[colon..].trim_start_matches('/').len()
+        }
+    };
+    let (head, rest) = url.split_at(head_end);
+    // the user info ends at the last `@` of the authority (which ends at the first `/`, `?`
+    // or `#`); when the authority has none but the rest has one, the password probably holds
+    // an unescaped `/`, `?` or `#`: the user info ends at the rest's last `@`
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let at = rest[..authority_end].rfind('@').or_else(|| rest.rfind('@'));
+    let (userinfo, tail) = match at {
+        Some(at) => match rest[..at].find(':') {
+            Some(colon) => (format!("{}:***", &rest[..colon]), &rest[at..]),
+            None => (rest[..at].to_owned(), &rest[at..]),
+        },
+        None => (String::new(), rest),
+    };
+    format!("{head}{userinfo}{}", redact_query_password(tail))
+}
+
+/// `…?a=1&password=x` with the value of every `…password` parameter replaced by `***`.
+fn redact_query_password(s: &str) -> String {
+    let Some(q) = s.find('?') else { return s.to_owned() };
+    let (before, query) = s.split_at(q + 1);
+    let (query, fragment) = match query.find('#') {
+        Some(h) => query.split_at(h),
+        None => (query, ""),
+    };
+    let params: Vec<String> = query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((k, _)) if k.to_ascii_lowercase().ends_with("password") => format!("{k}=***"),
+            _ => p.to_owned(),
+        })
+        .collect();
+    format!("{before}{}{fragment}", params.join("&"))
 }
 
 /// Rows `fetch_*` can return: any type that implements `sqlx::FromRow` for all three
@@ -210,6 +290,9 @@ pub struct Db {
     /// Whether the last call was atomic on its own: PostgreSQL runs a whole simple-protocol
     /// script as one implicit transaction; elsewhere only a single statement is.
     pub(crate) last_call_atomic: bool,
+    /// A transaction start (`BEGIN`) not sent yet: it goes out with the next statement, which
+    /// saves a round trip per revision.
+    pub(crate) deferred: Option<&'static str>,
 }
 
 impl std::fmt::Debug for Db {
@@ -263,6 +346,23 @@ impl Db {
                     .map_err(bad)?
                     .create_if_missing(true)
                     .busy_timeout(timeout);
+                // SQLite creates a missing file but not its directory, and then only says
+                // "unable to open database file"
+                let file = opts.get_filename();
+                if let Some(dir) = file.parent()
+                    && !dir.as_os_str().is_empty()
+                    && !file.to_string_lossy().starts_with(':')
+                    && !dir.is_dir()
+                {
+                    return Err(Error::BadUrl {
+                        url: redact_url(url),
+                        reason: format!(
+                            "the directory `{}` does not exist; create it first (SQLite creates \
+                             the database file, not its directory)",
+                            dir.display()
+                        ),
+                    });
+                }
                 Conn::Sqlite(Handle::Owned(opts.connect().await.map_err(connect)?))
             }
             Backend::Postgres => {
@@ -307,12 +407,12 @@ impl Db {
     }
 
     fn from_conn(backend: Backend, conn: Conn) -> Db {
-        Db { backend, target: Target::Online(conn), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true }
+        Db { backend, target: Target::Online(conn), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true, deferred: None }
     }
 
     /// An offline (`--sql`) handle: statements for `backend` are collected as text.
     pub fn offline(backend: Backend) -> Db {
-        Db { backend, target: Target::Offline(Vec::new()), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true }
+        Db { backend, target: Target::Offline(Vec::new()), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true, deferred: None }
     }
 
     /// The backend this handle talks to (or renders for, offline).
@@ -353,7 +453,8 @@ impl Db {
     ///
     /// # Errors
     /// [`Error::OfflineRead`] in offline mode.
-    pub fn connection(&mut self) -> Result<Connection<'_>, Error> {
+    pub async fn connection(&mut self) -> Result<Connection<'_>, Error> {
+        self.flush_deferred().await?;
         let revision = self.revision;
         match &mut self.target {
             Target::Online(Conn::Sqlite(c)) => Ok(Connection::Sqlite(c)),
@@ -473,7 +574,11 @@ impl Db {
                 // as several statements
                 self.last_call_atomic = self.backend == Backend::Postgres
                     || !script.trim().trim_end_matches(';').contains(';');
-                let r = on_conn!(conn, c => sqlx::raw_sql(AssertSqlSafe(script.to_owned())).execute(&mut **c).await.map(|_| ()));
+                let batch = match self.deferred.take() {
+                    Some(begin) => format!("{begin};\n{script}"),
+                    None => script.to_owned(),
+                };
+                let r = on_conn!(conn, c => sqlx::raw_sql(AssertSqlSafe(batch)).execute(&mut **c).await.map(|_| ()));
                 self.calls_ok += u32::from(r.is_ok());
                 r.map_err(db_err("executing SQL"))
             }
@@ -486,6 +591,7 @@ impl Db {
     /// # Errors
     /// [`Error::Database`] when the database rejects it.
     pub async fn execute<S: DataStatement>(&mut self, statement: &S) -> Result<u64, Error> {
+        self.flush_deferred().await?;
         let backend = self.backend;
         match &mut self.target {
             Target::Offline(out) => {
@@ -528,6 +634,7 @@ impl Db {
     /// [`Error::OfflineRead`] in offline mode; [`Error::Database`] when the query or the
     /// decoding fails.
     pub async fn fetch_all<T: FromAnyRow, S: DataStatement>(&mut self, statement: &S) -> Result<Vec<T>, Error> {
+        self.flush_deferred().await?;
         let revision = self.revision;
         let Target::Online(conn) = &mut self.target else {
             return Err(Error::OfflineRead { revision: revision.into(), operation: "fetch_all" });
@@ -580,6 +687,15 @@ impl Db {
         }
     }
 
+    /// Sends a deferred `BEGIN` on its own (before a statement that cannot carry it: bound
+    /// statements and fetches use the extended protocol, one statement at a time).
+    async fn flush_deferred(&mut self) -> Result<(), Error> {
+        let Some(begin) = self.deferred.take() else { return Ok(()) };
+        let Target::Online(conn) = &mut self.target else { return Ok(()) };
+        let r = on_conn!(conn, c => sqlx::raw_sql(AssertSqlSafe(begin)).execute(&mut **c).await.map(|_| ()));
+        r.map_err(db_err("starting a transaction"))
+    }
+
     /// Runner-internal: the online connection.
     pub(crate) fn conn(&mut self) -> Option<&mut Conn> {
         match &mut self.target {
@@ -599,6 +715,26 @@ mod tests {
         assert_eq!(redact_url("mysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(redact_url("sqlite:x.db"), "sqlite:x.db");
         assert_eq!(redact_url("postgres://u:p%40ss@h/db?x=1"), "postgres://u:***@h/db?x=1");
+        // sloppy passwords: unescaped `@`, `/`, `?`
+        assert_eq!(redact_url("mysql://u:p@ss@h/db"), "mysql://u:***@h/db");
+        assert_eq!(redact_url("postgres://u:se/cret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("postgres://u:se?cret@h/db"), "postgres://u:***@h/db");
+        // a password in the query, a single slash after the scheme
+        assert_eq!(
+            redact_url("postgres://u@h/db?sslmode=disable&password=secret#x"),
+            "postgres://u@h/db?sslmode=disable&password=***#x"
+        );
+        assert_eq!(redact_url("postgres:/u:secret@h/db"), "postgres:/u:***@h/db");
+        assert_eq!(redact_url("mysql:u:secret@h/db"), "mysql:u:***@h/db");
+        // URLs inside a message; other text untouched
+        assert_eq!(
+            redact_url("Invalid revision spec 'postgres://u:secret@h/db': a range"),
+            "Invalid revision spec 'postgres://u:***@h/db': a range"
+        );
+        assert_eq!(redact_url("using  (--database-url)"), "using  (--database-url)");
+        assert_eq!(redact_url("spec 'a:b' and head:base"), "spec 'a:b' and head:base");
+        assert_eq!(redact_url("sqlite:///tmp/a@b:c/x.db"), "sqlite:///tmp/a@b:c/x.db");
+        assert_eq!(redact_url("sqlite:/tmp/x:y@z.db"), "sqlite:/tmp/x:y@z.db");
     }
 
     #[test]

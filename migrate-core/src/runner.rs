@@ -178,12 +178,7 @@ impl<'m> Runner<'m> {
             let rev = self.migrations.get(&row.revision);
             let Some(rev) = rev else { continue };
             if row.state == RowState::Pending {
-                return Err(Error::Dirty {
-                    revision: rev.id.into(),
-                    message: rev.message.into(),
-                    direction: "upgrade or downgrade".into(),
-                    parent: ids_or_base(rev.down_revisions),
-                });
+                return Err(dirty(rev));
             }
             if row.state == RowState::Applied
                 && !self.options.allow_changed_revisions
@@ -392,14 +387,21 @@ impl<'m> Runner<'m> {
         on_event(Event::Started { direction, revision: rev });
         let started = Instant::now();
         let own_txn = !in_outer && rev.transactional;
-        if own_txn {
-            self.begin(db).await?;
-            if !db.is_offline() && db.backend() == Backend::Sqlite && self.already_done(db, rev.id, direction).await? {
+        // SQLite has no migration lock: every revision re-reads the version table under the
+        // database's write lock, in its own transaction, in the `--transaction-mode all`
+        // transaction, or (`transactional = false`) in one that records its `pending` marker
+        let sqlite = !db.is_offline() && db.backend() == Backend::Sqlite;
+        if sqlite {
+            if self.sqlite_gate(db, rev, direction, !in_outer).await? {
                 // another process got there first while we waited for the write lock
-                self.rollback(db).await;
+                if !in_outer {
+                    self.rollback(db).await;
+                }
                 on_event(Event::Skipped { direction, revision: rev });
                 return Ok(());
             }
+        } else if own_txn {
+            self.begin(db).await?;
         }
         // outside a transaction that covers the version row, record intent first
         if !atomic {
@@ -415,6 +417,10 @@ impl<'m> Runner<'m> {
                     version_table::insert(db, table, &row).await?;
                 }
                 Direction::Downgrade => version_table::mark_pending(db, table, rev.id).await?,
+            }
+            if sqlite && !own_txn && !in_outer {
+                // the marker is the other runners' lock: publish it
+                self.commit(db).await?;
             }
         }
         db.revision = rev.id;
@@ -457,40 +463,106 @@ impl<'m> Runner<'m> {
             });
         }
         let elapsed_ms = started.elapsed().as_millis() as u64;
-        match (direction, atomic) {
-            (Direction::Upgrade, true) => {
-                let row = VersionRow {
-                    revision: rev.id.into(),
-                    checksum: rev.checksum.into(),
-                    state: RowState::Applied,
-                    applied_at: version_table::utc_now(),
-                    execution_ms: elapsed_ms as i64,
-                };
-                version_table::insert(db, table, &row).await?;
+        let recorded = self.record(db, rev, direction, atomic, own_txn, elapsed_ms).await;
+        if let Err(e) = recorded {
+            if own_txn || in_outer {
+                self.rollback(db).await;
             }
-            (Direction::Upgrade, false) => version_table::finish(db, table, rev.id, rev.checksum, elapsed_ms as i64).await?,
-            (Direction::Downgrade, _) => version_table::delete(db, table, rev.id).await?,
-        }
-        if own_txn {
-            self.commit(db).await?;
+            return Err(e);
         }
         on_event(Event::Finished { direction, revision: rev, elapsed_ms: started.elapsed().as_millis() as u64 });
         Ok(())
     }
 
-    async fn already_done(&self, db: &mut Db, id: &str, direction: Direction) -> Result<bool, Error> {
-        let sql = format!("SELECT COUNT(*) FROM \"{}\" WHERE revision = ?", self.options.version_table);
-        let Some(Conn::Sqlite(c)) = db.conn() else { return Ok(false) };
-        let n: i64 = sqlx::query(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_one(&mut **c)
-            .await
-            .and_then(|r| r.try_get(0))
-            .map_err(|source| Error::Database { context: "reading the version table".into(), source })?;
-        Ok(match direction {
-            Direction::Upgrade => n > 0,
-            Direction::Downgrade => n == 0,
-        })
+    /// Records a finished revision in the version table and commits its transaction. Where
+    /// the row commits with the revision, the row statement and `COMMIT` go out as one batch
+    /// (one round trip).
+    async fn record(
+        &self,
+        db: &mut Db,
+        rev: &Revision,
+        direction: Direction,
+        atomic: bool,
+        own_txn: bool,
+        elapsed_ms: u64,
+    ) -> Result<(), Error> {
+        let table = self.options.version_table.as_str();
+        if !atomic {
+            match direction {
+                Direction::Upgrade => version_table::finish(db, table, rev.id, rev.checksum, elapsed_ms as i64).await?,
+                Direction::Downgrade => version_table::delete(db, table, rev.id).await?,
+            }
+            return if own_txn { self.commit(db).await } else { Ok(()) };
+        }
+        let statement = match direction {
+            Direction::Upgrade => version_table::insert_sql(
+                db.backend(),
+                table,
+                &VersionRow {
+                    revision: rev.id.into(),
+                    checksum: rev.checksum.into(),
+                    state: RowState::Applied,
+                    applied_at: version_table::utc_now(),
+                    execution_ms: elapsed_ms as i64,
+                },
+            ),
+            Direction::Downgrade => version_table::delete_sql(db.backend(), table, rev.id),
+        };
+        if own_txn && !db.is_offline() {
+            db.sql(&format!("{statement};\nCOMMIT"))
+                .await
+                .map_err(|e| rename(e, "recording the revision in the version table and committing"))
+        } else {
+            db.sql(&statement).await.map_err(|e| rename(e, "recording the revision in the version table"))?;
+            if own_txn { self.commit(db).await } else { Ok(()) }
+        }
+    }
+
+    /// SQLite: starts the revision's write transaction (`begin`; false inside the
+    /// `--transaction-mode all` transaction) and, in the same call, re-reads the version
+    /// table under the write lock. Returns true when another process already applied (or
+    /// removed) the revision while we waited. While another process's revision is `pending`
+    /// (a `transactional = false` revision under way) it waits, without the write lock, up
+    /// to the lock timeout; then, or at once inside an outer transaction, it fails with
+    /// [`Error::Dirty`].
+    async fn sqlite_gate(&self, db: &mut Db, rev: &Revision, direction: Direction, begin: bool) -> Result<bool, Error> {
+        // `id` is a checked revision id ([a-z0-9_]), the table name a checked identifier
+        let (id, table) = (rev.id, &self.options.version_table);
+        let sql = format!(
+            "{}SELECT (SELECT COUNT(*) FROM \"{table}\" WHERE revision = '{id}'), \
+             (SELECT MIN(revision) FROM \"{table}\" WHERE state = 'pending')",
+            if begin { "BEGIN IMMEDIATE; " } else { "" }
+        );
+        let deadline = Instant::now() + self.options.lock_timeout;
+        loop {
+            let Some(Conn::Sqlite(c)) = db.conn() else { return Ok(false) };
+            let rows = sqlx::raw_sql(AssertSqlSafe(sql.as_str()))
+                .fetch_all(&mut **c)
+                .await
+                .map_err(|source| Error::Database { context: "starting a transaction".into(), source })?;
+            let (n, pending): (i64, Option<String>) = rows
+                .first()
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+                .transpose()
+                .map_err(|source| Error::Database { context: "reading the version table".into(), source })?
+                .unwrap_or((0, None));
+            let Some(pending) = pending else {
+                return Ok(match direction {
+                    Direction::Upgrade => n > 0,
+                    Direction::Downgrade => n == 0,
+                });
+            };
+            if begin {
+                self.rollback(db).await;
+            }
+            if !begin || Instant::now() >= deadline {
+                return Err(match self.migrations.get(&pending) {
+                    Some(p) => dirty(p),
+                    None => Error::UnknownAppliedRevision(pending),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     async fn begin(&self, db: &mut Db) -> Result<(), Error> {
@@ -500,14 +572,25 @@ impl<'m> Runner<'m> {
             Backend::MySql => "START TRANSACTION",
             _ => "BEGIN",
         };
-        db.sql(sql).await.map_err(|e| rename(e, "starting a transaction"))
+        if db.is_offline() || db.backend() == Backend::Sqlite {
+            return db.sql(sql).await.map_err(|e| rename(e, "starting a transaction"));
+        }
+        // PostgreSQL, MySQL: sent with the next statement
+        db.deferred = Some(sql);
+        Ok(())
     }
 
     async fn commit(&self, db: &mut Db) -> Result<(), Error> {
+        if db.deferred.take().is_some() {
+            return Ok(()); // nothing was sent: nothing to commit
+        }
         db.sql("COMMIT").await.map_err(|e| rename(e, "committing"))
     }
 
     async fn rollback(&self, db: &mut Db) {
+        if db.deferred.take().is_some() {
+            return; // nothing was sent: nothing to roll back
+        }
         // best effort: the transaction is already failed; if the connection died the server
         // rolls back on its own
         let _ = db.sql("ROLLBACK").await;
@@ -616,6 +699,17 @@ pub enum OfflineCommand<'a> {
 enum Command<'a> {
     Upgrade(&'a str),
     Downgrade(&'a str),
+}
+
+/// The error for a revision left `pending`, naming the two `stamp` commands that resolve it.
+fn dirty(rev: &Revision) -> Error {
+    Error::Dirty {
+        revision: rev.id.into(),
+        message: rev.message.into(),
+        direction: "upgrade or downgrade".into(),
+        // what `stamp` takes: `base`, or the parents as separate arguments
+        parent: if rev.down_revisions.is_empty() { "base".into() } else { rev.down_revisions.join(" ") },
+    }
 }
 
 fn rename(e: Error, what: &str) -> Error {

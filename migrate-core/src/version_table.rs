@@ -209,9 +209,27 @@ where
     })
 }
 
-/// Inserts a row.
-pub(crate) async fn insert(db: &mut Db, table: &str, row: &VersionRow) -> Result<(), Error> {
-    let stmt = Query::insert()
+/// The `INSERT` of a row, with its values inline (they are the runner's own: a checked id, a
+/// hex checksum, a timestamp, a number), for batching with `COMMIT`.
+pub(crate) fn insert_sql(backend: Backend, table: &str, row: &VersionRow) -> String {
+    render(backend, &insert_statement(table, row))
+}
+
+/// The `DELETE` of a revision's row, values inline.
+pub(crate) fn delete_sql(backend: Backend, table: &str, revision: &str) -> String {
+    render(backend, &Query::delete().from_table(Alias::new(table)).and_where(Expr::col("revision").eq(revision)).to_owned())
+}
+
+fn render<S: sea_query::QueryStatementWriter>(backend: Backend, stmt: &S) -> String {
+    match backend {
+        Backend::Sqlite => stmt.to_string(sea_query::SqliteQueryBuilder),
+        Backend::Postgres => stmt.to_string(sea_query::PostgresQueryBuilder),
+        Backend::MySql => stmt.to_string(sea_query::MysqlQueryBuilder),
+    }
+}
+
+fn insert_statement(table: &str, row: &VersionRow) -> sea_query::InsertStatement {
+    Query::insert()
         .into_table(Alias::new(table))
         .columns(["revision", "checksum", "state", "applied_at", "execution_ms"])
         .values_panic([
@@ -221,7 +239,12 @@ pub(crate) async fn insert(db: &mut Db, table: &str, row: &VersionRow) -> Result
             row.applied_at.clone().into(),
             row.execution_ms.into(),
         ])
-        .to_owned();
+        .to_owned()
+}
+
+/// Inserts a row.
+pub(crate) async fn insert(db: &mut Db, table: &str, row: &VersionRow) -> Result<(), Error> {
+    let stmt = insert_statement(table, row);
     db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "recording the revision in the version table"))
 }
 

@@ -116,9 +116,10 @@ pub fn run(cli: &Cli, args: &[OsString]) -> anyhow::Result<ExitCode> {
 
 /// An error and its causes on one line, `outer: inner: innermost`, as printed after
 /// `error: `. Causes that span several lines (several graph problems) keep their newlines,
-/// each further line prefixed with `error: ` too.
+/// each further line prefixed with `error: ` too. Passwords of URLs in it are replaced by
+/// `***` (a URL can reach a message through any argument).
 pub fn error_line(err: &anyhow::Error) -> String {
-    format!("{err:#}").replace('\n', "\nerror: ")
+    migrate_core::redact_url(&format!("{err:#}")).replace('\n', "\nerror: ")
 }
 
 /// A cargo-style status line on stderr: the verb right-aligned in 12 columns.

@@ -118,7 +118,9 @@ pub enum DbCommand {
     /// Set the version table to the given revision(s) without running any revision.
     Stamp {
         /// Target revisions (`head`, `heads`, `base`, ids, `label@head`, …).
-        #[arg(required = true, allow_hyphen_values = true)]
+        // not `allow_hyphen_values`: on a list it swallows the options after it
+        // (`stamp head --purge --database-url URL` would stamp DATABASE_URL's database)
+        #[arg(required = true, allow_negative_numbers = true)]
         revisions: Vec<String>,
         /// Delete every row of the version table first (the way out when it names a revision
         /// the code lacks).
@@ -216,7 +218,9 @@ pub fn main(migrations: &'static Migrations) -> ExitCode {
     match rt.block_on(run(migrations, &cli.db, &cli.command)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            // a URL can reach a message through any argument (one typed where a revision
+            // goes): no password is printed, wherever it came from
+            eprintln!("error: {}", redact_url(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -226,15 +230,21 @@ pub fn main(migrations: &'static Migrations) -> ExitCode {
 /// a `.env` file, else `sqlite:<project dir>/migrate.db` (the project dir is
 /// `$CARGO_MIGRATE_PROJECT_DIR`, set by `cargo migrate`, else the current directory).
 /// Returns the URL and a note saying where it came from (for stderr).
-pub fn resolve_database_url(explicit: Option<&str>) -> (String, String) {
+///
+/// # Errors
+/// [`Error::EmptyDatabaseUrl`] when `DATABASE_URL` is set but empty (say, a CI secret that
+/// is missing): that is refused rather than migrating the default SQLite file instead.
+pub fn resolve_database_url(explicit: Option<&str>) -> Result<(String, String), Error> {
     if let Some(u) = explicit {
-        return (u.to_owned(), format!("using {} (--database-url)", redact_url(u)));
+        return Ok((u.to_owned(), format!("using {} (--database-url)", redact_url(u))));
     }
     let _ = dotenvy::dotenv();
-    if let Ok(u) = std::env::var("DATABASE_URL")
-        && !u.is_empty()
-    {
-        return (u.clone(), format!("using {} (DATABASE_URL)", redact_url(&u)));
+    if let Some(u) = std::env::var_os("DATABASE_URL") {
+        let u = u.to_string_lossy().into_owned();
+        if u.trim().is_empty() {
+            return Err(Error::EmptyDatabaseUrl);
+        }
+        return Ok((u.clone(), format!("using {} (DATABASE_URL)", redact_url(&u))));
     }
     let dir = std::env::var("CARGO_MIGRATE_PROJECT_DIR")
         .ok()
@@ -243,7 +253,7 @@ pub fn resolve_database_url(explicit: Option<&str>) -> (String, String) {
         .unwrap_or_default();
     let path = dir.join("migrate.db");
     let url = format!("sqlite:{}", path.display());
-    (url.clone(), format!("using {url} (default: no --database-url or DATABASE_URL)"))
+    Ok((url.clone(), format!("using {url} (default: no --database-url or DATABASE_URL)")))
 }
 
 fn note(msg: &str) {
@@ -268,6 +278,9 @@ pub async fn run(migrations: &'static Migrations, args: &DbArgs, command: &DbCom
         allow_changed_revisions: args.allow_changed_revisions,
         lock_timeout: Duration::from_secs(args.lock_timeout),
     };
+    if let Err(reason) = crate::version_table::validate_table_name(&args.version_table) {
+        return Err(Error::InvalidVersionTableName { name: args.version_table.clone(), reason });
+    }
     let runner = Runner::new(migrations, options)?;
     let graph = runner.graph();
     let mut out = String::new();
@@ -294,16 +307,28 @@ pub async fn run(migrations: &'static Migrations, args: &DbArgs, command: &DbCom
         _ => None,
     };
     if let Some((cmd, sql)) = offline {
+        if let OfflineCommand::Downgrade(rev) = cmd
+            && !spec::Spec::parse(rev).is_ok_and(|s| s.is_range())
+        {
+            return Err(Error::OfflineDowngradeWithoutRange(rev.to_owned()));
+        }
         let backend = match sql.dialect {
             Some(d) => d.into(),
-            None => Backend::from_url(&resolve_database_url(args.database_url.as_deref()).0)?,
+            None => Backend::from_url(&resolve_database_url(args.database_url.as_deref())?.0)?,
         };
         let script = runner.offline_script(backend, cmd).await?;
         print!("{script}");
         return Ok(ExitCode::SUCCESS);
     }
 
-    let (url, how) = resolve_database_url(args.database_url.as_deref());
+    // ranges are for offline scripts: online, the database says where to start
+    if let DbCommand::Upgrade { revision, .. } | DbCommand::Downgrade { revision, .. } = command
+        && spec::Spec::parse(revision).is_ok_and(|s| s.is_range())
+    {
+        return Err(spec::PlanError::RangeNotAllowed(revision.clone()).into());
+    }
+    let (url, how) = resolve_database_url(args.database_url.as_deref())?;
+    Backend::from_url(&url)?; // an empty URL or an unknown scheme: say only that
     note(&how);
     let timeout = Duration::from_secs(args.lock_timeout.max(1));
     let mut db = Db::connect_with_timeout(&url, timeout).await?;
@@ -343,6 +368,9 @@ async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: 
         }
         DbCommand::Stamp { revisions, purge, .. } => {
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
+            if *purge {
+                refuse_purging_a_foreign_table(db, &runner.options().version_table).await?;
+            }
             let new = runner.stamp(db, &targets, *purge).await?;
             let heads = crate::plan::current_heads(graph, &new);
             let ids: Vec<&str> = heads.iter().map(|&i| graph.at(i).id.as_str()).collect();
@@ -391,6 +419,32 @@ async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: 
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `stamp --purge` deletes every row of the version table before writing its own, and on
+/// MySQL that delete commits even when the writes then fail: refuse when a table of that name
+/// exists but does not read as a version table (another tool's table under the same name),
+/// rather than delete that tool's rows.
+async fn refuse_purging_a_foreign_table(db: &mut Db, table: &str) -> Result<(), Error> {
+    if !crate::version_table::exists(db, table).await? {
+        return Ok(());
+    }
+    let quoted = match db.backend() {
+        Backend::MySql => format!("`{table}`"),
+        _ => format!("\"{table}\""),
+    };
+    let probe = format!("SELECT revision, checksum, state, applied_at, execution_ms FROM {quoted} WHERE 1 = 0");
+    db.sql(&probe).await.map_err(|e| match e {
+        Error::Database { source, .. } => Error::Database {
+            context: format!(
+                "refusing --purge, which deletes every row of `{table}`: it does not read as a \
+                 cargo-migrate version table, so nothing was changed; if it belongs to another \
+                 tool, pick another name with --version-table"
+            ),
+            source,
+        },
+        other => other,
+    })
 }
 
 /// Renders `heads`, `history`, `branches` and `show` from the graph alone, in Alembic's

@@ -293,6 +293,10 @@ pub struct Db {
     /// A transaction start (`BEGIN`) not sent yet: it goes out with the next statement, which
     /// saves a round trip per revision.
     pub(crate) deferred: Option<&'static str>,
+    /// Set while a runner command runs on this handle, with whether it holds the migration
+    /// lock; still set when the next command starts only if that run was cancelled midway
+    /// (its future dropped), leaving its transaction open and its lock held.
+    pub(crate) unfinished_run: Option<bool>,
 }
 
 impl std::fmt::Debug for Db {
@@ -407,12 +411,12 @@ impl Db {
     }
 
     fn from_conn(backend: Backend, conn: Conn) -> Db {
-        Db { backend, target: Target::Online(conn), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true, deferred: None }
+        Db { backend, target: Target::Online(conn), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true, deferred: None, unfinished_run: None }
     }
 
     /// An offline (`--sql`) handle: statements for `backend` are collected as text.
     pub fn offline(backend: Backend) -> Db {
-        Db { backend, target: Target::Offline(Vec::new()), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true, deferred: None }
+        Db { backend, target: Target::Offline(Vec::new()), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true, deferred: None, unfinished_run: None }
     }
 
     /// The backend this handle talks to (or renders for, offline).

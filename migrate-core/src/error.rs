@@ -184,6 +184,16 @@ fn driver(e: &sqlx::Error) -> String {
             None => format!("error returned from database: {}", pg.message()),
         };
     }
+    if let sqlx::Error::Database(d) = e
+        && d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        && d.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5)
+    {
+        // SQLITE_BUSY after the busy timeout
+        return format!(
+            "{e}: another connection kept a write lock on the database for the whole lock \
+             timeout (--lock-timeout); try again when it is done, or wait longer"
+        );
+    }
     e.to_string()
 }
 

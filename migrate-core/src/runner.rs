@@ -230,9 +230,7 @@ impl<'m> Runner<'m> {
     pub async fn stamp(&self, db: &mut Db, targets: &[&str], purge: bool) -> Result<BTreeSet<usize>, Error> {
         let locked = self.lock(db).await?;
         let result = self.stamp_locked(db, targets, purge).await;
-        if locked {
-            self.unlock(db).await;
-        }
+        self.unlock(db, locked).await;
         result
     }
 
@@ -305,9 +303,7 @@ impl<'m> Runner<'m> {
     async fn run(&self, db: &mut Db, command: Command<'_>, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
         let locked = self.lock(db).await?;
         let result = self.run_locked(db, command, on_event).await;
-        if locked {
-            self.unlock(db).await;
-        }
+        self.unlock(db, locked).await;
         result
     }
 
@@ -604,9 +600,26 @@ impl<'m> Runner<'m> {
         let name = format!("cargo-migrate:{}", self.options.version_table);
         let deadline = Instant::now() + self.options.lock_timeout;
         let started = Instant::now();
+        if let Some(held) = db.unfinished_run.take() {
+            // a run on this handle was cancelled midway: roll back the transaction it left
+            // open; the lock it took is still ours (taking it again would only count up)
+            self.rollback(db).await;
+            if held {
+                db.unfinished_run = Some(true);
+                return Ok(true);
+            }
+        }
         loop {
             let got = match db.conn() {
-                None | Some(Conn::Sqlite(_)) => return Ok(false),
+                None => return Ok(false),
+                Some(Conn::Sqlite(c)) => {
+                    // no lock to take, but the same rule: a run that unwinds or is dropped
+                    // midway must not hand its connection back to the pool with a write
+                    // transaction (and SQLite's write lock) still open
+                    c.close_on_drop();
+                    db.unfinished_run = Some(false);
+                    return Ok(false);
+                }
                 Some(Conn::Postgres(c)) => sqlx::query("SELECT pg_try_advisory_lock($1)")
                     .bind(key)
                     .fetch_one(&mut **c)
@@ -629,6 +642,7 @@ impl<'m> Runner<'m> {
                     Some(Conn::MySql(c)) => c.close_on_drop(),
                     _ => {}
                 }
+                db.unfinished_run = Some(true);
                 return Ok(true);
             }
             if Instant::now() >= deadline {
@@ -638,7 +652,12 @@ impl<'m> Runner<'m> {
         }
     }
 
-    async fn unlock(&self, db: &mut Db) {
+    /// Ends a command: releases the lock when `locked`, and marks the handle's run finished.
+    async fn unlock(&self, db: &mut Db, locked: bool) {
+        db.unfinished_run = None;
+        if !locked {
+            return;
+        }
         let key = lock_key(&self.options.version_table);
         let name = format!("cargo-migrate:{}", self.options.version_table);
         let _ = match db.conn() {

@@ -307,11 +307,6 @@ pub async fn run(migrations: &'static Migrations, args: &DbArgs, command: &DbCom
         _ => None,
     };
     if let Some((cmd, sql)) = offline {
-        if let OfflineCommand::Downgrade(rev) = cmd
-            && !spec::Spec::parse(rev).is_ok_and(|s| s.is_range())
-        {
-            return Err(Error::OfflineDowngradeWithoutRange(rev.to_owned()));
-        }
         let backend = match sql.dialect {
             Some(d) => d.into(),
             None => Backend::from_url(&resolve_database_url(args.database_url.as_deref())?.0)?,
@@ -321,11 +316,10 @@ pub async fn run(migrations: &'static Migrations, args: &DbArgs, command: &DbCom
         return Ok(ExitCode::SUCCESS);
     }
 
-    // ranges are for offline scripts: online, the database says where to start
-    if let DbCommand::Upgrade { revision, .. } | DbCommand::Downgrade { revision, .. } = command
-        && spec::Spec::parse(revision).is_ok_and(|s| s.is_range())
-    {
-        return Err(spec::PlanError::RangeNotAllowed(revision.clone()).into());
+    // ranges are for offline scripts: refuse them before connecting (the runner refuses
+    // them too)
+    if let DbCommand::Upgrade { revision, .. } | DbCommand::Downgrade { revision, .. } = command {
+        crate::runner::refuse_range_online(revision)?;
     }
     let (url, how) = resolve_database_url(args.database_url.as_deref())?;
     Backend::from_url(&url)?; // an empty URL or an unknown scheme: say only that
@@ -368,9 +362,6 @@ async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: 
         }
         DbCommand::Stamp { revisions, purge, .. } => {
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
-            if *purge {
-                refuse_purging_a_foreign_table(db, &runner.options().version_table).await?;
-            }
             let new = runner.stamp(db, &targets, *purge).await?;
             let heads = crate::plan::current_heads(graph, &new);
             let ids: Vec<&str> = heads.iter().map(|&i| graph.at(i).id.as_str()).collect();
@@ -419,32 +410,6 @@ async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: 
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `stamp --purge` deletes every row of the version table before writing its own, and on
-/// MySQL that delete commits even when the writes then fail: refuse when a table of that name
-/// exists but does not read as a version table (another tool's table under the same name),
-/// rather than delete that tool's rows.
-async fn refuse_purging_a_foreign_table(db: &mut Db, table: &str) -> Result<(), Error> {
-    if !crate::version_table::exists(db, table).await? {
-        return Ok(());
-    }
-    let quoted = match db.backend() {
-        Backend::MySql => format!("`{table}`"),
-        _ => format!("\"{table}\""),
-    };
-    let probe = format!("SELECT revision, checksum, state, applied_at, execution_ms FROM {quoted} WHERE 1 = 0");
-    db.sql(&probe).await.map_err(|e| match e {
-        Error::Database { source, .. } => Error::Database {
-            context: format!(
-                "refusing --purge, which deletes every row of `{table}`: it does not read as a \
-                 cargo-migrate version table, so nothing was changed; if it belongs to another \
-                 tool, pick another name with --version-table"
-            ),
-            source,
-        },
-        other => other,
-    })
 }
 
 /// Renders `heads`, `history`, `branches` and `show` from the graph alone, in Alembic's

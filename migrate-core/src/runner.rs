@@ -126,7 +126,7 @@ impl<'m> Runner<'m> {
     pub fn new(migrations: &'m Migrations, options: Options) -> Result<Self, Error> {
         let graph = migrations.graph().map_err(|e| Error::Graph(e.clone()))?;
         if let Err(reason) = version_table::validate_table_name(&options.version_table) {
-            return Err(Error::BadUrl { url: String::new(), reason });
+            return Err(Error::InvalidVersionTableName { name: options.version_table.clone(), reason });
         }
         Ok(Runner { migrations, graph, options })
     }
@@ -236,6 +236,9 @@ impl<'m> Runner<'m> {
 
     async fn stamp_locked(&self, db: &mut Db, targets: &[&str], purge: bool) -> Result<BTreeSet<usize>, Error> {
         let table = &self.options.version_table;
+        if purge && !db.is_offline() {
+            refuse_purging_a_foreign_table(db, table).await?;
+        }
         version_table::create(db, table).await?;
         let (old_rows, applied) = if purge || db.is_offline() {
             (Vec::new(), BTreeSet::new())
@@ -309,6 +312,11 @@ impl<'m> Runner<'m> {
 
     async fn run_locked(&self, db: &mut Db, command: Command<'_>, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
         let table = self.options.version_table.clone();
+        if !db.is_offline() {
+            match command {
+                Command::Upgrade(t) | Command::Downgrade(t) => refuse_range_online(t)?,
+            }
+        }
         let (applied, states) = if db.is_offline() {
             (BTreeSet::new(), HashMap::new())
         } else {
@@ -682,6 +690,10 @@ impl<'m> Runner<'m> {
                 self.upgrade(&mut db, t, &mut |_| {}).await?;
             }
             OfflineCommand::Downgrade(t) => {
+                // like Alembic: offline there is no database to say where to start from
+                if !crate::spec::Spec::parse(t).is_ok_and(|s| s.is_range()) {
+                    return Err(Error::OfflineDowngradeWithoutRange(t.to_owned()));
+                }
                 self.downgrade(&mut db, t, &mut |_| {}).await?;
             }
             OfflineCommand::Stamp(ts) => {
@@ -701,6 +713,43 @@ impl<'m> Runner<'m> {
         }
         Ok(out)
     }
+}
+
+/// Ranges (`A:B`) are for offline scripts: online, the database says where a run starts.
+///
+/// # Errors
+/// [`crate::spec::PlanError::RangeNotAllowed`] for a range.
+pub fn refuse_range_online(target: &str) -> Result<(), Error> {
+    if crate::spec::Spec::parse(target).is_ok_and(|s| s.is_range()) {
+        return Err(crate::spec::PlanError::RangeNotAllowed(target.to_owned()).into());
+    }
+    Ok(())
+}
+
+/// `stamp --purge` deletes every row of the version table before writing its own, and on
+/// MySQL that delete commits even when the writes then fail: refuse when a table of that name
+/// exists but does not read as a version table (another tool's table under the same name),
+/// rather than delete that tool's rows.
+async fn refuse_purging_a_foreign_table(db: &mut Db, table: &str) -> Result<(), Error> {
+    if !crate::version_table::exists(db, table).await? {
+        return Ok(());
+    }
+    let quoted = match db.backend() {
+        Backend::MySql => format!("`{table}`"),
+        _ => format!("\"{table}\""),
+    };
+    let probe = format!("SELECT revision, checksum, state, applied_at, execution_ms FROM {quoted} WHERE 1 = 0");
+    db.sql(&probe).await.map_err(|e| match e {
+        Error::Database { source, .. } => Error::Database {
+            context: format!(
+                "refusing --purge, which deletes every row of `{table}`: it does not read as a \
+                 cargo-migrate version table, so nothing was changed; if it belongs to another \
+                 tool, pick another name with --version-table"
+            ),
+            source,
+        },
+        other => other,
+    })
 }
 
 /// What [`Runner::offline_script`] renders.

@@ -187,3 +187,18 @@ fn sqlite_is_the_transactional_default() {
     assert!(Backend::Sqlite.transactional_ddl());
     assert!(!Backend::MySql.transactional_ddl());
 }
+
+backend_test!(library_callers_get_the_same_guards_as_the_cli, |db| async move {
+    // a range is for offline scripts: online it is refused before anything runs
+    let err = upgrade(&db, BLOG, "8828a8665651:head").await.unwrap_err().to_string();
+    assert!(err.contains("8828a8665651:head"), "{err}");
+    assert!(db.versions().await.is_empty());
+    // offline, a downgrade needs a range (there is no database to start from)
+    let runner = Runner::new(BLOG, Options::default()).unwrap();
+    let err = runner.offline_script(db.backend, OfflineCommand::Downgrade("base")).await.unwrap_err().to_string();
+    assert!(err.contains("base"), "{err}");
+    // a bad version-table name is named as such
+    let bad = Options { version_table: "x; drop table users".into(), ..Options::default() };
+    let err = Runner::new(BLOG, bad).unwrap_err().to_string();
+    assert!(err.contains("x; drop table users") && !err.contains("URL"), "{err}");
+});

@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""Generates the benchmark workloads under target/bench/ (never committed).
+
+  gen.py crate  N DIR [NAME]         a cargo-migrate migrations crate with N linear revisions, each
+                               creating a table with 5 columns and an index (typed API)
+  gen.py add    DIR            adds one revision on top of DIR's head (W5 incremental rebuild)
+  gen.py versions N DIR        a migrations crate whose src/versions holds N revision files
+                               (W4: graph commands only, never compiled)
+  gen.py peers  SCRIPT DIALECT OUT
+                               splits our offline script (`upgrade head --sql`) into the peers'
+                               inputs: L1 (psql/sqlite3 script, one transaction per revision,
+                               DDL only), sqlx migrations (reversible) and an Alembic project
+  gen.py seaorm N DIR          an equivalent sea-orm-migration crate (W5 comparison)
+  gen.py cratesio DATA OUT     W3: the psql replay script of the crates.io history
+
+The manifest is the one tests/src/lib.rs (`nested`) writes, so the dependency graph is the
+one `cargo migrate init` gives a user.
+"""
+import json
+import os
+import sys
+
+WS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def rid(i):
+    # 12 hex characters, deterministic, as `cargo migrate revision` ids look
+    return "%012x" % (0xA000_0000_0000 + i * 7919)
+
+
+def manifest(name):
+    return f"""[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+migrate-core = {{ path = "{WS}/migrate-core", features = ["cli"] }}
+migrate-macros = {{ path = "{WS}/migrate-macros" }}
+sqlx = {{ version = "=0.9.0", default-features = false }}
+sea-query = {{ version = "=1.0.2", default-features = false }}
+
+[workspace]
+"""
+
+
+def revision_text(i):
+    down = "" if i == 0 else f', down_revision = "{rid(i - 1)}"'
+    prev = "" if i == 0 else rid(i - 1)
+    t = f"t{i:06d}"
+    return f'''//! create {t}
+//!
+//! Revision ID: {rid(i)}
+//! Revises: {prev}
+//! Create Date: 2026-11-21 12:00:00.000
+
+#[migrate_macros::migration(revision = "{rid(i)}"{down})]
+mod revision {{
+    use migrate_core::prelude::*;
+
+    pub async fn upgrade(db: &mut Db) -> Result<()> {{
+        db.create_table(
+            Table::create()
+                .table("{t}")
+                .col(ColumnDef::new("id").integer().not_null().primary_key())
+                .col(ColumnDef::new("name").string_len(100).not_null())
+                .col(ColumnDef::new("email").string_len(255))
+                .col(ColumnDef::new("score").big_integer().not_null().default(0))
+                .col(ColumnDef::new("created_at").text().not_null())
+                .to_owned(),
+        )
+        .await?;
+        db.create_index(Index::create().name("ix_{t}_name").table("{t}").col("name").to_owned()).await?;
+        Ok(())
+    }}
+
+    pub async fn downgrade(db: &mut Db) -> Result<()> {{
+        db.drop_index(Index::drop().name("ix_{t}_name").table("{t}").to_owned()).await?;
+        db.drop_table(Table::drop().table("{t}").to_owned()).await?;
+        Ok(())
+    }}
+}}
+'''
+
+
+def write_crate(n, d, name="bench-migrations"):
+    vd = os.path.join(d, "src", "versions")
+    os.makedirs(vd, exist_ok=True)
+    for f in os.listdir(vd):
+        os.remove(os.path.join(vd, f))
+    with open(os.path.join(d, "Cargo.toml"), "w") as f:
+        f.write(manifest(name))
+    with open(os.path.join(d, "build.rs"), "w") as f:
+        f.write('fn main() {\n    println!("cargo:rerun-if-changed=src/versions");\n}\n')
+    with open(os.path.join(d, "src", "lib.rs"), "w") as f:
+        f.write("migrate_macros::migrations!();\n")
+    with open(os.path.join(d, "src", "main.rs"), "w") as f:
+        f.write("fn main() -> std::process::ExitCode { migrate_core::cli::main(&%s::MIGRATIONS) }\n"
+                % name.replace("-", "_"))
+    with open(os.path.join(WS, "Cargo.lock")) as src, open(os.path.join(d, "Cargo.lock"), "w") as dst:
+        dst.write(src.read())
+    for i in range(n):
+        with open(os.path.join(vd, f"{rid(i)}_create_t{i:06d}.rs"), "w") as f:
+            f.write(revision_text(i))
+
+
+def add_one(d):
+    vd = os.path.join(d, "src", "versions")
+    n = len([f for f in os.listdir(vd) if f.endswith(".rs")])
+    with open(os.path.join(vd, f"{rid(n)}_create_t{n:06d}.rs"), "w") as f:
+        f.write(revision_text(n))
+    return n + 1
+
+
+def split_script(path):
+    """Our offline script -> [(ddl statements)] per revision, version-table lines dropped."""
+    revs = []
+    cur = None
+    for line in open(path).read().split("\n"):
+        if line.startswith("-- Running"):
+            cur = []
+            revs.append(cur)
+            continue
+        s = line.strip()
+        if not s or cur is None:
+            continue
+        if s in ("BEGIN;", "BEGIN IMMEDIATE;", "COMMIT;") or "migrate_version" in s:
+            continue
+        cur.append(s)
+    return revs
+
+
+def peers(script_up, script_down, dialect, out):
+    ups = split_script(script_up)
+    downs = split_script(script_down)[::-1]  # downgrade script runs newest first
+    n = len(ups)
+    assert len(downs) == n, (len(downs), n)
+    os.makedirs(out, exist_ok=True)
+    # L1: one session, one transaction per revision, the DDL only
+    begin = "BEGIN IMMEDIATE;" if dialect == "sqlite" else "BEGIN;"
+    with open(os.path.join(out, "l1_up.sql"), "w") as f:
+        if dialect == "postgres":
+            f.write("\\set ON_ERROR_STOP 1\n")
+        for u in ups:
+            f.write(begin + "\n" + "\n".join(u) + "\nCOMMIT;\n")
+    with open(os.path.join(out, "l1_down.sql"), "w") as f:
+        if dialect == "postgres":
+            f.write("\\set ON_ERROR_STOP 1\n")
+        for dn in downs[::-1]:
+            f.write(begin + "\n" + "\n".join(dn) + "\nCOMMIT;\n")
+    # L1 variant: the same with a version-table row per revision (what every tool writes)
+    with open(os.path.join(out, "l1v_up.sql"), "w") as f:
+        if dialect == "postgres":
+            f.write("\\set ON_ERROR_STOP 1\n")
+        f.write("CREATE TABLE v (revision VARCHAR(64) PRIMARY KEY);\n")
+        for i, u in enumerate(ups):
+            f.write(begin + "\n" + "\n".join(u) + f"\nINSERT INTO v VALUES ('{rid(i)}');\nCOMMIT;\n")
+    # sqlx: reversible migrations, <version>_<name>.up.sql / .down.sql
+    sd = os.path.join(out, "sqlx")
+    os.makedirs(sd, exist_ok=True)
+    for i in range(n):
+        base = os.path.join(sd, f"{i + 1:06d}_create_t{i:06d}")
+        with open(base + ".up.sql", "w") as f:
+            f.write("\n".join(ups[i]) + "\n")
+        with open(base + ".down.sql", "w") as f:
+            f.write("\n".join(downs[i]) + "\n")
+    # Alembic: one revision per migration, op.execute of the same statements
+    ad = os.path.abspath(os.path.join(out, "alembic"))
+    vd = os.path.join(ad, "versions")
+    os.makedirs(vd, exist_ok=True)
+    with open(os.path.join(ad, "env.py"), "w") as f:
+        f.write(ALEMBIC_ENV)
+    with open(os.path.join(ad, "script.py.mako"), "w") as f:
+        f.write("")
+    with open(os.path.join(out, "alembic.ini"), "w") as f:
+        f.write(f"[alembic]\nscript_location = {ad}\n")
+    for i in range(n):
+        with open(os.path.join(vd, f"r{i:06d}.py"), "w") as f:
+            f.write(
+                f'"""create t{i:06d}"""\nfrom alembic import op\n\nrevision = "{rid(i)}"\n'
+                f'down_revision = {("None" if i == 0 else repr(rid(i - 1)))}\nbranch_labels = None\ndepends_on = None\n\n'
+                f"UP = {ups[i]!r}\nDOWN = {downs[i]!r}\n\n"
+                "def upgrade():\n    for s in UP:\n        op.execute(s)\n\n"
+                "def downgrade():\n    for s in DOWN:\n        op.execute(s)\n"
+            )
+
+
+ALEMBIC_ENV = '''import os
+from alembic import context
+from sqlalchemy import create_engine
+
+url = os.environ["BENCH_URL"]
+
+
+def run():
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        # one transaction per revision, as the others do
+        context.configure(connection=conn, transaction_per_migration=True)
+        context.run_migrations()
+        conn.commit()
+
+
+run()
+'''
+
+
+def versions_only(n, d):
+    """W4: a crate whose src/versions has n revision files; a workspace of its own."""
+    write_crate(0, d, name="w4-migrations")
+    vd = os.path.join(d, "src", "versions")
+    for i in range(n):
+        with open(os.path.join(vd, f"{rid(i)}_create_t{i:06d}.rs"), "w") as f:
+            f.write(revision_text(i))
+
+
+def seaorm(n, d):
+    os.makedirs(os.path.join(d, "src"), exist_ok=True)
+    with open(os.path.join(d, "Cargo.toml"), "w") as f:
+        f.write('''[package]
+name = "seaorm-bench"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+sea-orm-migration = { version = "=2.0.0-rc.37", default-features = false, features = ["runtime-tokio-rustls", "sqlx-sqlite", "sqlx-postgres", "cli"] }
+tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+
+[workspace]
+''')
+    mods, boxes = [], []
+    for i in range(n):
+        m = f"m{i:06d}_create_t{i:06d}"
+        mods.append(f"mod {m};")
+        boxes.append(f"            Box::new({m}::Migration),")
+        t = f"t{i:06d}"
+        with open(os.path.join(d, "src", m + ".rs"), "w") as f:
+            f.write(f'''use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {{
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {{
+        manager
+            .create_table(
+                Table::create()
+                    .table("{t}")
+                    .col(ColumnDef::new("id").integer().not_null().primary_key())
+                    .col(ColumnDef::new("name").string_len(100).not_null())
+                    .col(ColumnDef::new("email").string_len(255))
+                    .col(ColumnDef::new("score").big_integer().not_null().default(0))
+                    .col(ColumnDef::new("created_at").text().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        manager.create_index(Index::create().name("ix_{t}_name").table("{t}").col("name").to_owned()).await
+    }}
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {{
+        manager.drop_index(Index::drop().name("ix_{t}_name").table("{t}").to_owned()).await?;
+        manager.drop_table(Table::drop().table("{t}").to_owned()).await
+    }}
+}}
+''')
+    with open(os.path.join(d, "src", "lib.rs"), "w") as f:
+        f.write("pub use sea_orm_migration::prelude::*;\n\n" + "\n".join(mods) +
+                "\n\npub struct Migrator;\n\n#[async_trait::async_trait]\nimpl MigratorTrait for Migrator {\n"
+                "    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![\n" + "\n".join(boxes) +
+                "\n        ]\n    }\n}\n")
+    with open(os.path.join(d, "src", "main.rs"), "w") as f:
+        f.write("use sea_orm_migration::prelude::*;\n\n#[tokio::main]\nasync fn main() {\n"
+                "    cli::run_cli(seaorm_bench::Migrator).await;\n}\n")
+
+
+def cratesio_crate(data, d):
+    """W3: the crates.io history as a migrations crate, as tests/tests/crates_io.rs writes it."""
+    write_crate(0, d, name="crates-io-bench")
+    vd = os.path.join(d, "src", "versions")
+    order = [l for l in open(os.path.join(data, "order.txt")).read().split("\n") if l.strip()]
+    ids = []
+    for i, dn in enumerate(order):
+        version, _, rest = dn.partition("_")
+        mid = "v" + version.replace("-", "")
+        meta = os.path.join(data, "migrations", dn, "metadata.toml")
+        tx = "" if not (os.path.exists(meta) and "run_in_transaction = false" in open(meta).read()) else ", transactional = false"
+        down = "" if i == 0 else f', down_revision = "{ids[-1]}"'
+        up = os.path.join(data, "migrations", dn, "up.sql")
+        dnf = os.path.join(data, "migrations", dn, "down.sql")
+        msg = (rest or dn).replace("_", " ").replace("-", " ")
+        text = (f"//! {msg}\n//!\n//! Revision ID: {mid}\n//! Revises: {ids[-1] if ids else ''}\n"
+                f"//! Create Date: 2026-11-21 00:00:00.000\n\n"
+                f"#[migrate_macros::migration(revision = \"{mid}\"{down}{tx})]\nmod revision {{\n"
+                f"    use migrate_core::prelude::*;\n\n"
+                f"    pub async fn upgrade(db: &mut Db) -> Result<()> {{\n        db.sql(include_str!({json.dumps(up)})).await?;\n        Ok(())\n    }}\n\n"
+                f"    pub async fn downgrade(db: &mut Db) -> Result<()> {{\n        db.sql(include_str!({json.dumps(dnf)})).await?;\n        Ok(())\n    }}\n}}\n")
+        with open(os.path.join(vd, f"{mid}.rs"), "w") as f:
+            f.write(text)
+        ids.append(mid)
+
+
+def cratesio(data, out):
+    order = [l for l in open(os.path.join(data, "order.txt")).read().split("\n") if l.strip()]
+    s = "\\set ON_ERROR_STOP 1\n"
+    for d in order:
+        p = os.path.join(data, "migrations", d, "up.sql")
+        meta = os.path.join(data, "migrations", d, "metadata.toml")
+        tx = not (os.path.exists(meta) and "run_in_transaction = false" in open(meta).read())
+        s += f"BEGIN;\n\\i '{p}'\n;\nCOMMIT;\n" if tx else f"\\i '{p}'\n;\n"
+    with open(out, "w") as f:
+        f.write(s)
+
+
+if __name__ == "__main__":
+    cmd = sys.argv[1]
+    if cmd == "crate":
+        write_crate(int(sys.argv[2]), sys.argv[3], *sys.argv[4:5])
+    elif cmd == "add":
+        print(add_one(sys.argv[2]))
+    elif cmd == "versions":
+        versions_only(int(sys.argv[2]), sys.argv[3])
+    elif cmd == "peers":
+        peers(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
+    elif cmd == "seaorm":
+        seaorm(int(sys.argv[2]), sys.argv[3])
+    elif cmd == "cratesio-crate":
+        cratesio_crate(sys.argv[2], sys.argv[3])
+    elif cmd == "cratesio":
+        cratesio(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)

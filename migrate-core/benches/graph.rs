@@ -40,7 +40,15 @@ fn rev(i: usize, parents: &[usize]) -> RevisionInfo {
 }
 
 fn linear(n: usize) -> Vec<RevisionInfo> {
-    (0..n).map(|i| if i == 0 { rev(0, &[]) } else { rev(i, &[i - 1]) }).collect()
+    (0..n)
+        .map(|i| {
+            if i == 0 {
+                rev(0, &[])
+            } else {
+                rev(i, &[i - 1])
+            }
+        })
+        .collect()
 }
 
 /// `a <- b, a <- c, (b, c) <- d`, repeated; the next block's `a` revises the last `d`.
@@ -88,7 +96,11 @@ fn proposed_check(revs: &[RevisionInfo]) -> usize {
             self.0
         }
         fn write(&mut self, bytes: &[u8]) {
-            let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+            let mut h = if self.0 == 0 {
+                0xcbf2_9ce4_8422_2325
+            } else {
+                self.0
+            };
             for &b in bytes {
                 h ^= u64::from(b);
                 h = h.wrapping_mul(0x0100_0000_01b3);
@@ -99,7 +111,8 @@ fn proposed_check(revs: &[RevisionInfo]) -> usize {
     type Fast = std::hash::BuildHasherDefault<Fnv>;
     let n = revs.len();
     let mut errors = 0;
-    let mut index: std::collections::HashMap<&str, u32, Fast> = std::collections::HashMap::with_capacity_and_hasher(n, Fast::default());
+    let mut index: std::collections::HashMap<&str, u32, Fast> =
+        std::collections::HashMap::with_capacity_and_hasher(n, Fast::default());
     for (i, r) in revs.iter().enumerate() {
         if index.insert(r.id.as_str(), i as u32).is_some() {
             errors += 1;
@@ -131,7 +144,9 @@ fn proposed_check(revs: &[RevisionInfo]) -> usize {
         fill[from as usize] += 1;
     }
     let has_children: Vec<bool> = (0..n).map(|i| out_count[i + 1] > out_count[i]).collect();
-    let mut stack: Vec<u32> = (0..n as u32).filter(|&i| indegree[i as usize] == 0).collect();
+    let mut stack: Vec<u32> = (0..n as u32)
+        .filter(|&i| indegree[i as usize] == 0)
+        .collect();
     let bases = revs.iter().filter(|r| r.down_revisions.is_empty()).count();
     let mut ordered = 0;
     while let Some(i) = stack.pop() {
@@ -151,20 +166,29 @@ fn bench_check(c: &mut Criterion) {
     let mut g = c.benchmark_group("graph_check");
     for &n in &SIZES {
         g.throughput(Throughput::Elements(n as u64));
-        for (shape, revs) in [("linear", shuffled(linear(n))), ("merges", shuffled(merges(n)))] {
+        for (shape, revs) in [
+            ("linear", shuffled(linear(n))),
+            ("merges", shuffled(merges(n))),
+        ] {
             assert!(graph::check(&revs).is_empty());
             // the chain check as the macro and the CLI call it (clones its input)
-            g.bench_with_input(BenchmarkId::new(format!("check/{shape}"), n), &revs, |b, revs| {
-                b.iter(|| black_box(graph::check(black_box(revs))))
-            });
+            g.bench_with_input(
+                BenchmarkId::new(format!("check/{shape}"), n),
+                &revs,
+                |b, revs| b.iter(|| black_box(graph::check(black_box(revs)))),
+            );
             // the allocation profile of check without the graph it builds and drops
-            g.bench_with_input(BenchmarkId::new(format!("clone_and_drop_input/{shape}"), n), &revs, |b, revs| {
-                b.iter(|| black_box(black_box(revs).to_vec()))
-            });
+            g.bench_with_input(
+                BenchmarkId::new(format!("clone_and_drop_input/{shape}"), n),
+                &revs,
+                |b, revs| b.iter(|| black_box(black_box(revs).to_vec())),
+            );
             assert_eq!(proposed_check(&revs), 0);
-            g.bench_with_input(BenchmarkId::new(format!("proposed_check_sketch/{shape}"), n), &revs, |b, revs| {
-                b.iter(|| black_box(proposed_check(black_box(revs))))
-            });
+            g.bench_with_input(
+                BenchmarkId::new(format!("proposed_check_sketch/{shape}"), n),
+                &revs,
+                |b, revs| b.iter(|| black_box(proposed_check(black_box(revs)))),
+            );
         }
     }
     g.finish();
@@ -200,16 +224,25 @@ fn bench_plan(c: &mut Criterion) {
             let graph = Graph::new(revs).unwrap();
             let none = BTreeSet::new();
             let all: BTreeSet<usize> = (0..n).collect();
-            let half: BTreeSet<usize> = graph.ancestors_mask(&[n / 2]).iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect();
-            g.bench_function(BenchmarkId::new(format!("upgrade_head_from_empty/{shape}"), n), |b| {
-                b.iter(|| black_box(plan::upgrade(&graph, &none, "head").unwrap()))
-            });
-            g.bench_function(BenchmarkId::new(format!("upgrade_head_from_half/{shape}"), n), |b| {
-                b.iter(|| black_box(plan::upgrade(&graph, &half, "head").unwrap()))
-            });
-            g.bench_function(BenchmarkId::new(format!("downgrade_base_from_head/{shape}"), n), |b| {
-                b.iter(|| black_box(plan::downgrade(&graph, &all, "base").unwrap()))
-            });
+            let half: BTreeSet<usize> = graph
+                .ancestors_mask(&[n / 2])
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| **m)
+                .map(|(i, _)| i)
+                .collect();
+            g.bench_function(
+                BenchmarkId::new(format!("upgrade_head_from_empty/{shape}"), n),
+                |b| b.iter(|| black_box(plan::upgrade(&graph, &none, "head").unwrap())),
+            );
+            g.bench_function(
+                BenchmarkId::new(format!("upgrade_head_from_half/{shape}"), n),
+                |b| b.iter(|| black_box(plan::upgrade(&graph, &half, "head").unwrap())),
+            );
+            g.bench_function(
+                BenchmarkId::new(format!("downgrade_base_from_head/{shape}"), n),
+                |b| b.iter(|| black_box(plan::downgrade(&graph, &all, "base").unwrap())),
+            );
         }
     }
     g.finish();
@@ -223,13 +256,18 @@ fn bench_status(c: &mut Criterion) {
         g.throughput(Throughput::Elements(n as u64));
         let revs = linear(n);
         g.bench_function(BenchmarkId::new("graph_new/linear", n), |b| {
-            b.iter_batched(|| revs.clone(), |r| black_box(Graph::new(r).unwrap()), criterion::BatchSize::LargeInput)
+            b.iter_batched(
+                || revs.clone(),
+                |r| black_box(Graph::new(r).unwrap()),
+                criterion::BatchSize::LargeInput,
+            )
         });
         let graph = Graph::new(revs.clone()).unwrap();
         let ids: Vec<String> = revs.iter().map(|r| r.id.clone()).collect();
         g.bench_function(BenchmarkId::new("applied_set_and_heads/linear", n), |b| {
             b.iter(|| {
-                let applied: BTreeSet<usize> = ids.iter().map(|id| graph.index_of(id).unwrap()).collect();
+                let applied: BTreeSet<usize> =
+                    ids.iter().map(|id| graph.index_of(id).unwrap()).collect();
                 black_box(plan::current_heads(&graph, &applied))
             })
         });

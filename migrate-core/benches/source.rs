@@ -25,7 +25,11 @@ fn rid(i: usize) -> String {
 
 /// The same revision file bench/gen.py writes (a table with 5 columns and an index).
 fn revision_text(i: usize) -> String {
-    let down = if i == 0 { String::new() } else { format!(", down_revision = \"{}\"", rid(i - 1)) };
+    let down = if i == 0 {
+        String::new()
+    } else {
+        format!(", down_revision = \"{}\"", rid(i - 1))
+    };
     let prev = if i == 0 { String::new() } else { rid(i - 1) };
     let id = rid(i);
     let t = format!("t{i:06}");
@@ -78,27 +82,44 @@ fn bench_parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("source");
     let text = revision_text(42);
     g.throughput(Throughput::Bytes(text.len() as u64));
-    g.bench_function("parse_file/one_revision", |b| b.iter(|| black_box(source::parse_file(black_box(&text)).unwrap())));
+    g.bench_function("parse_file/one_revision", |b| {
+        b.iter(|| black_box(source::parse_file(black_box(&text)).unwrap()))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("chain_check");
     for n in [1_000usize, 10_000, 100_000] {
-        let files: Vec<(String, String)> =
-            (0..n).map(|i| (format!("src/versions/{}_create_t{i:06}.rs", rid(i)), revision_text(i))).collect();
+        let files: Vec<(String, String)> = (0..n)
+            .map(|i| {
+                (
+                    format!("src/versions/{}_create_t{i:06}.rs", rid(i)),
+                    revision_text(i),
+                )
+            })
+            .collect();
         g.throughput(Throughput::Elements(n as u64));
         if n == 100_000 {
             g.sample_size(10);
         }
-        g.bench_with_input(BenchmarkId::new("parse_and_check", n), &files, |b, files| {
-            b.iter(|| {
-                let infos: Vec<RevisionInfo> =
-                    files.iter().map(|(f, t)| source::parse_file(t).unwrap().to_info(f)).collect();
-                let errors = graph::check(&infos);
-                assert!(errors.is_empty());
-                black_box(infos)
-            })
-        });
-        let infos: Vec<RevisionInfo> = files.iter().map(|(f, t)| source::parse_file(t).unwrap().to_info(f)).collect();
+        g.bench_with_input(
+            BenchmarkId::new("parse_and_check", n),
+            &files,
+            |b, files| {
+                b.iter(|| {
+                    let infos: Vec<RevisionInfo> = files
+                        .iter()
+                        .map(|(f, t)| source::parse_file(t).unwrap().to_info(f))
+                        .collect();
+                    let errors = graph::check(&infos);
+                    assert!(errors.is_empty());
+                    black_box(infos)
+                })
+            },
+        );
+        let infos: Vec<RevisionInfo> = files
+            .iter()
+            .map(|(f, t)| source::parse_file(t).unwrap().to_info(f))
+            .collect();
         g.bench_with_input(BenchmarkId::new("check_only", n), &infos, |b, infos| {
             b.iter(|| black_box(graph::check(black_box(infos))))
         });

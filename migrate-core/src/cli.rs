@@ -171,9 +171,11 @@ impl DbCommand {
     /// database), so `cargo migrate` can answer it without building the migrations crate.
     pub fn graph_only(&self) -> bool {
         match self {
-            DbCommand::History { indicate_current, rev_range, .. } => {
-                !indicate_current && rev_range.as_deref().is_none_or(|r| !needs_current(r))
-            }
+            DbCommand::History {
+                indicate_current,
+                rev_range,
+                ..
+            } => !indicate_current && rev_range.as_deref().is_none_or(|r| !needs_current(r)),
             DbCommand::Show { revision } => !needs_current(revision),
             DbCommand::Heads { .. } | DbCommand::Branches { .. } => true,
             _ => false,
@@ -208,7 +210,10 @@ pub struct RunnerCli {
 /// `fn main() -> std::process::ExitCode { migrate_core::cli::main(&my_migrations::MIGRATIONS) }`.
 pub fn main(migrations: &'static Migrations) -> ExitCode {
     let cli = RunnerCli::parse();
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -236,7 +241,10 @@ pub fn main(migrations: &'static Migrations) -> ExitCode {
 /// is missing): that is refused rather than migrating the default SQLite file instead.
 pub fn resolve_database_url(explicit: Option<&str>) -> Result<(String, String), Error> {
     if let Some(u) = explicit {
-        return Ok((u.to_owned(), format!("using {} (--database-url)", redact_url(u))));
+        return Ok((
+            u.to_owned(),
+            format!("using {} (--database-url)", redact_url(u)),
+        ));
     }
     let _ = dotenvy::dotenv();
     if let Some(u) = std::env::var_os("DATABASE_URL") {
@@ -244,7 +252,10 @@ pub fn resolve_database_url(explicit: Option<&str>) -> Result<(String, String), 
         if u.trim().is_empty() {
             return Err(Error::EmptyDatabaseUrl);
         }
-        return Ok((u.clone(), format!("using {} (DATABASE_URL)", redact_url(&u))));
+        return Ok((
+            u.clone(),
+            format!("using {} (DATABASE_URL)", redact_url(&u)),
+        ));
     }
     let dir = std::env::var("CARGO_MIGRATE_PROJECT_DIR")
         .ok()
@@ -253,7 +264,10 @@ pub fn resolve_database_url(explicit: Option<&str>) -> Result<(String, String), 
         .unwrap_or_default();
     let path = dir.join("migrate.db");
     let url = format!("sqlite:{}", path.display());
-    Ok((url.clone(), format!("using {url} (default: no --database-url or DATABASE_URL)")))
+    Ok((
+        url.clone(),
+        format!("using {url} (default: no --database-url or DATABASE_URL)"),
+    ))
 }
 
 fn note(msg: &str) {
@@ -268,7 +282,11 @@ fn status_line(verb: &str, msg: &str) {
 ///
 /// # Errors
 /// Every [`Error`] of the runner; the caller prints it.
-pub async fn run(migrations: &'static Migrations, args: &DbArgs, command: &DbCommand) -> Result<ExitCode, Error> {
+pub async fn run(
+    migrations: &'static Migrations,
+    args: &DbArgs,
+    command: &DbCommand,
+) -> Result<ExitCode, Error> {
     let options = Options {
         version_table: args.version_table.clone(),
         transaction_mode: match args.transaction_mode {
@@ -279,7 +297,10 @@ pub async fn run(migrations: &'static Migrations, args: &DbArgs, command: &DbCom
         lock_timeout: Duration::from_secs(args.lock_timeout),
     };
     if let Err(reason) = crate::version_table::validate_table_name(&args.version_table) {
-        return Err(Error::InvalidVersionTableName { name: args.version_table.clone(), reason });
+        return Err(Error::InvalidVersionTableName {
+            name: args.version_table.clone(),
+            reason,
+        });
     }
     let runner = Runner::new(migrations, options)?;
     let graph = runner.graph();
@@ -293,8 +314,12 @@ pub async fn run(migrations: &'static Migrations, args: &DbArgs, command: &DbCom
 
     // offline mode: no connection
     let offline = match command {
-        DbCommand::Upgrade { revision, sql } if sql.sql => Some((OfflineCommand::Upgrade(revision), sql)),
-        DbCommand::Downgrade { revision, sql } if sql.sql => Some((OfflineCommand::Downgrade(revision), sql)),
+        DbCommand::Upgrade { revision, sql } if sql.sql => {
+            Some((OfflineCommand::Upgrade(revision), sql))
+        }
+        DbCommand::Downgrade { revision, sql } if sql.sql => {
+            Some((OfflineCommand::Downgrade(revision), sql))
+        }
         _ => None,
     };
     let stamp_targets: Vec<&str>;
@@ -332,19 +357,43 @@ pub async fn run(migrations: &'static Migrations, args: &DbArgs, command: &DbCom
     result
 }
 
-async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: &str, out: &mut String) -> Result<ExitCode, Error> {
+async fn run_online(
+    runner: &Runner<'_>,
+    db: &mut Db,
+    command: &DbCommand,
+    url: &str,
+    out: &mut String,
+) -> Result<ExitCode, Error> {
     let graph = runner.graph();
     let mut on_event = |e: Event<'_>| match e {
         Event::Started { .. } => {}
-        Event::Finished { direction, revision, elapsed_ms } => {
+        Event::Finished {
+            direction,
+            revision,
+            elapsed_ms,
+        } => {
             let (verb, from, to) = match direction {
-                Direction::Upgrade => ("Upgrading", ids_or_base(revision.down_revisions), revision.id.to_owned()),
-                Direction::Downgrade => ("Downgrading", revision.id.to_owned(), ids_or_base(revision.down_revisions)),
+                Direction::Upgrade => (
+                    "Upgrading",
+                    ids_or_base(revision.down_revisions),
+                    revision.id.to_owned(),
+                ),
+                Direction::Downgrade => (
+                    "Downgrading",
+                    revision.id.to_owned(),
+                    ids_or_base(revision.down_revisions),
+                ),
             };
-            status_line(verb, &format!("{from} -> {to}, {} ({elapsed_ms} ms)", revision.message));
+            status_line(
+                verb,
+                &format!("{from} -> {to}, {} ({elapsed_ms} ms)", revision.message),
+            );
         }
         Event::Skipped { revision, .. } => {
-            status_line("Skipping", &format!("{} (already done by another process)", revision.id));
+            status_line(
+                "Skipping",
+                &format!("{} (already done by another process)", revision.id),
+            );
         }
     };
     match command {
@@ -360,14 +409,19 @@ async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: 
                 status_line("Fresh", "nothing to downgrade");
             }
         }
-        DbCommand::Stamp { revisions, purge, .. } => {
+        DbCommand::Stamp {
+            revisions, purge, ..
+        } => {
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
             let new = runner.stamp(db, &targets, *purge).await?;
             let heads = crate::plan::current_heads(graph, &new);
             let ids: Vec<&str> = heads.iter().map(|&i| graph.at(i).id.as_str()).collect();
             status_line("Stamped", &ids_or_base(&ids));
         }
-        DbCommand::Current { verbose, check_heads } => {
+        DbCommand::Current {
+            verbose,
+            check_heads,
+        } => {
             let status = runner.status(db).await?;
             if *verbose {
                 let _ = writeln!(out, "Current revision(s) for {}:", redact_url(url));
@@ -384,7 +438,9 @@ async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: 
                 let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
                 let current: BTreeSet<usize> = status.heads.iter().copied().collect();
                 if heads != current {
-                    eprintln!("error: the database is not at the head revision(s); run `cargo migrate upgrade heads`");
+                    eprintln!(
+                        "error: the database is not at the head revision(s); run `cargo migrate upgrade heads`"
+                    );
                     return Ok(ExitCode::FAILURE);
                 }
             }
@@ -396,10 +452,15 @@ async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: 
             let current: BTreeSet<usize> = status.heads.iter().copied().collect();
             if heads != current {
                 let pending = graph.len() - status.applied.len();
-                eprintln!("error: {pending} revision(s) not applied; run `cargo migrate upgrade heads`");
+                eprintln!(
+                    "error: {pending} revision(s) not applied; run `cargo migrate upgrade heads`"
+                );
                 return Ok(ExitCode::FAILURE);
             }
-            status_line("Checked", "the database is at head and every applied revision matches its code");
+            status_line(
+                "Checked",
+                "the database is at head and every applied revision matches its code",
+            );
         }
         DbCommand::History { .. } => {
             let status = runner.status(db).await?;
@@ -417,11 +478,19 @@ async fn run_online(runner: &Runner<'_>, db: &mut Db, command: &DbCommand, url: 
 ///
 /// # Errors
 /// [`Error::Plan`] when a revision or range cannot be resolved.
-pub fn render_graph_command(graph: &Graph, command: &DbCommand, applied: Option<&BTreeSet<usize>>, out: &mut String) -> Result<(), Error> {
+pub fn render_graph_command(
+    graph: &Graph,
+    command: &DbCommand,
+    applied: Option<&BTreeSet<usize>>,
+    out: &mut String,
+) -> Result<(), Error> {
     let none = BTreeSet::new();
     let current = applied.unwrap_or(&none);
     match command {
-        DbCommand::Heads { verbose, resolve_dependencies } => {
+        DbCommand::Heads {
+            verbose,
+            resolve_dependencies,
+        } => {
             let mut heads = graph.heads();
             if *resolve_dependencies {
                 // a head that another revision depends on is not a head
@@ -431,7 +500,9 @@ pub fn render_graph_command(graph: &Graph, command: &DbCommand, applied: Option<
                 render_entry(graph, h, *verbose, applied, out);
             }
         }
-        DbCommand::History { rev_range, verbose, .. } => {
+        DbCommand::History {
+            rev_range, verbose, ..
+        } => {
             let revs: Vec<usize> = match rev_range {
                 Some(r) => spec::history_range(graph, current, r)?,
                 None => (0..graph.len()).collect(),
@@ -446,7 +517,12 @@ pub fn render_graph_command(graph: &Graph, command: &DbCommand, applied: Option<
                 if children.len() > 1 {
                     render_entry(graph, i, *verbose, applied, out);
                     for &c in children {
-                        let _ = writeln!(out, "             -> {}, {}", tagged(graph, c, applied), graph.at(c).message);
+                        let _ = writeln!(
+                            out,
+                            "             -> {}, {}",
+                            tagged(graph, c, applied),
+                            graph.at(c).message
+                        );
                     }
                 }
             }
@@ -486,11 +562,27 @@ fn tagged(graph: &Graph, i: usize, applied: Option<&BTreeSet<usize>>) -> String 
     s
 }
 
-fn render_entry(graph: &Graph, i: usize, verbose: bool, applied: Option<&BTreeSet<usize>>, out: &mut String) {
+fn render_entry(
+    graph: &Graph,
+    i: usize,
+    verbose: bool,
+    applied: Option<&BTreeSet<usize>>,
+    out: &mut String,
+) {
     let r = graph.at(i);
-    let parents: Vec<&str> = graph.parents_of(i).iter().map(|&p| graph.at(p).id.as_str()).collect();
+    let parents: Vec<&str> = graph
+        .parents_of(i)
+        .iter()
+        .map(|&p| graph.at(p).id.as_str())
+        .collect();
     if !verbose {
-        let _ = writeln!(out, "{} -> {}, {}", ids_or_base(&parents), tagged(graph, i, applied), r.message);
+        let _ = writeln!(
+            out,
+            "{} -> {}, {}",
+            ids_or_base(&parents),
+            tagged(graph, i, applied),
+            r.message
+        );
         return;
     }
     let _ = writeln!(out, "Rev: {}", tagged(graph, i, applied));
@@ -498,7 +590,11 @@ fn render_entry(graph: &Graph, i: usize, verbose: bool, applied: Option<&BTreeSe
     if !r.depends_on.is_empty() {
         let _ = writeln!(out, "Also depends on: {}", r.depends_on.join(", "));
     }
-    let children: Vec<&str> = graph.children_of(i).iter().map(|&c| graph.at(c).id.as_str()).collect();
+    let children: Vec<&str> = graph
+        .children_of(i)
+        .iter()
+        .map(|&c| graph.at(c).id.as_str())
+        .collect();
     if children.len() > 1 {
         let _ = writeln!(out, "Branches into: {}", children.join(", "));
     }
@@ -518,10 +614,26 @@ mod tests {
 
     #[test]
     fn specs_that_need_the_database() {
-        for s in ["current", "+1", "-2", "current:", ":current", "branch@+1", "a:-1"] {
+        for s in [
+            "current",
+            "+1",
+            "-2",
+            "current:",
+            ":current",
+            "branch@+1",
+            "a:-1",
+        ] {
             assert!(needs_current(s), "{s}");
         }
-        for s in ["head", "base", "ae10", "head-1", "a:b", "branch@head", "a1b2+2"] {
+        for s in [
+            "head",
+            "base",
+            "ae10",
+            "head-1",
+            "a:b",
+            "branch@head",
+            "a1b2+2",
+        ] {
             assert!(!needs_current(s), "{s}");
         }
     }

@@ -41,7 +41,11 @@ impl Backend {
                     .into(),
             });
         }
-        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         match scheme.as_str() {
             "sqlite" => Ok(Backend::Sqlite),
             "postgres" | "postgresql" => Ok(Backend::Postgres),
@@ -77,7 +81,9 @@ impl FromStr for Backend {
             "sqlite" => Ok(Backend::Sqlite),
             "postgres" | "postgresql" => Ok(Backend::Postgres),
             "mysql" | "mariadb" => Ok(Backend::MySql),
-            other => Err(format!("unknown dialect `{other}`; expected sqlite, postgres or mysql")),
+            other => Err(format!(
+                "unknown dialect `{other}`; expected sqlite, postgres or mysql"
+            )),
         }
     }
 }
@@ -128,7 +134,9 @@ fn redact_token(token: &str) -> String {
             .map_or(0, |i| i + 1),
         None => match NETWORK_SCHEMES.iter().find_map(|s| {
             let lower = token.to_ascii_lowercase();
-            lower.find(s).filter(|&i| i == 0 || !token.as_bytes()[i - 1].is_ascii_alphanumeric())
+            lower
+                .find(s)
+                .filter(|&i| i == 0 || !token.as_bytes()[i - 1].is_ascii_alphanumeric())
         }) {
             Some(i) => i,
             None => return token.to_owned(),
@@ -165,7 +173,9 @@ fn redact_one(url: &str) -> String {
 
 /// `…?a=1&password=x` with the value of every `…password` parameter replaced by `***`.
 fn redact_query_password(s: &str) -> String {
-    let Some(q) = s.find('?') else { return s.to_owned() };
+    let Some(q) = s.find('?') else {
+        return s.to_owned();
+    };
     let (before, query) = s.split_at(q + 1);
     let (query, fragment) = match query.find('#') {
         Some(h) => query.split_at(h),
@@ -342,8 +352,14 @@ impl Db {
     pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Db, Error> {
         let backend = Backend::from_url(url)?;
         use sqlx::ConnectOptions;
-        let bad = |e: sqlx::Error| Error::BadUrl { url: redact_url(url), reason: e.to_string() };
-        let connect = |source| Error::Connect { url: redact_url(url), source };
+        let bad = |e: sqlx::Error| Error::BadUrl {
+            url: redact_url(url),
+            reason: e.to_string(),
+        };
+        let connect = |source| Error::Connect {
+            url: redact_url(url),
+            source,
+        };
         let conn = match backend {
             Backend::Sqlite => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
@@ -371,12 +387,26 @@ impl Db {
             }
             Backend::Postgres => {
                 let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(bad)?;
-                let c = tokio::time::timeout(timeout, opts.connect()).await.map_err(|_| connect(sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", timeout.as_secs())))))?;
+                let c = tokio::time::timeout(timeout, opts.connect())
+                    .await
+                    .map_err(|_| {
+                        connect(sqlx::Error::Io(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("no answer within {} s", timeout.as_secs()),
+                        )))
+                    })?;
                 Conn::Postgres(Handle::Owned(c.map_err(connect)?))
             }
             Backend::MySql => {
                 let opts = sqlx::mysql::MySqlConnectOptions::from_str(url).map_err(bad)?;
-                let c = tokio::time::timeout(timeout, opts.connect()).await.map_err(|_| connect(sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no answer within {} s", timeout.as_secs())))))?;
+                let c = tokio::time::timeout(timeout, opts.connect())
+                    .await
+                    .map_err(|_| {
+                        connect(sqlx::Error::Io(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("no answer within {} s", timeout.as_secs()),
+                        )))
+                    })?;
                 Conn::MySql(Handle::Owned(c.map_err(connect)?))
             }
         };
@@ -388,8 +418,14 @@ impl Db {
     /// # Errors
     /// [`Error::Database`] when no connection can be acquired.
     pub async fn from_sqlite_pool(pool: &sqlx::SqlitePool) -> Result<Db, Error> {
-        let c = pool.acquire().await.map_err(db_err("acquiring a connection"))?;
-        Ok(Db::from_conn(Backend::Sqlite, Conn::Sqlite(Handle::Pooled(c))))
+        let c = pool
+            .acquire()
+            .await
+            .map_err(db_err("acquiring a connection"))?;
+        Ok(Db::from_conn(
+            Backend::Sqlite,
+            Conn::Sqlite(Handle::Pooled(c)),
+        ))
     }
 
     /// A handle on one connection of the application's PostgreSQL pool.
@@ -397,8 +433,14 @@ impl Db {
     /// # Errors
     /// [`Error::Database`] when no connection can be acquired.
     pub async fn from_pg_pool(pool: &sqlx::PgPool) -> Result<Db, Error> {
-        let c = pool.acquire().await.map_err(db_err("acquiring a connection"))?;
-        Ok(Db::from_conn(Backend::Postgres, Conn::Postgres(Handle::Pooled(c))))
+        let c = pool
+            .acquire()
+            .await
+            .map_err(db_err("acquiring a connection"))?;
+        Ok(Db::from_conn(
+            Backend::Postgres,
+            Conn::Postgres(Handle::Pooled(c)),
+        ))
     }
 
     /// A handle on one connection of the application's MySQL pool.
@@ -406,17 +448,41 @@ impl Db {
     /// # Errors
     /// [`Error::Database`] when no connection can be acquired.
     pub async fn from_mysql_pool(pool: &sqlx::MySqlPool) -> Result<Db, Error> {
-        let c = pool.acquire().await.map_err(db_err("acquiring a connection"))?;
-        Ok(Db::from_conn(Backend::MySql, Conn::MySql(Handle::Pooled(c))))
+        let c = pool
+            .acquire()
+            .await
+            .map_err(db_err("acquiring a connection"))?;
+        Ok(Db::from_conn(
+            Backend::MySql,
+            Conn::MySql(Handle::Pooled(c)),
+        ))
     }
 
     fn from_conn(backend: Backend, conn: Conn) -> Db {
-        Db { backend, target: Target::Online(conn), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true, deferred: None, unfinished_run: None }
+        Db {
+            backend,
+            target: Target::Online(conn),
+            last_statement: None,
+            revision: "",
+            calls_ok: 0,
+            last_call_atomic: true,
+            deferred: None,
+            unfinished_run: None,
+        }
     }
 
     /// An offline (`--sql`) handle: statements for `backend` are collected as text.
     pub fn offline(backend: Backend) -> Db {
-        Db { backend, target: Target::Offline(Vec::new()), last_statement: None, revision: "", calls_ok: 0, last_call_atomic: true, deferred: None, unfinished_run: None }
+        Db {
+            backend,
+            target: Target::Offline(Vec::new()),
+            last_statement: None,
+            revision: "",
+            calls_ok: 0,
+            last_call_atomic: true,
+            deferred: None,
+            unfinished_run: None,
+        }
     }
 
     /// The backend this handle talks to (or renders for, offline).
@@ -464,7 +530,10 @@ impl Db {
             Target::Online(Conn::Sqlite(c)) => Ok(Connection::Sqlite(c)),
             Target::Online(Conn::Postgres(c)) => Ok(Connection::Postgres(c)),
             Target::Online(Conn::MySql(c)) => Ok(Connection::MySql(c)),
-            Target::Offline(_) => Err(Error::OfflineRead { revision: revision.into(), operation: "connection" }),
+            Target::Offline(_) => Err(Error::OfflineRead {
+                revision: revision.into(),
+                operation: "connection",
+            }),
         }
     }
 
@@ -497,7 +566,10 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::schema`].
-    pub async fn create_table(&mut self, statement: sea_query::TableCreateStatement) -> Result<(), Error> {
+    pub async fn create_table(
+        &mut self,
+        statement: sea_query::TableCreateStatement,
+    ) -> Result<(), Error> {
         self.schema(&statement).await
     }
 
@@ -505,7 +577,10 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::schema`].
-    pub async fn drop_table(&mut self, statement: sea_query::TableDropStatement) -> Result<(), Error> {
+    pub async fn drop_table(
+        &mut self,
+        statement: sea_query::TableDropStatement,
+    ) -> Result<(), Error> {
         self.schema(&statement).await
     }
 
@@ -513,7 +588,10 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::schema`].
-    pub async fn rename_table(&mut self, statement: sea_query::TableRenameStatement) -> Result<(), Error> {
+    pub async fn rename_table(
+        &mut self,
+        statement: sea_query::TableRenameStatement,
+    ) -> Result<(), Error> {
         self.schema(&statement).await
     }
 
@@ -523,7 +601,10 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::schema`].
-    pub async fn alter_table(&mut self, statement: sea_query::TableAlterStatement) -> Result<(), Error> {
+    pub async fn alter_table(
+        &mut self,
+        statement: sea_query::TableAlterStatement,
+    ) -> Result<(), Error> {
         self.schema(&statement).await
     }
 
@@ -531,7 +612,10 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::schema`].
-    pub async fn create_index(&mut self, statement: sea_query::IndexCreateStatement) -> Result<(), Error> {
+    pub async fn create_index(
+        &mut self,
+        statement: sea_query::IndexCreateStatement,
+    ) -> Result<(), Error> {
         self.schema(&statement).await
     }
 
@@ -539,7 +623,10 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::schema`].
-    pub async fn drop_index(&mut self, statement: sea_query::IndexDropStatement) -> Result<(), Error> {
+    pub async fn drop_index(
+        &mut self,
+        statement: sea_query::IndexDropStatement,
+    ) -> Result<(), Error> {
         self.schema(&statement).await
     }
 
@@ -548,7 +635,10 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::schema`].
-    pub async fn create_foreign_key(&mut self, statement: sea_query::ForeignKeyCreateStatement) -> Result<(), Error> {
+    pub async fn create_foreign_key(
+        &mut self,
+        statement: sea_query::ForeignKeyCreateStatement,
+    ) -> Result<(), Error> {
         self.schema(&statement).await
     }
 
@@ -556,7 +646,10 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::schema`].
-    pub async fn drop_foreign_key(&mut self, statement: sea_query::ForeignKeyDropStatement) -> Result<(), Error> {
+    pub async fn drop_foreign_key(
+        &mut self,
+        statement: sea_query::ForeignKeyDropStatement,
+    ) -> Result<(), Error> {
         self.schema(&statement).await
     }
 
@@ -611,17 +704,26 @@ impl Db {
                     Conn::Sqlite(c) => {
                         let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
                         self.last_statement = Some(sql.clone());
-                        sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **c).await.map(|r| r.rows_affected())
+                        sqlx::query_with(AssertSqlSafe(sql), values)
+                            .execute(&mut **c)
+                            .await
+                            .map(|r| r.rows_affected())
                     }
                     Conn::Postgres(c) => {
                         let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
                         self.last_statement = Some(sql.clone());
-                        sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **c).await.map(|r| r.rows_affected())
+                        sqlx::query_with(AssertSqlSafe(sql), values)
+                            .execute(&mut **c)
+                            .await
+                            .map(|r| r.rows_affected())
                     }
                     Conn::MySql(c) => {
                         let (sql, values) = statement.build_sqlx(MysqlQueryBuilder);
                         self.last_statement = Some(sql.clone());
-                        sqlx::query_with(AssertSqlSafe(sql), values).execute(&mut **c).await.map(|r| r.rows_affected())
+                        sqlx::query_with(AssertSqlSafe(sql), values)
+                            .execute(&mut **c)
+                            .await
+                            .map(|r| r.rows_affected())
                     }
                 };
                 self.last_call_atomic = true;
@@ -637,27 +739,39 @@ impl Db {
     /// # Errors
     /// [`Error::OfflineRead`] in offline mode; [`Error::Database`] when the query or the
     /// decoding fails.
-    pub async fn fetch_all<T: FromAnyRow, S: DataStatement>(&mut self, statement: &S) -> Result<Vec<T>, Error> {
+    pub async fn fetch_all<T: FromAnyRow, S: DataStatement>(
+        &mut self,
+        statement: &S,
+    ) -> Result<Vec<T>, Error> {
         self.flush_deferred().await?;
         let revision = self.revision;
         let Target::Online(conn) = &mut self.target else {
-            return Err(Error::OfflineRead { revision: revision.into(), operation: "fetch_all" });
+            return Err(Error::OfflineRead {
+                revision: revision.into(),
+                operation: "fetch_all",
+            });
         };
         let r = match conn {
             Conn::Sqlite(c) => {
                 let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
                 self.last_statement = Some(sql.clone());
-                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values).fetch_all(&mut **c).await
+                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **c)
+                    .await
             }
             Conn::Postgres(c) => {
                 let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
                 self.last_statement = Some(sql.clone());
-                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values).fetch_all(&mut **c).await
+                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **c)
+                    .await
             }
             Conn::MySql(c) => {
                 let (sql, values) = statement.build_sqlx(MysqlQueryBuilder);
                 self.last_statement = Some(sql.clone());
-                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values).fetch_all(&mut **c).await
+                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
+                    .fetch_all(&mut **c)
+                    .await
             }
         };
         r.map_err(db_err("fetching rows"))
@@ -667,7 +781,10 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::fetch_all`].
-    pub async fn fetch_optional<T: FromAnyRow, S: DataStatement>(&mut self, statement: &S) -> Result<Option<T>, Error> {
+    pub async fn fetch_optional<T: FromAnyRow, S: DataStatement>(
+        &mut self,
+        statement: &S,
+    ) -> Result<Option<T>, Error> {
         self.guard_offline("fetch_optional")?;
         Ok(self.fetch_all(statement).await?.into_iter().next())
     }
@@ -676,16 +793,25 @@ impl Db {
     ///
     /// # Errors
     /// As [`Db::fetch_all`], and [`Error::Database`] (`RowNotFound`) when there is no row.
-    pub async fn fetch_one<T: FromAnyRow, S: DataStatement>(&mut self, statement: &S) -> Result<T, Error> {
+    pub async fn fetch_one<T: FromAnyRow, S: DataStatement>(
+        &mut self,
+        statement: &S,
+    ) -> Result<T, Error> {
         self.guard_offline("fetch_one")?;
         self.fetch_optional(statement)
             .await?
-            .ok_or_else(|| Error::Database { context: "fetching one row".into(), source: sqlx::Error::RowNotFound })
+            .ok_or_else(|| Error::Database {
+                context: "fetching one row".into(),
+                source: sqlx::Error::RowNotFound,
+            })
     }
 
     fn guard_offline(&self, operation: &'static str) -> Result<(), Error> {
         if self.is_offline() {
-            Err(Error::OfflineRead { revision: self.revision.into(), operation })
+            Err(Error::OfflineRead {
+                revision: self.revision.into(),
+                operation,
+            })
         } else {
             Ok(())
         }
@@ -694,8 +820,12 @@ impl Db {
     /// Sends a deferred `BEGIN` on its own (before a statement that cannot carry it: bound
     /// statements and fetches use the extended protocol, one statement at a time).
     async fn flush_deferred(&mut self) -> Result<(), Error> {
-        let Some(begin) = self.deferred.take() else { return Ok(()) };
-        let Target::Online(conn) = &mut self.target else { return Ok(()) };
+        let Some(begin) = self.deferred.take() else {
+            return Ok(());
+        };
+        let Target::Online(conn) = &mut self.target else {
+            return Ok(());
+        };
         let r = on_conn!(conn, c => sqlx::raw_sql(AssertSqlSafe(begin)).execute(&mut **c).await.map(|_| ()));
         r.map_err(db_err("starting a transaction"))
     }
@@ -715,36 +845,68 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact_url("mysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(redact_url("sqlite:x.db"), "sqlite:x.db");
-        assert_eq!(redact_url("postgres://u:p%40ss@h/db?x=1"), "postgres://u:***@h/db?x=1");
+        assert_eq!(
+            redact_url("postgres://u:p%40ss@h/db?x=1"),
+            "postgres://u:***@h/db?x=1"
+        );
         // sloppy passwords: unescaped `@`, `/`, `?`
         assert_eq!(redact_url("mysql://u:p@ss@h/db"), "mysql://u:***@h/db");
-        assert_eq!(redact_url("postgres://u:se/cret@h/db"), "postgres://u:***@h/db");
-        assert_eq!(redact_url("postgres://u:se?cret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:se/cret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            redact_url("postgres://u:se?cret@h/db"),
+            "postgres://u:***@h/db"
+        );
         // a password in the query, a single slash after the scheme
         assert_eq!(
             redact_url("postgres://u@h/db?sslmode=disable&password=secret#x"),
             "postgres://u@h/db?sslmode=disable&password=***#x"
         );
-        assert_eq!(redact_url("postgres:/u:secret@h/db"), "postgres:/u:***@h/db");
+        assert_eq!(
+            redact_url("postgres:/u:secret@h/db"),
+            "postgres:/u:***@h/db"
+        );
         assert_eq!(redact_url("mysql:u:secret@h/db"), "mysql:u:***@h/db");
         // URLs inside a message; other text untouched
         assert_eq!(
             redact_url("Invalid revision spec 'postgres://u:secret@h/db': a range"),
             "Invalid revision spec 'postgres://u:***@h/db': a range"
         );
-        assert_eq!(redact_url("using  (--database-url)"), "using  (--database-url)");
-        assert_eq!(redact_url("spec 'a:b' and head:base"), "spec 'a:b' and head:base");
-        assert_eq!(redact_url("sqlite:///tmp/a@b:c/x.db"), "sqlite:///tmp/a@b:c/x.db");
+        assert_eq!(
+            redact_url("using  (--database-url)"),
+            "using  (--database-url)"
+        );
+        assert_eq!(
+            redact_url("spec 'a:b' and head:base"),
+            "spec 'a:b' and head:base"
+        );
+        assert_eq!(
+            redact_url("sqlite:///tmp/a@b:c/x.db"),
+            "sqlite:///tmp/a@b:c/x.db"
+        );
         assert_eq!(redact_url("sqlite:/tmp/x:y@z.db"), "sqlite:/tmp/x:y@z.db");
     }
 
     #[test]
     fn backend_from_url() {
-        assert_eq!(Backend::from_url("postgresql://x").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::from_url("postgresql://x").unwrap(),
+            Backend::Postgres
+        );
         assert_eq!(Backend::from_url("mariadb://x").unwrap(), Backend::MySql);
-        assert!(Backend::from_url("oracle://u:pw@x").unwrap_err().to_string().contains("u:***@x"));
+        assert!(
+            Backend::from_url("oracle://u:pw@x")
+                .unwrap_err()
+                .to_string()
+                .contains("u:***@x")
+        );
     }
 }

@@ -180,13 +180,18 @@ fn driver(e: &sqlx::Error) -> String {
         && let Some(pg) = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
     {
         return match pg.hint() {
-            Some(hint) => format!("error returned from database: {} (hint: {hint})", pg.message()),
+            Some(hint) => format!(
+                "error returned from database: {} (hint: {hint})",
+                pg.message()
+            ),
             None => format!("error returned from database: {}", pg.message()),
         };
     }
     if let sqlx::Error::Database(d) = e
         && d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
-        && d.code().and_then(|c| c.parse::<i32>().ok()).is_some_and(|c| c & 0xff == 5)
+        && d.code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| c & 0xff == 5)
     {
         // SQLITE_BUSY after the busy timeout
         return format!(
@@ -200,7 +205,10 @@ fn driver(e: &sqlx::Error) -> String {
 /// Whether a revision failed only because it read in offline mode (where nothing ran, so
 /// nothing was rolled back).
 fn is_offline_read(source: &BoxError) -> bool {
-    matches!(source.downcast_ref::<Error>(), Some(Error::OfflineRead { .. }))
+    matches!(
+        source.downcast_ref::<Error>(),
+        Some(Error::OfflineRead { .. })
+    )
 }
 
 fn one_line(s: &str) -> String {

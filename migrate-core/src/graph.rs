@@ -8,8 +8,8 @@
 //! topological order (every revision comes after all of its parents and `depends_on`
 //! dependencies). All queries are linear in the size of the graph or better.
 
-use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::fmt;
 
 /// One revision as the graph sees it: its id, its parents and its labels.
@@ -50,7 +50,8 @@ impl RevisionInfo {
 
     /// Builder: adds branch labels.
     pub fn with_labels(mut self, labels: &[&str]) -> Self {
-        self.branch_labels.extend(labels.iter().map(|s| (*s).to_owned()));
+        self.branch_labels
+            .extend(labels.iter().map(|s| (*s).to_owned()));
         self
     }
 
@@ -160,7 +161,11 @@ pub enum GraphError {
 }
 
 fn quoted(items: &[String]) -> String {
-    items.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn id_files(ids: &[String], files: &[String]) -> String {
@@ -342,8 +347,11 @@ impl Graph {
 
         if errors.is_empty() {
             let bases: Vec<usize> = (0..n).filter(|&i| parents[i].is_empty()).collect();
-            let unlabeled: Vec<usize> =
-                bases.iter().copied().filter(|&i| revs[i].branch_labels.is_empty()).collect();
+            let unlabeled: Vec<usize> = bases
+                .iter()
+                .copied()
+                .filter(|&i| revs[i].branch_labels.is_empty())
+                .collect();
             if unlabeled.len() > 1 {
                 errors.push(GraphError::MultipleBases {
                     ids: unlabeled.iter().map(|&i| revs[i].id.clone()).collect(),
@@ -383,16 +391,32 @@ impl Graph {
         }
         let remap = |v: &Vec<usize>| v.iter().map(|&i| pos[i]).collect::<Vec<_>>();
         let mut slots: Vec<Option<RevisionInfo>> = revs.into_iter().map(Some).collect();
-        let revs: Vec<RevisionInfo> = order.iter().map(|&o| slots[o].take().expect("once")).collect();
+        let revs: Vec<RevisionInfo> = order
+            .iter()
+            .map(|&o| slots[o].take().expect("once"))
+            .collect();
         let parents: Vec<Vec<usize>> = order.iter().map(|&o| remap(&parents[o])).collect();
         let deps: Vec<Vec<usize>> = order.iter().map(|&o| remap(&deps[o])).collect();
-        let children: Vec<Vec<usize>> = order.iter().map(|&o| {
-            let mut c = remap(&children[o]);
-            c.sort_unstable();
-            c
-        }).collect();
-        let index = revs.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-        Ok(Graph { revs, index, parents, deps, children })
+        let children: Vec<Vec<usize>> = order
+            .iter()
+            .map(|&o| {
+                let mut c = remap(&children[o]);
+                c.sort_unstable();
+                c
+            })
+            .collect();
+        let index = revs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        Ok(Graph {
+            revs,
+            index,
+            parents,
+            deps,
+            children,
+        })
     }
 
     /// All revisions in topological order: parents (and `depends_on`) before children.
@@ -442,17 +466,23 @@ impl Graph {
 
     /// Head indices (revisions with no child), ascending.
     pub fn heads(&self) -> Vec<usize> {
-        (0..self.revs.len()).filter(|&i| self.children[i].is_empty()).collect()
+        (0..self.revs.len())
+            .filter(|&i| self.children[i].is_empty())
+            .collect()
     }
 
     /// Base indices (revisions with no parent), ascending.
     pub fn bases(&self) -> Vec<usize> {
-        (0..self.revs.len()).filter(|&i| self.parents[i].is_empty()).collect()
+        (0..self.revs.len())
+            .filter(|&i| self.parents[i].is_empty())
+            .collect()
     }
 
     /// The revision carrying branch label `label`.
     pub fn labeled(&self, label: &str) -> Option<usize> {
-        self.revs.iter().position(|r| r.branch_labels.iter().any(|l| l == label))
+        self.revs
+            .iter()
+            .position(|r| r.branch_labels.iter().any(|l| l == label))
     }
 
     /// Marks every ancestor of `roots` (parents and `depends_on`, transitively), the roots
@@ -479,7 +509,12 @@ impl Graph {
         // topological order: one forward pass suffices
         let start = roots.iter().copied().min().unwrap_or(self.revs.len());
         for i in start..self.revs.len() {
-            if !mask[i] && self.parents[i].iter().chain(&self.deps[i]).any(|&p| mask[p]) {
+            if !mask[i]
+                && self.parents[i]
+                    .iter()
+                    .chain(&self.deps[i])
+                    .any(|&p| mask[p])
+            {
                 mask[i] = true;
             }
         }
@@ -545,14 +580,24 @@ fn find_cycle(in_cycle: &[bool], parents: &[Vec<usize>], deps: &[Vec<usize>]) ->
             let mut cycle: Vec<usize> = path[p..].to_vec();
             cycle.reverse(); // parent -> child order reads as "a -> b" (b revises a)
             // rotate so the smallest index comes first: stable messages
-            if let Some(min_pos) = cycle.iter().enumerate().min_by_key(|(_, v)| **v).map(|(i, _)| i) {
+            if let Some(min_pos) = cycle
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, v)| **v)
+                .map(|(i, _)| i)
+            {
                 cycle.rotate_left(min_pos);
             }
             return cycle;
         }
         pos_in_path.insert(cur, path.len());
         path.push(cur);
-        cur = match parents[cur].iter().chain(&deps[cur]).copied().find(|&p| in_cycle[p]) {
+        cur = match parents[cur]
+            .iter()
+            .chain(&deps[cur])
+            .copied()
+            .find(|&p| in_cycle[p])
+        {
             Some(next) => next,
             None => return path,
         };

@@ -38,8 +38,8 @@ pub mod prelude {
     pub use crate::db::{Backend, Db};
     pub use crate::registry::BoxError;
     pub use sea_query::{
-        Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Iden, Index, Order,
-        Query, Table,
+        Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Iden, Index, Order, Query,
+        Table,
     };
     /// The result of `upgrade` / `downgrade`: any error converts with `?`.
     pub type Result<T = (), E = BoxError> = std::result::Result<T, E>;
@@ -49,9 +49,9 @@ pub mod prelude {
 #[doc(hidden)]
 #[cfg(feature = "runtime")]
 pub mod __private {
-    pub use std::boxed::Box;
     pub use sea_query;
     pub use sqlx;
+    pub use std::boxed::Box;
 }
 
 #[cfg(feature = "runtime")]

@@ -66,7 +66,11 @@ impl Revision {
     pub fn info(&self) -> RevisionInfo {
         RevisionInfo {
             id: self.id.to_owned(),
-            down_revisions: self.down_revisions.iter().map(|s| (*s).to_owned()).collect(),
+            down_revisions: self
+                .down_revisions
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             branch_labels: self.branch_labels.iter().map(|s| (*s).to_owned()).collect(),
             depends_on: self.depends_on.iter().map(|s| (*s).to_owned()).collect(),
             message: self.message.to_owned(),
@@ -86,14 +90,19 @@ pub struct Migrations {
 
 impl std::fmt::Debug for Migrations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Migrations").field("revisions", &self.revisions.len()).finish()
+        f.debug_struct("Migrations")
+            .field("revisions", &self.revisions.len())
+            .finish()
     }
 }
 
 impl Migrations {
     /// A registry over `revisions` (any order). Used by the generated code.
     pub const fn new(revisions: &'static [Revision]) -> Self {
-        Migrations { revisions, graph: OnceLock::new() }
+        Migrations {
+            revisions,
+            graph: OnceLock::new(),
+        }
     }
 
     /// The revisions, in the order the registry listed them (topological).

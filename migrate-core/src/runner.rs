@@ -17,12 +17,12 @@ use std::time::{Duration, Instant};
 
 use sqlx::{AssertSqlSafe, Row};
 
+use crate::Error;
 use crate::db::{Backend, Conn, Db};
 use crate::graph::Graph;
 use crate::plan::{self, Direction, Plan};
 use crate::registry::{Migrations, Revision};
 use crate::version_table::{self, RowState, VersionRow};
-use crate::Error;
 
 /// How revisions are grouped into transactions (`--transaction-mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,7 +113,11 @@ pub struct Runner<'m> {
 /// `"a, b"` for a set of ids, `"<base>"` when empty: how Alembic names the two ends of a
 /// step.
 pub fn ids_or_base(ids: &[&str]) -> String {
-    if ids.is_empty() { "<base>".to_owned() } else { ids.join(", ") }
+    if ids.is_empty() {
+        "<base>".to_owned()
+    } else {
+        ids.join(", ")
+    }
 }
 
 impl<'m> Runner<'m> {
@@ -126,9 +130,16 @@ impl<'m> Runner<'m> {
     pub fn new(migrations: &'m Migrations, options: Options) -> Result<Self, Error> {
         let graph = migrations.graph().map_err(|e| Error::Graph(e.clone()))?;
         if let Err(reason) = version_table::validate_table_name(&options.version_table) {
-            return Err(Error::InvalidVersionTableName { name: options.version_table.clone(), reason });
+            return Err(Error::InvalidVersionTableName {
+                name: options.version_table.clone(),
+                reason,
+            });
         }
-        Ok(Runner { migrations, graph, options })
+        Ok(Runner {
+            migrations,
+            graph,
+            options,
+        })
     }
 
     /// The revision graph.
@@ -139,7 +150,9 @@ impl<'m> Runner<'m> {
     /// The compiled revision at a graph index.
     pub fn revision(&self, index: usize) -> &'m Revision {
         let id = &self.graph.at(index).id;
-        self.migrations.get(id).expect("the graph is built from the registry")
+        self.migrations
+            .get(id)
+            .expect("the graph is built from the registry")
     }
 
     /// The options.
@@ -165,7 +178,11 @@ impl<'m> Runner<'m> {
             }
         }
         let heads = plan::current_heads(self.graph, &applied);
-        Ok(Status { rows, applied, heads })
+        Ok(Status {
+            rows,
+            applied,
+            heads,
+        })
     }
 
     /// Refuses a version table with a `pending` row (a revision interrupted outside a
@@ -206,7 +223,12 @@ impl<'m> Runner<'m> {
     /// that cannot be trusted; [`Error::LockTimeout`]; [`Error::RevisionFailed`] when a
     /// revision fails (earlier revisions stay applied in per-revision mode); nothing is
     /// changed by a plan error.
-    pub async fn upgrade(&self, db: &mut Db, target: &str, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
+    pub async fn upgrade(
+        &self,
+        db: &mut Db,
+        target: &str,
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    ) -> Result<Plan, Error> {
         self.run(db, Command::Upgrade(target), on_event).await
     }
 
@@ -216,7 +238,12 @@ impl<'m> Runner<'m> {
     ///
     /// # Errors
     /// As [`Runner::upgrade`].
-    pub async fn downgrade(&self, db: &mut Db, target: &str, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
+    pub async fn downgrade(
+        &self,
+        db: &mut Db,
+        target: &str,
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    ) -> Result<Plan, Error> {
         self.run(db, Command::Downgrade(target), on_event).await
     }
 
@@ -227,14 +254,24 @@ impl<'m> Runner<'m> {
     /// # Errors
     /// [`Error::Plan`] for an unresolvable target; [`Error::UnknownAppliedRevision`] without
     /// `purge`; [`Error::LockTimeout`]; [`Error::Database`].
-    pub async fn stamp(&self, db: &mut Db, targets: &[&str], purge: bool) -> Result<BTreeSet<usize>, Error> {
+    pub async fn stamp(
+        &self,
+        db: &mut Db,
+        targets: &[&str],
+        purge: bool,
+    ) -> Result<BTreeSet<usize>, Error> {
         let locked = self.lock(db).await?;
         let result = self.stamp_locked(db, targets, purge).await;
         self.unlock(db, locked).await;
         result
     }
 
-    async fn stamp_locked(&self, db: &mut Db, targets: &[&str], purge: bool) -> Result<BTreeSet<usize>, Error> {
+    async fn stamp_locked(
+        &self,
+        db: &mut Db,
+        targets: &[&str],
+        purge: bool,
+    ) -> Result<BTreeSet<usize>, Error> {
         let table = &self.options.version_table;
         if purge && !db.is_offline() {
             refuse_purging_a_foreign_table(db, table).await?;
@@ -255,7 +292,8 @@ impl<'m> Runner<'m> {
             if purge {
                 version_table::clear(db, table).await?;
             }
-            let old: HashMap<&str, &VersionRow> = old_rows.iter().map(|r| (r.revision.as_str(), r)).collect();
+            let old: HashMap<&str, &VersionRow> =
+                old_rows.iter().map(|r| (r.revision.as_str(), r)).collect();
             for &i in applied.difference(&new) {
                 version_table::delete(db, table, &self.graph.at(i).id).await?;
             }
@@ -303,14 +341,24 @@ impl<'m> Runner<'m> {
         version_table::insert(db, &self.options.version_table, &row).await
     }
 
-    async fn run(&self, db: &mut Db, command: Command<'_>, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
+    async fn run(
+        &self,
+        db: &mut Db,
+        command: Command<'_>,
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    ) -> Result<Plan, Error> {
         let locked = self.lock(db).await?;
         let result = self.run_locked(db, command, on_event).await;
         self.unlock(db, locked).await;
         result
     }
 
-    async fn run_locked(&self, db: &mut Db, command: Command<'_>, on_event: &mut (dyn FnMut(Event<'_>) + Send)) -> Result<Plan, Error> {
+    async fn run_locked(
+        &self,
+        db: &mut Db,
+        command: Command<'_>,
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    ) -> Result<Plan, Error> {
         let table = self.options.version_table.clone();
         if !db.is_offline() {
             match command {
@@ -322,7 +370,11 @@ impl<'m> Runner<'m> {
         } else {
             let status = self.status(db).await?;
             self.check_clean(&status)?;
-            let states: HashMap<String, RowState> = status.rows.iter().map(|r| (r.revision.clone(), r.state)).collect();
+            let states: HashMap<String, RowState> = status
+                .rows
+                .iter()
+                .map(|r| (r.revision.clone(), r.state))
+                .collect();
             (status.applied, states)
         };
         let plan = match command {
@@ -334,7 +386,8 @@ impl<'m> Runner<'m> {
         }
         version_table::create(db, &table).await?;
 
-        let all = self.options.transaction_mode == TransactionMode::All && db.backend().transactional_ddl();
+        let all = self.options.transaction_mode == TransactionMode::All
+            && db.backend().transactional_ddl();
         let mut outer_open = false;
         if all {
             self.begin(db).await?;
@@ -351,7 +404,9 @@ impl<'m> Runner<'m> {
                 outer_open = true;
             }
             let prev = states.get(rev.id).copied().unwrap_or(RowState::Applied);
-            let r = self.apply(db, rev, step.direction, outer_open, prev, on_event).await;
+            let r = self
+                .apply(db, rev, step.direction, outer_open, prev, on_event)
+                .await;
             if let Err(e) = r {
                 if outer_open {
                     self.rollback(db).await;
@@ -386,9 +441,16 @@ impl<'m> Runner<'m> {
                 Direction::Upgrade => "upgrade",
                 Direction::Downgrade => "downgrade",
             };
-            db.sql(&format!("-- Running {verb} {from} -> {to}, {}", rev.message.replace('\n', " "))).await?;
+            db.sql(&format!(
+                "-- Running {verb} {from} -> {to}, {}",
+                rev.message.replace('\n', " ")
+            ))
+            .await?;
         }
-        on_event(Event::Started { direction, revision: rev });
+        on_event(Event::Started {
+            direction,
+            revision: rev,
+        });
         let started = Instant::now();
         let own_txn = !in_outer && rev.transactional;
         // SQLite has no migration lock: every revision re-reads the version table under the
@@ -401,7 +463,10 @@ impl<'m> Runner<'m> {
                 if !in_outer {
                     self.rollback(db).await;
                 }
-                on_event(Event::Skipped { direction, revision: rev });
+                on_event(Event::Skipped {
+                    direction,
+                    revision: rev,
+                });
                 return Ok(());
             }
         } else if own_txn {
@@ -450,7 +515,9 @@ impl<'m> Runner<'m> {
                 // nothing happened: take back the `pending` marker
                 let undo = match direction {
                     Direction::Upgrade => version_table::delete(db, table, rev.id).await,
-                    Direction::Downgrade => version_table::set_state(db, table, rev.id, prev_state).await,
+                    Direction::Downgrade => {
+                        version_table::set_state(db, table, rev.id, prev_state).await
+                    }
                 };
                 undo?;
             }
@@ -467,14 +534,20 @@ impl<'m> Runner<'m> {
             });
         }
         let elapsed_ms = started.elapsed().as_millis() as u64;
-        let recorded = self.record(db, rev, direction, atomic, own_txn, elapsed_ms).await;
+        let recorded = self
+            .record(db, rev, direction, atomic, own_txn, elapsed_ms)
+            .await;
         if let Err(e) = recorded {
             if own_txn || in_outer {
                 self.rollback(db).await;
             }
             return Err(e);
         }
-        on_event(Event::Finished { direction, revision: rev, elapsed_ms: started.elapsed().as_millis() as u64 });
+        on_event(Event::Finished {
+            direction,
+            revision: rev,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        });
         Ok(())
     }
 
@@ -493,10 +566,17 @@ impl<'m> Runner<'m> {
         let table = self.options.version_table.as_str();
         if !atomic {
             match direction {
-                Direction::Upgrade => version_table::finish(db, table, rev.id, rev.checksum, elapsed_ms as i64).await?,
+                Direction::Upgrade => {
+                    version_table::finish(db, table, rev.id, rev.checksum, elapsed_ms as i64)
+                        .await?
+                }
                 Direction::Downgrade => version_table::delete(db, table, rev.id).await?,
             }
-            return if own_txn { self.commit(db).await } else { Ok(()) };
+            return if own_txn {
+                self.commit(db).await
+            } else {
+                Ok(())
+            };
         }
         let statement = match direction {
             Direction::Upgrade => version_table::insert_sql(
@@ -513,12 +593,21 @@ impl<'m> Runner<'m> {
             Direction::Downgrade => version_table::delete_sql(db.backend(), table, rev.id),
         };
         if own_txn && !db.is_offline() {
-            db.sql(&format!("{statement};\nCOMMIT"))
-                .await
-                .map_err(|e| rename(e, "recording the revision in the version table and committing"))
+            db.sql(&format!("{statement};\nCOMMIT")).await.map_err(|e| {
+                rename(
+                    e,
+                    "recording the revision in the version table and committing",
+                )
+            })
         } else {
-            db.sql(&statement).await.map_err(|e| rename(e, "recording the revision in the version table"))?;
-            if own_txn { self.commit(db).await } else { Ok(()) }
+            db.sql(&statement)
+                .await
+                .map_err(|e| rename(e, "recording the revision in the version table"))?;
+            if own_txn {
+                self.commit(db).await
+            } else {
+                Ok(())
+            }
         }
     }
 
@@ -529,7 +618,13 @@ impl<'m> Runner<'m> {
     /// (a `transactional = false` revision under way) it waits, without the write lock, up
     /// to the lock timeout; then, or at once inside an outer transaction, it fails with
     /// [`Error::Dirty`].
-    async fn sqlite_gate(&self, db: &mut Db, rev: &Revision, direction: Direction, begin: bool) -> Result<bool, Error> {
+    async fn sqlite_gate(
+        &self,
+        db: &mut Db,
+        rev: &Revision,
+        direction: Direction,
+        begin: bool,
+    ) -> Result<bool, Error> {
         // `id` is a checked revision id ([a-z0-9_]), the table name a checked identifier
         let (id, table) = (rev.id, &self.options.version_table);
         let sql = format!(
@@ -539,16 +634,24 @@ impl<'m> Runner<'m> {
         );
         let deadline = Instant::now() + self.options.lock_timeout;
         loop {
-            let Some(Conn::Sqlite(c)) = db.conn() else { return Ok(false) };
+            let Some(Conn::Sqlite(c)) = db.conn() else {
+                return Ok(false);
+            };
             let rows = sqlx::raw_sql(AssertSqlSafe(sql.as_str()))
                 .fetch_all(&mut **c)
                 .await
-                .map_err(|source| Error::Database { context: "starting a transaction".into(), source })?;
+                .map_err(|source| Error::Database {
+                    context: "starting a transaction".into(),
+                    source,
+                })?;
             let (n, pending): (i64, Option<String>) = rows
                 .first()
                 .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
                 .transpose()
-                .map_err(|source| Error::Database { context: "reading the version table".into(), source })?
+                .map_err(|source| Error::Database {
+                    context: "reading the version table".into(),
+                    source,
+                })?
                 .unwrap_or((0, None));
             let Some(pending) = pending else {
                 return Ok(match direction {
@@ -577,7 +680,10 @@ impl<'m> Runner<'m> {
             _ => "BEGIN",
         };
         if db.is_offline() || db.backend() == Backend::Sqlite {
-            return db.sql(sql).await.map_err(|e| rename(e, "starting a transaction"));
+            return db
+                .sql(sql)
+                .await
+                .map_err(|e| rename(e, "starting a transaction"));
         }
         // PostgreSQL, MySQL: sent with the next statement
         db.deferred = Some(sql);
@@ -633,14 +739,19 @@ impl<'m> Runner<'m> {
                     .fetch_one(&mut **c)
                     .await
                     .and_then(|r| r.try_get::<bool, _>(0)),
-                Some(Conn::MySql(c)) => sqlx::query("SELECT GET_LOCK(CONCAT(DATABASE(), ':', ?), 0)")
-                    .bind(&name)
-                    .fetch_one(&mut **c)
-                    .await
-                    .and_then(|r| r.try_get::<Option<i64>, _>(0))
-                    .map(|v| v == Some(1)),
+                Some(Conn::MySql(c)) => {
+                    sqlx::query("SELECT GET_LOCK(CONCAT(DATABASE(), ':', ?), 0)")
+                        .bind(&name)
+                        .fetch_one(&mut **c)
+                        .await
+                        .and_then(|r| r.try_get::<Option<i64>, _>(0))
+                        .map(|v| v == Some(1))
+                }
             }
-            .map_err(|source| Error::Database { context: "taking the migration lock".into(), source })?;
+            .map_err(|source| Error::Database {
+                context: "taking the migration lock".into(),
+                source,
+            })?;
             if got {
                 // if anything unwinds or the future is dropped while we hold the lock, close
                 // the connection instead of returning it to a pool: the server releases
@@ -654,7 +765,9 @@ impl<'m> Runner<'m> {
                 return Ok(true);
             }
             if Instant::now() >= deadline {
-                return Err(Error::LockTimeout { waited_ms: started.elapsed().as_millis() as u64 });
+                return Err(Error::LockTimeout {
+                    waited_ms: started.elapsed().as_millis() as u64,
+                });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -669,8 +782,16 @@ impl<'m> Runner<'m> {
         let key = lock_key(&self.options.version_table);
         let name = format!("cargo-migrate:{}", self.options.version_table);
         let _ = match db.conn() {
-            Some(Conn::Postgres(c)) => sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut **c).await.map(|_| ()),
-            Some(Conn::MySql(c)) => sqlx::query("SELECT RELEASE_LOCK(CONCAT(DATABASE(), ':', ?))").bind(&name).execute(&mut **c).await.map(|_| ()),
+            Some(Conn::Postgres(c)) => sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(key)
+                .execute(&mut **c)
+                .await
+                .map(|_| ()),
+            Some(Conn::MySql(c)) => sqlx::query("SELECT RELEASE_LOCK(CONCAT(DATABASE(), ':', ?))")
+                .bind(&name)
+                .execute(&mut **c)
+                .await
+                .map(|_| ()),
             _ => Ok(()),
         };
     }
@@ -683,7 +804,11 @@ impl<'m> Runner<'m> {
     /// # Errors
     /// [`Error::Plan`] for an unresolvable target; [`Error::OfflineRead`] when a revision
     /// reads from the database.
-    pub async fn offline_script(&self, backend: Backend, command: OfflineCommand<'_>) -> Result<String, Error> {
+    pub async fn offline_script(
+        &self,
+        backend: Backend,
+        command: OfflineCommand<'_>,
+    ) -> Result<String, Error> {
         let mut db = Db::offline(backend);
         match command {
             OfflineCommand::Upgrade(t) => {
@@ -738,7 +863,9 @@ async fn refuse_purging_a_foreign_table(db: &mut Db, table: &str) -> Result<(), 
         Backend::MySql => format!("`{table}`"),
         _ => format!("\"{table}\""),
     };
-    let probe = format!("SELECT revision, checksum, state, applied_at, execution_ms FROM {quoted} WHERE 1 = 0");
+    let probe = format!(
+        "SELECT revision, checksum, state, applied_at, execution_ms FROM {quoted} WHERE 1 = 0"
+    );
     db.sql(&probe).await.map_err(|e| match e {
         Error::Database { source, .. } => Error::Database {
             context: format!(
@@ -776,13 +903,20 @@ fn dirty(rev: &Revision) -> Error {
         message: rev.message.into(),
         direction: "upgrade or downgrade".into(),
         // what `stamp` takes: `base`, or the parents as separate arguments
-        parent: if rev.down_revisions.is_empty() { "base".into() } else { rev.down_revisions.join(" ") },
+        parent: if rev.down_revisions.is_empty() {
+            "base".into()
+        } else {
+            rev.down_revisions.join(" ")
+        },
     }
 }
 
 fn rename(e: Error, what: &str) -> Error {
     match e {
-        Error::Database { source, .. } => Error::Database { context: what.into(), source },
+        Error::Database { source, .. } => Error::Database {
+            context: what.into(),
+            source,
+        },
         other => other,
     }
 }
@@ -812,7 +946,9 @@ impl Migrations {
     /// # Errors
     /// As [`Runner::upgrade`].
     pub async fn upgrade(&self, db: &mut Db, target: &str) -> Result<Plan, Error> {
-        Runner::new(self, Options::default())?.upgrade(db, target, &mut |_| {}).await
+        Runner::new(self, Options::default())?
+            .upgrade(db, target, &mut |_| {})
+            .await
     }
 
     /// Downgrades the database behind `db` to `target`, with default [`Options`].
@@ -820,7 +956,9 @@ impl Migrations {
     /// # Errors
     /// As [`Runner::downgrade`].
     pub async fn downgrade(&self, db: &mut Db, target: &str) -> Result<Plan, Error> {
-        Runner::new(self, Options::default())?.downgrade(db, target, &mut |_| {}).await
+        Runner::new(self, Options::default())?
+            .downgrade(db, target, &mut |_| {})
+            .await
     }
 
     /// Connects to `url` and upgrades it to `target`: the one-liner for an application's

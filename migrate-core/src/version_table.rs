@@ -19,8 +19,8 @@
 use sea_query::{Alias, ColumnDef, Expr, ExprTrait, Query, Table};
 use sqlx::{AssertSqlSafe, Row};
 
-use crate::db::{Backend, Conn, Db};
 use crate::Error;
+use crate::db::{Backend, Conn, Db};
 
 /// The default version table name.
 pub const DEFAULT_VERSION_TABLE: &str = "migrate_version";
@@ -83,7 +83,10 @@ pub struct VersionRow {
 pub fn validate_table_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 63
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if ok {
         Ok(())
@@ -99,7 +102,12 @@ pub fn create_statement(backend: Backend, table: &str) -> String {
     let stmt = Table::create()
         .table(Alias::new(table))
         .if_not_exists()
-        .col(ColumnDef::new("revision").string_len(32).not_null().primary_key())
+        .col(
+            ColumnDef::new("revision")
+                .string_len(32)
+                .not_null()
+                .primary_key(),
+        )
         .col(ColumnDef::new("checksum").string_len(64).not_null())
         .col(ColumnDef::new("state").string_len(16).not_null())
         .col(ColumnDef::new("applied_at").string_len(32).not_null())
@@ -115,12 +123,17 @@ pub fn create_statement(backend: Backend, table: &str) -> String {
 /// Creates the version table when it does not exist.
 pub(crate) async fn create(db: &mut Db, table: &str) -> Result<(), Error> {
     let sql = create_statement(db.backend(), table);
-    db.sql(&sql).await.map_err(|e| context(e, "creating the version table"))
+    db.sql(&sql)
+        .await
+        .map_err(|e| context(e, "creating the version table"))
 }
 
 fn context(e: Error, what: &str) -> Error {
     match e {
-        Error::Database { source, .. } => Error::Database { context: what.into(), source },
+        Error::Database { source, .. } => Error::Database {
+            context: what.into(),
+            source,
+        },
         other => other,
     }
 }
@@ -128,7 +141,9 @@ fn context(e: Error, what: &str) -> Error {
 /// Whether the version table exists.
 pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
     let backend = db.backend();
-    let Some(conn) = db.conn() else { return Ok(false) };
+    let Some(conn) = db.conn() else {
+        return Ok(false);
+    };
     let r = match conn {
         Conn::Sqlite(c) => sqlx::query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
             .bind(table)
@@ -150,7 +165,10 @@ pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
         .map(|r| r.is_some()),
     };
     let _ = backend;
-    r.map_err(|source| Error::Database { context: "looking for the version table".into(), source })
+    r.map_err(|source| Error::Database {
+        context: "looking for the version table".into(),
+        source,
+    })
 }
 
 /// Reads every row of the version table; empty when the table does not exist (offline:
@@ -175,9 +193,18 @@ pub async fn read(db: &mut Db, table: &str) -> Result<Vec<VersionRow>, Error> {
     let sql = q(db.backend());
     let conn = db.conn().expect("online");
     let rows = match conn {
-        Conn::Sqlite(c) => sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.and_then(|rows| rows.iter().map(decode).collect()),
-        Conn::Postgres(c) => sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.and_then(|rows| rows.iter().map(decode).collect()),
-        Conn::MySql(c) => sqlx::query(AssertSqlSafe(sql)).fetch_all(&mut **c).await.and_then(|rows| rows.iter().map(decode).collect()),
+        Conn::Sqlite(c) => sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut **c)
+            .await
+            .and_then(|rows| rows.iter().map(decode).collect()),
+        Conn::Postgres(c) => sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut **c)
+            .await
+            .and_then(|rows| rows.iter().map(decode).collect()),
+        Conn::MySql(c) => sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut **c)
+            .await
+            .and_then(|rows| rows.iter().map(decode).collect()),
     };
     rows.map_err(|source| match source {
         sqlx::Error::Decode(e) if e.to_string().starts_with("unknown state") => Error::UnreadableVersionTable {
@@ -202,7 +229,8 @@ where
         checksum: row.try_get(1)?,
         state: {
             let text: String = row.try_get(2)?;
-            RowState::parse(&text).ok_or_else(|| sqlx::Error::Decode(format!("unknown state `{text}`").into()))?
+            RowState::parse(&text)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown state `{text}`").into()))?
         },
         applied_at: row.try_get(3)?,
         execution_ms: row.try_get(4)?,
@@ -217,7 +245,13 @@ pub(crate) fn insert_sql(backend: Backend, table: &str, row: &VersionRow) -> Str
 
 /// The `DELETE` of a revision's row, values inline.
 pub(crate) fn delete_sql(backend: Backend, table: &str, revision: &str) -> String {
-    render(backend, &Query::delete().from_table(Alias::new(table)).and_where(Expr::col("revision").eq(revision)).to_owned())
+    render(
+        backend,
+        &Query::delete()
+            .from_table(Alias::new(table))
+            .and_where(Expr::col("revision").eq(revision))
+            .to_owned(),
+    )
 }
 
 fn render<S: sea_query::QueryStatementWriter>(backend: Backend, stmt: &S) -> String {
@@ -231,7 +265,13 @@ fn render<S: sea_query::QueryStatementWriter>(backend: Backend, stmt: &S) -> Str
 fn insert_statement(table: &str, row: &VersionRow) -> sea_query::InsertStatement {
     Query::insert()
         .into_table(Alias::new(table))
-        .columns(["revision", "checksum", "state", "applied_at", "execution_ms"])
+        .columns([
+            "revision",
+            "checksum",
+            "state",
+            "applied_at",
+            "execution_ms",
+        ])
         .values_panic([
             row.revision.clone().into(),
             row.checksum.clone().into(),
@@ -245,11 +285,20 @@ fn insert_statement(table: &str, row: &VersionRow) -> sea_query::InsertStatement
 /// Inserts a row.
 pub(crate) async fn insert(db: &mut Db, table: &str, row: &VersionRow) -> Result<(), Error> {
     let stmt = insert_statement(table, row);
-    db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "recording the revision in the version table"))
+    db.execute(&stmt)
+        .await
+        .map(|_| ())
+        .map_err(|e| context(e, "recording the revision in the version table"))
 }
 
 /// Updates a row's state (and checksum and timing when finishing an upgrade).
-pub(crate) async fn finish(db: &mut Db, table: &str, revision: &str, checksum: &str, execution_ms: i64) -> Result<(), Error> {
+pub(crate) async fn finish(
+    db: &mut Db,
+    table: &str,
+    revision: &str,
+    checksum: &str,
+    execution_ms: i64,
+) -> Result<(), Error> {
     let stmt = Query::update()
         .table(Alias::new(table))
         .value("state", RowState::Applied.as_str())
@@ -257,7 +306,10 @@ pub(crate) async fn finish(db: &mut Db, table: &str, revision: &str, checksum: &
         .value("execution_ms", execution_ms)
         .and_where(Expr::col("revision").eq(revision))
         .to_owned();
-    db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "recording the revision in the version table"))
+    db.execute(&stmt)
+        .await
+        .map(|_| ())
+        .map_err(|e| context(e, "recording the revision in the version table"))
 }
 
 /// Marks a row pending (before a non-transactional downgrade).
@@ -266,25 +318,42 @@ pub(crate) async fn mark_pending(db: &mut Db, table: &str, revision: &str) -> Re
 }
 
 /// Sets a row's state.
-pub(crate) async fn set_state(db: &mut Db, table: &str, revision: &str, state: RowState) -> Result<(), Error> {
+pub(crate) async fn set_state(
+    db: &mut Db,
+    table: &str,
+    revision: &str,
+    state: RowState,
+) -> Result<(), Error> {
     let stmt = Query::update()
         .table(Alias::new(table))
         .value("state", state.as_str())
         .and_where(Expr::col("revision").eq(revision))
         .to_owned();
-    db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "updating the version table"))
+    db.execute(&stmt)
+        .await
+        .map(|_| ())
+        .map_err(|e| context(e, "updating the version table"))
 }
 
 /// Deletes a revision's row.
 pub(crate) async fn delete(db: &mut Db, table: &str, revision: &str) -> Result<(), Error> {
-    let stmt = Query::delete().from_table(Alias::new(table)).and_where(Expr::col("revision").eq(revision)).to_owned();
-    db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "removing the revision from the version table"))
+    let stmt = Query::delete()
+        .from_table(Alias::new(table))
+        .and_where(Expr::col("revision").eq(revision))
+        .to_owned();
+    db.execute(&stmt)
+        .await
+        .map(|_| ())
+        .map_err(|e| context(e, "removing the revision from the version table"))
 }
 
 /// Deletes every row.
 pub(crate) async fn clear(db: &mut Db, table: &str) -> Result<(), Error> {
     let stmt = Query::delete().from_table(Alias::new(table)).to_owned();
-    db.execute(&stmt).await.map(|_| ()).map_err(|e| context(e, "clearing the version table"))
+    db.execute(&stmt)
+        .await
+        .map(|_| ())
+        .map_err(|e| context(e, "clearing the version table"))
 }
 
 /// The current UTC time as `YYYY-MM-DD HH:MM:SS.mmm` (what `applied_at` stores, and the

@@ -25,7 +25,10 @@ pub fn admin_url(backend: Backend) -> String {
         Backend::MySql => ("MIGRATE_TEST_MYSQL_URL", DEFAULT_MYSQL_URL),
         Backend::Sqlite => return String::new(),
     };
-    std::env::var(var).ok().filter(|s| !s.is_empty()).unwrap_or_else(|| default.to_owned())
+    std::env::var(var)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| default.to_owned())
 }
 
 /// A fresh, empty database for one test.
@@ -47,7 +50,11 @@ impl TestDb {
             "mt_{}_{}_{}",
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() % 100_000
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+                % 100_000
         );
         match backend {
             Backend::Sqlite => {
@@ -55,21 +62,33 @@ impl TestDb {
                 let file = dir.path().join("test.db");
                 std::fs::write(&file, b"").expect("create the database file"); // an empty file is an empty database
                 let url = format!("sqlite:{}", file.display());
-                TestDb { backend, url, name, _dir: Some(dir) }
+                TestDb {
+                    backend,
+                    url,
+                    name,
+                    _dir: Some(dir),
+                }
             }
             Backend::Postgres | Backend::MySql => {
                 let admin = admin_url(backend);
                 admin_exec(backend, &admin, &format!("CREATE DATABASE {name}")).await;
                 let mut url = url::Url::parse(&admin).expect("admin URL parses");
                 url.set_path(&format!("/{name}"));
-                TestDb { backend, url: url.to_string(), name, _dir: None }
+                TestDb {
+                    backend,
+                    url: url.to_string(),
+                    name,
+                    _dir: None,
+                }
             }
         }
     }
 
     /// A connected [`Db`] handle on this database.
     pub async fn connect(&self) -> Db {
-        Db::connect(&self.url).await.unwrap_or_else(|e| panic!("connect to {}: {e}", self.url))
+        Db::connect(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", self.url))
     }
 
     /// Drops the database now (server backends). Also done on drop.
@@ -77,10 +96,20 @@ impl TestDb {
         match self.backend {
             Backend::Sqlite => {}
             Backend::Postgres => {
-                admin_exec(self.backend, &admin_url(self.backend), &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await
+                admin_exec(
+                    self.backend,
+                    &admin_url(self.backend),
+                    &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+                )
+                .await
             }
             Backend::MySql => {
-                admin_exec(self.backend, &admin_url(self.backend), &format!("DROP DATABASE IF EXISTS {}", self.name)).await
+                admin_exec(
+                    self.backend,
+                    &admin_url(self.backend),
+                    &format!("DROP DATABASE IF EXISTS {}", self.name),
+                )
+                .await
             }
         }
     }
@@ -91,13 +120,18 @@ impl TestDb {
         macro_rules! go {
             ($conn:ty) => {{
                 let mut c = <$conn>::connect(&self.url).await.expect("connect");
-                let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(&mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-                rows.iter().map(|r| {
-                    r.try_get::<String, _>(0)
-                        .or_else(|_| r.try_get::<i64, _>(0).map(|v| v.to_string()))
-                        .or_else(|_| r.try_get::<i32, _>(0).map(|v| v.to_string()))
-                        .unwrap_or_else(|e| panic!("{sql}: decode: {e}"))
-                }).collect()
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                rows.iter()
+                    .map(|r| {
+                        r.try_get::<String, _>(0)
+                            .or_else(|_| r.try_get::<i64, _>(0).map(|v| v.to_string()))
+                            .or_else(|_| r.try_get::<i32, _>(0).map(|v| v.to_string()))
+                            .unwrap_or_else(|e| panic!("{sql}: decode: {e}"))
+                    })
+                    .collect()
             }};
         }
         match self.backend {
@@ -112,7 +146,10 @@ impl TestDb {
         macro_rules! go {
             ($conn:ty) => {{
                 let mut c = <$conn>::connect(&self.url).await.expect("connect");
-                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
             }};
         }
         match self.backend {
@@ -125,9 +162,15 @@ impl TestDb {
     /// The user tables of the database, sorted (the version table included).
     pub async fn tables(&self) -> Vec<String> {
         let sql = match self.backend {
-            Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-            Backend::Postgres => "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
-            Backend::MySql => "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name",
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            }
+            Backend::Postgres => {
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+            }
+            Backend::MySql => {
+                "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name"
+            }
         };
         let mut t = self.query_strings(sql).await;
         t.sort(); // byte order on every backend (collations differ)
@@ -137,9 +180,15 @@ impl TestDb {
     /// The columns of a table, sorted.
     pub async fn columns(&self, table: &str) -> Vec<String> {
         let sql = match self.backend {
-            Backend::Sqlite => format!("SELECT name FROM pragma_table_info('{table}') ORDER BY name"),
-            Backend::Postgres => format!("SELECT column_name::text FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '{table}' ORDER BY column_name"),
-            Backend::MySql => format!("SELECT CAST(column_name AS CHAR) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '{table}' ORDER BY column_name"),
+            Backend::Sqlite => {
+                format!("SELECT name FROM pragma_table_info('{table}') ORDER BY name")
+            }
+            Backend::Postgres => format!(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '{table}' ORDER BY column_name"
+            ),
+            Backend::MySql => format!(
+                "SELECT CAST(column_name AS CHAR) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = '{table}' ORDER BY column_name"
+            ),
         };
         let mut c = self.query_strings(&sql).await;
         c.sort();
@@ -152,7 +201,8 @@ impl TestDb {
         if !exists {
             return Vec::new();
         }
-        self.query_strings("SELECT revision FROM migrate_version ORDER BY revision").await
+        self.query_strings("SELECT revision FROM migrate_version ORDER BY revision")
+            .await
     }
 }
 
@@ -168,12 +218,22 @@ fn unreachable_server(backend: Backend, admin: &str, sql: &str, e: &dyn std::fmt
 async fn admin_exec(backend: Backend, admin: &str, sql: &str) {
     match backend {
         Backend::Postgres => {
-            let mut c = sqlx::PgConnection::connect(admin).await.unwrap_or_else(|e| unreachable_server(backend, admin, sql, &e));
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await.unwrap_or_else(|e| unreachable_server(backend, admin, sql, &e));
+            let mut c = sqlx::PgConnection::connect(admin)
+                .await
+                .unwrap_or_else(|e| unreachable_server(backend, admin, sql, &e));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| unreachable_server(backend, admin, sql, &e));
         }
         Backend::MySql => {
-            let mut c = sqlx::MySqlConnection::connect(admin).await.unwrap_or_else(|e| unreachable_server(backend, admin, sql, &e));
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await.unwrap_or_else(|e| unreachable_server(backend, admin, sql, &e));
+            let mut c = sqlx::MySqlConnection::connect(admin)
+                .await
+                .unwrap_or_else(|e| unreachable_server(backend, admin, sql, &e));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| unreachable_server(backend, admin, sql, &e));
         }
         Backend::Sqlite => {}
     }
@@ -186,9 +246,17 @@ impl Drop for TestDb {
         }
         // drop the database even when the test panicked: on a thread of its own, since we
         // may be inside an async runtime
-        let db = TestDb { backend: self.backend, url: self.url.clone(), name: self.name.clone(), _dir: None };
+        let db = TestDb {
+            backend: self.backend,
+            url: self.url.clone(),
+            name: self.name.clone(),
+            _dir: None,
+        };
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(db.drop_db());
             std::mem::forget(db);
         })
@@ -244,7 +312,10 @@ pub mod nested {
 
     /// The workspace root.
     pub fn workspace() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace")
+            .to_path_buf()
     }
 
     /// `target/nested/<name>`, created.
@@ -282,8 +353,11 @@ sea-query = {{ version = "=1.0.2", default-features = false }}
             macros = ws.join("migrate-macros").display(),
         );
         std::fs::write(root.join("Cargo.toml"), manifest).expect("write Cargo.toml");
-        std::fs::write(root.join("build.rs"), "fn main() {\n    println!(\"cargo:rerun-if-changed=src/versions\");\n}\n")
-            .expect("write build.rs");
+        std::fs::write(
+            root.join("build.rs"),
+            "fn main() {\n    println!(\"cargo:rerun-if-changed=src/versions\");\n}\n",
+        )
+        .expect("write build.rs");
         std::fs::copy(ws.join("Cargo.lock"), root.join("Cargo.lock")).expect("copy Cargo.lock");
     }
 
@@ -291,7 +365,12 @@ sea-query = {{ version = "=1.0.2", default-features = false }}
     /// when the build fails.
     pub fn build_runner(root: &Path, name: &str) -> PathBuf {
         let out = cargo_build(root);
-        assert!(out.status.success(), "building {}:\n{}", root.display(), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "building {}:\n{}",
+            root.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
         target_dir().join("debug").join(name)
     }
 

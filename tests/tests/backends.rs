@@ -15,7 +15,11 @@ async fn current(db: &TestDb) -> Vec<String> {
     let mut conn = db.connect().await;
     let runner = Runner::new(BLOG, Options::default()).unwrap();
     let status = runner.status(&mut conn).await.unwrap();
-    let ids = status.heads.iter().map(|&i| runner.graph().at(i).id.clone()).collect();
+    let ids = status
+        .heads
+        .iter()
+        .map(|&i| runner.graph().at(i).id.clone())
+        .collect();
     conn.close().await;
     ids
 }
@@ -35,7 +39,11 @@ async fn upgrade(db: &TestDb, m: &'static Migrations, target: &str) -> Result<Ve
     r.map(|_| seen)
 }
 
-async fn downgrade(db: &TestDb, m: &'static Migrations, target: &str) -> Result<Vec<String>, Error> {
+async fn downgrade(
+    db: &TestDb,
+    m: &'static Migrations,
+    target: &str,
+) -> Result<Vec<String>, Error> {
     let mut conn = db.connect().await;
     let runner = Runner::new(m, Options::default()).unwrap();
     let mut seen = Vec::new();
@@ -50,82 +58,145 @@ async fn downgrade(db: &TestDb, m: &'static Migrations, target: &str) -> Result<
     r.map(|_| seen)
 }
 
-const ALL: [&str; 4] = ["+8828a8665651", "+3f2a9c1b7e4d", "+b7c1d2e3f4a5", "+e4d5c6b7a8f9"];
+const ALL: [&str; 4] = [
+    "+8828a8665651",
+    "+3f2a9c1b7e4d",
+    "+b7c1d2e3f4a5",
+    "+e4d5c6b7a8f9",
+];
 
-backend_test!(upgrade_head_applies_every_revision_and_backfills, |db| async move {
-    assert_eq!(upgrade(&db, BLOG, "head").await.unwrap(), ALL);
-    assert_eq!(db.versions().await, ["3f2a9c1b7e4d", "8828a8665651", "b7c1d2e3f4a5", "e4d5c6b7a8f9"]);
-    assert_eq!(db.tables().await, ["migrate_version", "post_tags", "posts", "tags", "users"]);
-    // the typed data migration backfilled the new column
-    assert_eq!(db.query_strings("SELECT slug FROM posts").await, ["hello-world"]);
-    assert_eq!(current(&db).await, ["e4d5c6b7a8f9"]);
-    // a second run does nothing
-    assert!(upgrade(&db, BLOG, "head").await.unwrap().is_empty());
-});
+backend_test!(
+    upgrade_head_applies_every_revision_and_backfills,
+    |db| async move {
+        assert_eq!(upgrade(&db, BLOG, "head").await.unwrap(), ALL);
+        assert_eq!(
+            db.versions().await,
+            [
+                "3f2a9c1b7e4d",
+                "8828a8665651",
+                "b7c1d2e3f4a5",
+                "e4d5c6b7a8f9"
+            ]
+        );
+        assert_eq!(
+            db.tables().await,
+            ["migrate_version", "post_tags", "posts", "tags", "users"]
+        );
+        // the typed data migration backfilled the new column
+        assert_eq!(
+            db.query_strings("SELECT slug FROM posts").await,
+            ["hello-world"]
+        );
+        assert_eq!(current(&db).await, ["e4d5c6b7a8f9"]);
+        // a second run does nothing
+        assert!(upgrade(&db, BLOG, "head").await.unwrap().is_empty());
+    }
+);
 
-backend_test!(downgrade_relative_then_base_then_up_again, |db| async move {
-    upgrade(&db, BLOG, "head").await.unwrap();
-    assert_eq!(downgrade(&db, BLOG, "-1").await.unwrap(), ["-e4d5c6b7a8f9"]);
-    assert_eq!(current(&db).await, ["b7c1d2e3f4a5"]);
-    assert!(!db.columns("posts").await.contains(&"slug".to_owned()));
-    assert_eq!(downgrade(&db, BLOG, "base").await.unwrap(), ["-b7c1d2e3f4a5", "-3f2a9c1b7e4d", "-8828a8665651"]);
-    assert_eq!(db.tables().await, ["migrate_version"]);
-    assert!(db.versions().await.is_empty());
-    assert!(current(&db).await.is_empty());
-    assert_eq!(upgrade(&db, BLOG, "head").await.unwrap(), ALL);
-});
+backend_test!(
+    downgrade_relative_then_base_then_up_again,
+    |db| async move {
+        upgrade(&db, BLOG, "head").await.unwrap();
+        assert_eq!(downgrade(&db, BLOG, "-1").await.unwrap(), ["-e4d5c6b7a8f9"]);
+        assert_eq!(current(&db).await, ["b7c1d2e3f4a5"]);
+        assert!(!db.columns("posts").await.contains(&"slug".to_owned()));
+        assert_eq!(
+            downgrade(&db, BLOG, "base").await.unwrap(),
+            ["-b7c1d2e3f4a5", "-3f2a9c1b7e4d", "-8828a8665651"]
+        );
+        assert_eq!(db.tables().await, ["migrate_version"]);
+        assert!(db.versions().await.is_empty());
+        assert!(current(&db).await.is_empty());
+        assert_eq!(upgrade(&db, BLOG, "head").await.unwrap(), ALL);
+    }
+);
 
 backend_test!(relative_and_prefix_targets, |db| async move {
     assert_eq!(upgrade(&db, BLOG, "+2").await.unwrap(), &ALL[..2]);
     assert_eq!(current(&db).await, ["3f2a9c1b7e4d"]);
     assert_eq!(upgrade(&db, BLOG, "b7c1").await.unwrap(), &ALL[2..3]);
-    assert_eq!(downgrade(&db, BLOG, "8828").await.unwrap(), ["-b7c1d2e3f4a5", "-3f2a9c1b7e4d"]);
+    assert_eq!(
+        downgrade(&db, BLOG, "8828").await.unwrap(),
+        ["-b7c1d2e3f4a5", "-3f2a9c1b7e4d"]
+    );
     let err = upgrade(&db, BLOG, "+9").await.unwrap_err().to_string();
     assert!(err.contains('3'), "names how many steps exist: {err}");
-    assert_eq!(current(&db).await, ["8828a8665651"], "a plan error changes nothing");
+    assert_eq!(
+        current(&db).await,
+        ["8828a8665651"],
+        "a plan error changes nothing"
+    );
 });
 
 backend_test!(unknown_target_changes_nothing, |db| async move {
     upgrade(&db, BLOG, "+1").await.unwrap();
-    let err = upgrade(&db, BLOG, "nosuchrev").await.unwrap_err().to_string();
-    assert!(err.contains("Can't locate revision identified by 'nosuchrev'"), "{err}");
-    let err = downgrade(&db, BLOG, "e4d5c6b7a8f9").await.unwrap_err().to_string();
+    let err = upgrade(&db, BLOG, "nosuchrev")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("Can't locate revision identified by 'nosuchrev'"),
+        "{err}"
+    );
+    let err = downgrade(&db, BLOG, "e4d5c6b7a8f9")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(!err.is_empty());
     assert_eq!(db.versions().await, ["8828a8665651"]);
 });
 
-backend_test!(failing_revision_names_itself_and_keeps_previous_state, |db| async move {
-    let m: &'static Migrations = &failing::MIGRATIONS;
-    let err = upgrade(&db, m, "head").await.unwrap_err();
-    let text = err.to_string();
-    assert!(text.contains("bbbbbbbbbbbb"), "names the revision: {text}");
-    assert!(text.contains("create b then fail"), "names the message: {text}");
-    assert!(text.contains("no_such_table"), "names the statement / database error: {text}");
-    assert!(matches!(err, Error::RevisionFailed { .. }));
-    if db.backend.transactional_ddl() {
-        // rolled back: the database stays at the previous revision
-        assert_eq!(db.versions().await, ["aaaaaaaaaaaa"]);
-        assert!(!db.tables().await.contains(&"b".to_owned()));
-        // and the next run tries again, and fails the same way
-        assert!(upgrade(&db, m, "head").await.is_err());
-    } else {
-        // MySQL: DDL committed; the revision is recorded as pending and every later run
-        // refuses, naming the revision and the recovery
-        let err = upgrade(&db, m, "head").await.unwrap_err().to_string();
-        assert!(err.contains("bbbbbbbbbbbb") && err.contains("stamp"), "{err}");
-        // recovery: revert by hand, stamp the parent
-        db.exec("DROP TABLE b").await;
-        let mut conn = db.connect().await;
-        Runner::new(m, Options::default()).unwrap().stamp(&mut conn, &["aaaaaaaaaaaa"], false).await.unwrap();
-        conn.close().await;
-        assert_eq!(db.versions().await, ["aaaaaaaaaaaa"]);
+backend_test!(
+    failing_revision_names_itself_and_keeps_previous_state,
+    |db| async move {
+        let m: &'static Migrations = &failing::MIGRATIONS;
+        let err = upgrade(&db, m, "head").await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("bbbbbbbbbbbb"), "names the revision: {text}");
+        assert!(
+            text.contains("create b then fail"),
+            "names the message: {text}"
+        );
+        assert!(
+            text.contains("no_such_table"),
+            "names the statement / database error: {text}"
+        );
+        assert!(matches!(err, Error::RevisionFailed { .. }));
+        if db.backend.transactional_ddl() {
+            // rolled back: the database stays at the previous revision
+            assert_eq!(db.versions().await, ["aaaaaaaaaaaa"]);
+            assert!(!db.tables().await.contains(&"b".to_owned()));
+            // and the next run tries again, and fails the same way
+            assert!(upgrade(&db, m, "head").await.is_err());
+        } else {
+            // MySQL: DDL committed; the revision is recorded as pending and every later run
+            // refuses, naming the revision and the recovery
+            let err = upgrade(&db, m, "head").await.unwrap_err().to_string();
+            assert!(
+                err.contains("bbbbbbbbbbbb") && err.contains("stamp"),
+                "{err}"
+            );
+            // recovery: revert by hand, stamp the parent
+            db.exec("DROP TABLE b").await;
+            let mut conn = db.connect().await;
+            Runner::new(m, Options::default())
+                .unwrap()
+                .stamp(&mut conn, &["aaaaaaaaaaaa"], false)
+                .await
+                .unwrap();
+            conn.close().await;
+            assert_eq!(db.versions().await, ["aaaaaaaaaaaa"]);
+        }
     }
-});
+);
 
 backend_test!(stamp_writes_the_table_without_running, |db| async move {
     let mut conn = db.connect().await;
     let runner = Runner::new(BLOG, Options::default()).unwrap();
-    runner.stamp(&mut conn, &["3f2a9c1b7e4d"], false).await.unwrap();
+    runner
+        .stamp(&mut conn, &["3f2a9c1b7e4d"], false)
+        .await
+        .unwrap();
     conn.close().await;
     assert_eq!(db.versions().await, ["3f2a9c1b7e4d", "8828a8665651"]);
     assert_eq!(db.tables().await, ["migrate_version"], "stamp runs nothing");
@@ -137,31 +208,61 @@ backend_test!(stamp_writes_the_table_without_running, |db| async move {
 
 backend_test!(edited_applied_revision_is_refused, |db| async move {
     upgrade(&db, BLOG, "+1").await.unwrap();
-    db.exec("UPDATE migrate_version SET checksum = 'deadbeef' WHERE revision = '8828a8665651'").await;
+    db.exec("UPDATE migrate_version SET checksum = 'deadbeef' WHERE revision = '8828a8665651'")
+        .await;
     let err = upgrade(&db, BLOG, "head").await.unwrap_err().to_string();
-    assert!(err.contains("8828a8665651") && err.contains("changed"), "{err}");
+    assert!(
+        err.contains("8828a8665651") && err.contains("changed"),
+        "{err}"
+    );
     assert_eq!(db.versions().await, ["8828a8665651"]);
 });
 
-backend_test!(unknown_revision_in_version_table_is_reported, |db| async move {
-    upgrade(&db, BLOG, "+1").await.unwrap();
-    db.exec("INSERT INTO migrate_version (revision, checksum, state, applied_at, execution_ms) VALUES ('feedfacecafe', '', 'stamped', 'x', 0)").await;
-    let err = upgrade(&db, BLOG, "head").await.unwrap_err().to_string();
-    assert!(err.contains("Can't locate revision identified by 'feedfacecafe'") && err.contains("--purge"), "{err}");
-    assert_eq!(db.versions().await, ["8828a8665651", "feedfacecafe"]);
-});
+backend_test!(
+    unknown_revision_in_version_table_is_reported,
+    |db| async move {
+        upgrade(&db, BLOG, "+1").await.unwrap();
+        db.exec("INSERT INTO migrate_version (revision, checksum, state, applied_at, execution_ms) VALUES ('feedfacecafe', '', 'stamped', 'x', 0)").await;
+        let err = upgrade(&db, BLOG, "head").await.unwrap_err().to_string();
+        assert!(
+            err.contains("Can't locate revision identified by 'feedfacecafe'")
+                && err.contains("--purge"),
+            "{err}"
+        );
+        assert_eq!(db.versions().await, ["8828a8665651", "feedfacecafe"]);
+    }
+);
 
 backend_test!(offline_script_matches_online_run, |db| async move {
     let runner = Runner::new(BLOG, Options::default()).unwrap();
     // the blog's data migration reads rows: offline mode must refuse it, naming it
-    let err = runner.offline_script(db.backend, OfflineCommand::Upgrade("head")).await.unwrap_err().to_string();
-    assert!(err.contains("e4d5c6b7a8f9") && err.contains("offline"), "{err}");
+    let err = runner
+        .offline_script(db.backend, OfflineCommand::Upgrade("head"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("e4d5c6b7a8f9") && err.contains("offline"),
+        "{err}"
+    );
     // up to the revision before it renders, and the script applies on a fresh database
-    let script = runner.offline_script(db.backend, OfflineCommand::Upgrade("b7c1d2e3f4a5")).await.unwrap();
-    assert!(script.contains("-- Running upgrade <base> -> 8828a8665651, create users"), "{script}");
+    let script = runner
+        .offline_script(db.backend, OfflineCommand::Upgrade("b7c1d2e3f4a5"))
+        .await
+        .unwrap();
+    assert!(
+        script.contains("-- Running upgrade <base> -> 8828a8665651, create users"),
+        "{script}"
+    );
     db.exec(&script).await;
-    assert_eq!(db.versions().await, ["3f2a9c1b7e4d", "8828a8665651", "b7c1d2e3f4a5"]);
-    assert_eq!(db.tables().await, ["migrate_version", "post_tags", "posts", "tags", "users"]);
+    assert_eq!(
+        db.versions().await,
+        ["3f2a9c1b7e4d", "8828a8665651", "b7c1d2e3f4a5"]
+    );
+    assert_eq!(
+        db.tables().await,
+        ["migrate_version", "post_tags", "posts", "tags", "users"]
+    );
     // and the online runner continues from there
     assert_eq!(upgrade(&db, BLOG, "head").await.unwrap(), &ALL[3..]);
 });
@@ -174,12 +275,27 @@ backend_test!(application_start_up_one_liner, |db| async move {
 
 #[tokio::test]
 async fn bad_urls_and_unreachable_servers_are_clear_errors() {
-    let err = Migrations::upgrade_url(BLOG, "oracle://scott:tiger@db/x", "head").await.unwrap_err().to_string();
+    let err = Migrations::upgrade_url(BLOG, "oracle://scott:tiger@db/x", "head")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("scheme") && !err.contains("tiger"), "{err}");
-    let err = Migrations::upgrade_url(BLOG, "postgres://u:hunter2@127.0.0.1:1/db", "head").await.unwrap_err().to_string();
-    assert!(err.contains("cannot connect") && err.contains("u:***@") && !err.contains("hunter2"), "{err}");
-    let err = Migrations::upgrade_url(BLOG, "mysql://u:hunter2@127.0.0.1:1/db", "head").await.unwrap_err().to_string();
-    assert!(err.contains("cannot connect") && !err.contains("hunter2"), "{err}");
+    let err = Migrations::upgrade_url(BLOG, "postgres://u:hunter2@127.0.0.1:1/db", "head")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cannot connect") && err.contains("u:***@") && !err.contains("hunter2"),
+        "{err}"
+    );
+    let err = Migrations::upgrade_url(BLOG, "mysql://u:hunter2@127.0.0.1:1/db", "head")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cannot connect") && !err.contains("hunter2"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -188,17 +304,33 @@ fn sqlite_is_the_transactional_default() {
     assert!(!Backend::MySql.transactional_ddl());
 }
 
-backend_test!(library_callers_get_the_same_guards_as_the_cli, |db| async move {
-    // a range is for offline scripts: online it is refused before anything runs
-    let err = upgrade(&db, BLOG, "8828a8665651:head").await.unwrap_err().to_string();
-    assert!(err.contains("8828a8665651:head"), "{err}");
-    assert!(db.versions().await.is_empty());
-    // offline, a downgrade needs a range (there is no database to start from)
-    let runner = Runner::new(BLOG, Options::default()).unwrap();
-    let err = runner.offline_script(db.backend, OfflineCommand::Downgrade("base")).await.unwrap_err().to_string();
-    assert!(err.contains("base"), "{err}");
-    // a bad version-table name is named as such
-    let bad = Options { version_table: "x; drop table users".into(), ..Options::default() };
-    let err = Runner::new(BLOG, bad).unwrap_err().to_string();
-    assert!(err.contains("x; drop table users") && !err.contains("URL"), "{err}");
-});
+backend_test!(
+    library_callers_get_the_same_guards_as_the_cli,
+    |db| async move {
+        // a range is for offline scripts: online it is refused before anything runs
+        let err = upgrade(&db, BLOG, "8828a8665651:head")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("8828a8665651:head"), "{err}");
+        assert!(db.versions().await.is_empty());
+        // offline, a downgrade needs a range (there is no database to start from)
+        let runner = Runner::new(BLOG, Options::default()).unwrap();
+        let err = runner
+            .offline_script(db.backend, OfflineCommand::Downgrade("base"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("base"), "{err}");
+        // a bad version-table name is named as such
+        let bad = Options {
+            version_table: "x; drop table users".into(),
+            ..Options::default()
+        };
+        let err = Runner::new(BLOG, bad).unwrap_err().to_string();
+        assert!(
+            err.contains("x; drop table users") && !err.contains("URL"),
+            "{err}"
+        );
+    }
+);

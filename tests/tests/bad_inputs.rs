@@ -48,7 +48,11 @@ struct Out {
 
 impl std::fmt::Display for Out {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}`: {}\n--- stdout\n{}--- stderr\n{}", self.what, self.status, self.stdout, self.stderr)
+        write!(
+            f,
+            "`{}`: {}\n--- stdout\n{}--- stderr\n{}",
+            self.what, self.status, self.stdout, self.stderr
+        )
     }
 }
 
@@ -58,14 +62,20 @@ impl Out {
     fn error(&self) -> String {
         assert_eq!(self.status.code(), Some(1), "expected exit code 1\n{self}");
         let last = self.stderr.lines().last().unwrap_or_default();
-        let Some(msg) = last.strip_prefix("error: ") else { panic!("the last stderr line is not an error line\n{self}") };
+        let Some(msg) = last.strip_prefix("error: ") else {
+            panic!("the last stderr line is not an error line\n{self}")
+        };
         msg.to_owned()
     }
 
     /// Asserts exit code 2 (clap's usage error); returns stderr.
     #[track_caller]
     fn usage_error(&self) -> String {
-        assert_eq!(self.status.code(), Some(2), "expected a usage error (exit code 2)\n{self}");
+        assert_eq!(
+            self.status.code(),
+            Some(2),
+            "expected a usage error (exit code 2)\n{self}"
+        );
         self.stderr.clone()
     }
 }
@@ -79,8 +89,14 @@ fn checked(what: String, out: Output) -> Out {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     };
-    assert!(!out.stdout.contains(CANARY) && !out.stderr.contains(CANARY), "the password was printed\n{out}");
-    assert!(!out.stderr.contains("panicked"), "the runner panicked\n{out}");
+    assert!(
+        !out.stdout.contains(CANARY) && !out.stderr.contains(CANARY),
+        "the password was printed\n{out}"
+    );
+    assert!(
+        !out.stderr.contains("panicked"),
+        "the runner panicked\n{out}"
+    );
     out
 }
 
@@ -88,7 +104,8 @@ fn checked(what: String, out: Output) -> Out {
 /// would land here, not in the source tree).
 fn scratch() -> &'static Path {
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir")).path()
+    DIR.get_or_init(|| tempfile::tempdir().expect("temp dir"))
+        .path()
 }
 
 /// The runner over `registry`, with the decoy `DATABASE_URL`.
@@ -115,7 +132,10 @@ fn run(mut cmd: Command, what: String) -> Out {
 fn run_url(registry: &str, url: &str, args: &[&str]) -> Out {
     let mut cmd = runner(registry);
     cmd.arg("--database-url").arg(url).args(args);
-    run(cmd, format!("{registry}: --database-url {url} {}", args.join(" ")))
+    run(
+        cmd,
+        format!("{registry}: --database-url {url} {}", args.join(" ")),
+    )
 }
 
 /// Asserts that every word is in `msg`.
@@ -129,15 +149,31 @@ fn has_all(msg: &str, words: &[&str]) {
 /// Everything a failed command must not have changed: each table with its columns and row
 /// count, and every column of every version-table row.
 async fn snapshot(db: &TestDb) -> Vec<String> {
-    const VERSION_COLUMNS: [&str; 5] = ["applied_at", "checksum", "execution_ms", "revision", "state"];
+    const VERSION_COLUMNS: [&str; 5] = [
+        "applied_at",
+        "checksum",
+        "execution_ms",
+        "revision",
+        "state",
+    ];
     let mut out = Vec::new();
     for table in db.tables().await {
         let columns = db.columns(&table).await;
-        let rows = db.query_strings(&format!("SELECT COUNT(*) FROM {table}")).await;
-        out.push(format!("{table}({}): {} rows", columns.join(", "), rows.join("")));
+        let rows = db
+            .query_strings(&format!("SELECT COUNT(*) FROM {table}"))
+            .await;
+        out.push(format!(
+            "{table}({}): {} rows",
+            columns.join(", "),
+            rows.join("")
+        ));
         if table == "migrate_version" && columns == VERSION_COLUMNS {
             for c in VERSION_COLUMNS {
-                let values = db.query_strings(&format!("SELECT {c} FROM migrate_version ORDER BY revision")).await;
+                let values = db
+                    .query_strings(&format!(
+                        "SELECT {c} FROM migrate_version ORDER BY revision"
+                    ))
+                    .await;
                 out.push(format!("  {c}: {}", values.join(" | ")));
             }
         }
@@ -147,7 +183,11 @@ async fn snapshot(db: &TestDb) -> Vec<String> {
 
 /// The database name in a server URL.
 fn db_name(url: &str) -> String {
-    url::Url::parse(url).expect("URL").path().trim_start_matches('/').to_owned()
+    url::Url::parse(url)
+        .expect("URL")
+        .path()
+        .trim_start_matches('/')
+        .to_owned()
 }
 
 /// Runs SQL as the server's admin (users and roles are server-wide).
@@ -155,12 +195,22 @@ async fn admin(backend: Backend, sql: &str) {
     let url = admin_url(backend);
     match backend {
         Backend::Postgres => {
-            let mut c = sqlx::PgConnection::connect(&url).await.expect("admin connection");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let mut c = sqlx::PgConnection::connect(&url)
+                .await
+                .expect("admin connection");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         Backend::MySql => {
-            let mut c = sqlx::MySqlConnection::connect(&url).await.expect("admin connection");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let mut c = sqlx::MySqlConnection::connect(&url)
+                .await
+                .expect("admin connection");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         Backend::Sqlite => unreachable!(),
     }
@@ -178,9 +228,20 @@ impl Login {
     async fn mysql(db: &TestDb, name: &str, privileges: &str) -> Login {
         let database = db_name(&db.url);
         admin(Backend::MySql, &format!("DROP USER IF EXISTS '{name}'@'%'")).await;
-        admin(Backend::MySql, &format!("CREATE USER '{name}'@'%' IDENTIFIED BY '{CANARY}'")).await;
-        admin(Backend::MySql, &format!("GRANT {privileges} ON `{database}`.* TO '{name}'@'%'")).await;
-        Login { backend: Backend::MySql, name: name.to_owned() }
+        admin(
+            Backend::MySql,
+            &format!("CREATE USER '{name}'@'%' IDENTIFIED BY '{CANARY}'"),
+        )
+        .await;
+        admin(
+            Backend::MySql,
+            &format!("GRANT {privileges} ON `{database}`.* TO '{name}'@'%'"),
+        )
+        .await;
+        Login {
+            backend: Backend::MySql,
+            name: name.to_owned(),
+        }
     }
 
     /// A PostgreSQL role `name` that can log in and nothing else (PostgreSQL 15 grants no
@@ -188,7 +249,10 @@ impl Login {
     async fn postgres(name: &str) -> Login {
         admin(Backend::Postgres, &format!("DROP ROLE IF EXISTS {name}")).await;
         admin(Backend::Postgres, &format!("CREATE ROLE {name} LOGIN")).await;
-        Login { backend: Backend::Postgres, name: name.to_owned() }
+        Login {
+            backend: Backend::Postgres,
+            name: name.to_owned(),
+        }
     }
 
     /// `url` with this login and the canary password.
@@ -203,12 +267,21 @@ impl Login {
 impl Drop for Login {
     fn drop(&mut self) {
         let (backend, sql) = match self.backend {
-            Backend::MySql => (Backend::MySql, format!("DROP USER IF EXISTS '{}'@'%'", self.name)),
-            _ => (Backend::Postgres, format!("DROP ROLE IF EXISTS {}", self.name)),
+            Backend::MySql => (
+                Backend::MySql,
+                format!("DROP USER IF EXISTS '{}'@'%'", self.name),
+            ),
+            _ => (
+                Backend::Postgres,
+                format!("DROP ROLE IF EXISTS {}", self.name),
+            ),
         };
         // we may be inside the test's runtime: drop on a thread of its own
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(admin(backend, &sql));
         })
         .join();
@@ -233,14 +306,19 @@ impl Target {
                 (u.to_string(), None)
             }
             Backend::MySql => {
-                let login = Login::mysql(&db, &format!("c_{}", db_name(&db.url)), "ALL PRIVILEGES").await;
+                let login =
+                    Login::mysql(&db, &format!("c_{}", db_name(&db.url)), "ALL PRIVILEGES").await;
                 (login.url(&db.url), Some(login))
             }
         };
         if db.backend != Backend::Sqlite {
             assert!(url.contains(CANARY), "the canary is in the URL: {url}");
         }
-        Target { db, url, _login: login }
+        Target {
+            db,
+            url,
+            _login: login,
+        }
     }
 
     #[track_caller]
@@ -262,7 +340,11 @@ impl Target {
         let out = self.run(registry, args);
         let msg = out.error();
         has_all(&msg, words);
-        assert_eq!(snapshot(&self.db).await, before, "the database changed\n{out}");
+        assert_eq!(
+            snapshot(&self.db).await,
+            before,
+            "the database changed\n{out}"
+        );
         msg
     }
 
@@ -276,7 +358,11 @@ impl Target {
 
 #[test]
 fn the_canary_check_catches_a_leak() {
-    let leak = Output { status: ExitStatus::from_raw(0), stdout: format!("postgres://u:{CANARY}@h/db").into_bytes(), stderr: Vec::new() };
+    let leak = Output {
+        status: ExitStatus::from_raw(0),
+        stdout: format!("postgres://u:{CANARY}@h/db").into_bytes(),
+        stderr: Vec::new(),
+    };
     let caught = std::panic::catch_unwind(|| checked("leak".into(), leak));
     assert!(caught.is_err(), "checked() must fail on the canary");
 }
@@ -288,18 +374,44 @@ backend_test!(malformed_specs, |db| async move {
     let t = Target::new(db).await;
     t.ok("blog", &["upgrade", "+1"]);
     let cases: &[(&[&str], &[&str])] = &[
-        (&["upgrade", "+x"], &["Invalid revision spec '+x'", "'+N' or '-N'"]),
-        (&["upgrade", ""], &["Invalid revision spec ''", "the spec is empty"]),
-        (&["downgrade", "-0"], &["Invalid revision spec '-0'", "at least 1"]),
-        (&["upgrade", "+0"], &["Invalid revision spec '+0'", "at least 1"]),
-        (&["upgrade", "a::b"], &["Invalid revision spec 'a::b'", "exactly one ':'"]),
-        (&["stamp", "Bad-Id"], &["Can't locate revision identified by 'Bad-Id'"]),
+        (
+            &["upgrade", "+x"],
+            &["Invalid revision spec '+x'", "'+N' or '-N'"],
+        ),
+        (
+            &["upgrade", ""],
+            &["Invalid revision spec ''", "the spec is empty"],
+        ),
+        (
+            &["downgrade", "-0"],
+            &["Invalid revision spec '-0'", "at least 1"],
+        ),
+        (
+            &["upgrade", "+0"],
+            &["Invalid revision spec '+0'", "at least 1"],
+        ),
+        (
+            &["upgrade", "a::b"],
+            &["Invalid revision spec 'a::b'", "exactly one ':'"],
+        ),
+        (
+            &["stamp", "Bad-Id"],
+            &["Can't locate revision identified by 'Bad-Id'"],
+        ),
         // a URL typed where the revision goes: quoted back, without its password
-        (&["upgrade", "postgres://u:CANARY-7f3a9c@h/db"], &["Invalid revision spec 'postgres://u:***@h/db'"]),
+        (
+            &["upgrade", "postgres://u:CANARY-7f3a9c@h/db"],
+            &["Invalid revision spec 'postgres://u:***@h/db'"],
+        ),
     ];
     t.refuses_all("blog", cases).await;
     // usage errors: clap, exit 2
-    for args in [&["downgrade"][..], &["upgrade", "head", "--dialect", "postgres"], &["--lock-timeout", "soon", "current"], &["--transaction-mode", "some", "upgrade"]] {
+    for args in [
+        &["downgrade"][..],
+        &["upgrade", "head", "--dialect", "postgres"],
+        &["--lock-timeout", "soon", "current"],
+        &["--transaction-mode", "some", "upgrade"],
+    ] {
         let before = snapshot(&t.db).await;
         t.run("blog", args).usage_error();
         assert_eq!(snapshot(&t.db).await, before);
@@ -310,47 +422,143 @@ backend_test!(unresolvable_targets, |db| async move {
     let t = Target::new(db).await;
     t.ok("blog", &["upgrade", "+1"]); // at 8828a8665651, three revisions above
     let cases: &[(&[&str], &[&str])] = &[
-        (&["upgrade", "nosuch"], &["Can't locate revision identified by 'nosuch'"]),
+        (
+            &["upgrade", "nosuch"],
+            &["Can't locate revision identified by 'nosuch'"],
+        ),
         (&["upgrade", "nosuch@head"], &["No such branch: 'nosuch'"]),
-        (&["upgrade", "+99"], &["Relative revision '+99' didn't produce 99 migrations", "only 3", "above revision '8828a8665651'"]),
-        (&["downgrade", "-99"], &["Relative revision '-99' didn't produce 99 migrations", "only 1", "below revision '8828a8665651'"]),
-        (&["downgrade", "e4d5"], &["Destination 'e4d5'", "is not a valid downgrade target", "not applied; use upgrade"]),
-        (&["upgrade", "8828:head"], &["A range ('8828:head') is not allowed here", "offline --sql"]),
-        (&["downgrade", "head:base"], &["A range ('head:base') is not allowed here"]),
-        (&["stamp", "nosuch"], &["Can't locate revision identified by 'nosuch'"]),
-        (&["stamp", "3f2a", "e4d5"], &["Stamp targets overlap: 'e4d5' is above '3f2a'"]),
-        (&["stamp", "8828:head"], &["A range ('8828:head') is not allowed here"]),
-        (&["show", "nosuch"], &["Can't locate revision identified by 'nosuch'"]),
-        (&["history", "-r", "head"], &["History range requires [start]:[end]", "got 'head'"]),
-        (&["history", "-r", "nosuch:"], &["Can't locate revision identified by 'nosuch'"]),
-        (&["history", "-i", "-r", "x:y:z"], &["Invalid revision spec 'x:y:z'"]),
+        (
+            &["upgrade", "+99"],
+            &[
+                "Relative revision '+99' didn't produce 99 migrations",
+                "only 3",
+                "above revision '8828a8665651'",
+            ],
+        ),
+        (
+            &["downgrade", "-99"],
+            &[
+                "Relative revision '-99' didn't produce 99 migrations",
+                "only 1",
+                "below revision '8828a8665651'",
+            ],
+        ),
+        (
+            &["downgrade", "e4d5"],
+            &[
+                "Destination 'e4d5'",
+                "is not a valid downgrade target",
+                "not applied; use upgrade",
+            ],
+        ),
+        (
+            &["upgrade", "8828:head"],
+            &["A range ('8828:head') is not allowed here", "offline --sql"],
+        ),
+        (
+            &["downgrade", "head:base"],
+            &["A range ('head:base') is not allowed here"],
+        ),
+        (
+            &["stamp", "nosuch"],
+            &["Can't locate revision identified by 'nosuch'"],
+        ),
+        (
+            &["stamp", "3f2a", "e4d5"],
+            &["Stamp targets overlap: 'e4d5' is above '3f2a'"],
+        ),
+        (
+            &["stamp", "8828:head"],
+            &["A range ('8828:head') is not allowed here"],
+        ),
+        (
+            &["show", "nosuch"],
+            &["Can't locate revision identified by 'nosuch'"],
+        ),
+        (
+            &["history", "-r", "head"],
+            &["History range requires [start]:[end]", "got 'head'"],
+        ),
+        (
+            &["history", "-r", "nosuch:"],
+            &["Can't locate revision identified by 'nosuch'"],
+        ),
+        (
+            &["history", "-i", "-r", "x:y:z"],
+            &["Invalid revision spec 'x:y:z'"],
+        ),
         (&["check"], &["3 revision(s) not applied", "upgrade heads"]),
-        (&["current", "--check-heads"], &["not at the head revision(s)"]),
+        (
+            &["current", "--check-heads"],
+            &["not at the head revision(s)"],
+        ),
     ];
     t.refuses_all("blog", cases).await;
     t.ok("blog", &["upgrade", "head"]);
-    t.refused("blog", &["upgrade", "8828"], &["Destination '8828'", "is not a valid upgrade target", "lies below them; use downgrade"]).await;
+    t.refused(
+        "blog",
+        &["upgrade", "8828"],
+        &[
+            "Destination '8828'",
+            "is not a valid upgrade target",
+            "lies below them; use downgrade",
+        ],
+    )
+    .await;
 });
 
 backend_test!(forks_and_merges, |db| async move {
     let t = Target::new(db).await;
     let cases: &[(&[&str], &[&str])] = &[
-        (&["upgrade", "head"], &["Multiple head revisions are present for given argument 'head'", "'bbbb00000002', 'bbbb00000003'"]),
-        (&["upgrade", "bbbb"], &["Revision prefix 'bbbb' is ambiguous", "'bbbb00000002', 'bbbb00000003'", "give more characters"]),
-        (&["upgrade", "left@bbbb00000003"], &["Revision 'bbbb00000003' is not a member of branch 'left'"]),
+        (
+            &["upgrade", "head"],
+            &[
+                "Multiple head revisions are present for given argument 'head'",
+                "'bbbb00000002', 'bbbb00000003'",
+            ],
+        ),
+        (
+            &["upgrade", "bbbb"],
+            &[
+                "Revision prefix 'bbbb' is ambiguous",
+                "'bbbb00000002', 'bbbb00000003'",
+                "give more characters",
+            ],
+        ),
+        (
+            &["upgrade", "left@bbbb00000003"],
+            &["Revision 'bbbb00000003' is not a member of branch 'left'"],
+        ),
     ];
     t.refuses_all("forked", cases).await;
     t.ok("forked", &["upgrade", "heads"]);
-    t.refused("forked", &["downgrade", "-1"], &["Relative revision '-1' needs one current revision", "several heads are current"]).await;
+    t.refused(
+        "forked",
+        &["downgrade", "-1"],
+        &[
+            "Relative revision '-1' needs one current revision",
+            "several heads are current",
+        ],
+    )
+    .await;
 
     // two bases, and a merge point
     let t = Target::new(TestDb::new(t.db.backend).await).await;
-    t.refused("branches", &["upgrade", "+1"], &["Relative revision '+1' is ambiguous", "several bases"]).await;
+    t.refused(
+        "branches",
+        &["upgrade", "+1"],
+        &["Relative revision '+1' is ambiguous", "several bases"],
+    )
+    .await;
     t.ok("branches", &["upgrade", "head"]);
     t.refused(
         "branches",
         &["downgrade", "-1"],
-        &["Relative revision '-1' is ambiguous", "'0e0e0e0e0e0e' is a merge point", "give an explicit target revision"],
+        &[
+            "Relative revision '-1' is ambiguous",
+            "'0e0e0e0e0e0e' is a merge point",
+            "give an explicit target revision",
+        ],
     )
     .await;
 });
@@ -362,11 +570,33 @@ fn offline_mode() {
     for dialect in ["sqlite", "postgres", "mysql"] {
         let cases: &[(&[&str], &[&str])] = &[
             // the blog's data migration reads rows
-            (&["upgrade", "head", "--sql"], &["upgrade e4d5c6b7a8f9 (add slug to posts) failed", "reads from the database (fetch_all)", "offline mode (--sql)"]),
-            (&["downgrade", "base", "--sql"], &["downgrade with --sql requires a range <fromrev>:<torev>", "got 'base'"]),
-            (&["downgrade", "-1", "--sql"], &["downgrade with --sql requires a range", "got '-1'"]),
-            (&["upgrade", "nosuch", "--sql"], &["Can't locate revision identified by 'nosuch'"]),
-            (&["downgrade", "head:nosuch", "--sql"], &["Can't locate revision identified by 'nosuch'"]),
+            (
+                &["upgrade", "head", "--sql"],
+                &[
+                    "upgrade e4d5c6b7a8f9 (add slug to posts) failed",
+                    "reads from the database (fetch_all)",
+                    "offline mode (--sql)",
+                ],
+            ),
+            (
+                &["downgrade", "base", "--sql"],
+                &[
+                    "downgrade with --sql requires a range <fromrev>:<torev>",
+                    "got 'base'",
+                ],
+            ),
+            (
+                &["downgrade", "-1", "--sql"],
+                &["downgrade with --sql requires a range", "got '-1'"],
+            ),
+            (
+                &["upgrade", "nosuch", "--sql"],
+                &["Can't locate revision identified by 'nosuch'"],
+            ),
+            (
+                &["downgrade", "head:nosuch", "--sql"],
+                &["Can't locate revision identified by 'nosuch'"],
+            ),
         ];
         for (args, words) in cases {
             let mut args = args.to_vec();
@@ -378,10 +608,26 @@ fn offline_mode() {
             assert!(out.stdout.is_empty(), "no partial script\n{out}");
         }
     }
-    run_url("blog", url, &["upgrade", "head", "--sql", "--dialect", "oracle"]).usage_error();
+    run_url(
+        "blog",
+        url,
+        &["upgrade", "head", "--sql", "--dialect", "oracle"],
+    )
+    .usage_error();
     // no --dialect: from the URL, which must be usable
-    let msg = run_url("blog", "oracle://scott:CANARY-7f3a9c@db/x", &["upgrade", "b7c1", "--sql"]).error();
-    has_all(&msg, &["bad database URL `oracle://scott:***@db/x`", "the scheme must be"]);
+    let msg = run_url(
+        "blog",
+        "oracle://scott:CANARY-7f3a9c@db/x",
+        &["upgrade", "b7c1", "--sql"],
+    )
+    .error();
+    has_all(
+        &msg,
+        &[
+            "bad database URL `oracle://scott:***@db/x`",
+            "the scheme must be",
+        ],
+    );
 }
 
 /// Options after `stamp`'s revisions are options: `stamp REV --purge --database-url URL`
@@ -404,19 +650,46 @@ async fn options_after_stamp_targets_are_options() {
 #[test]
 fn bad_urls() {
     let cases: &[(&str, &[&str])] = &[
-        ("oracle://scott:CANARY-7f3a9c@db/x", &["bad database URL `oracle://scott:***@db/x`", "the scheme must be sqlite:, postgres:"]),
-        ("postgres://postgres:CANARY-7f3a9c@127.0.0.1:notaport/db", &["bad database URL `postgres://postgres:***@127.0.0.1:notaport/db`", "invalid port number"]),
+        (
+            "oracle://scott:CANARY-7f3a9c@db/x",
+            &[
+                "bad database URL `oracle://scott:***@db/x`",
+                "the scheme must be sqlite:, postgres:",
+            ],
+        ),
+        (
+            "postgres://postgres:CANARY-7f3a9c@127.0.0.1:notaport/db",
+            &[
+                "bad database URL `postgres://postgres:***@127.0.0.1:notaport/db`",
+                "invalid port number",
+            ],
+        ),
         // a password with an unescaped `/` makes the rest of it read as a port
-        ("postgres://postgres:CANARY-7f3a9c/x@127.0.0.1:5432/db", &["bad database URL `postgres://postgres:***@127.0.0.1:5432/db`"]),
-        ("mysql://root:CANARY-7f3a9c@[::1/x", &["bad database URL `mysql://root:***@[::1/x`", "invalid IPv6 address"]),
+        (
+            "postgres://postgres:CANARY-7f3a9c/x@127.0.0.1:5432/db",
+            &["bad database URL `postgres://postgres:***@127.0.0.1:5432/db`"],
+        ),
+        (
+            "mysql://root:CANARY-7f3a9c@[::1/x",
+            &[
+                "bad database URL `mysql://root:***@[::1/x`",
+                "invalid IPv6 address",
+            ],
+        ),
         ("", &["bad database URL ``", "the URL is empty"]),
-        ("localhost:5432", &["bad database URL `localhost:5432`", "the scheme must be"]),
+        (
+            "localhost:5432",
+            &["bad database URL `localhost:5432`", "the scheme must be"],
+        ),
     ];
     for (url, words) in cases {
         let out = run_url("blog", url, &["upgrade"]);
         has_all(&out.error(), words);
         if url.is_empty() || url.starts_with("oracle") || url.starts_with("localhost") {
-            assert!(!out.stderr.contains("Database using"), "no note before a URL error\n{out}");
+            assert!(
+                !out.stderr.contains("Database using"),
+                "no note before a URL error\n{out}"
+            );
         }
     }
 
@@ -425,20 +698,35 @@ fn bad_urls() {
     let missing = dir.path().join("no/such/dir");
     let url = format!("sqlite:{}/x.db", missing.display());
     let msg = run_url("blog", &url, &["upgrade"]).error();
-    has_all(&msg, &[&format!("the directory `{}` does not exist", missing.display()), "create it first"]);
+    has_all(
+        &msg,
+        &[
+            &format!("the directory `{}` does not exist", missing.display()),
+            "create it first",
+        ],
+    );
     assert!(!dir.path().join("no").exists());
 
     // DATABASE_URL set but empty: refused, not silently the default SQLite file
     let cwd = tempfile::tempdir().unwrap();
     let mut cmd = runner("blog");
-    cmd.env("DATABASE_URL", "").current_dir(cwd.path()).arg("upgrade");
+    cmd.env("DATABASE_URL", "")
+        .current_dir(cwd.path())
+        .arg("upgrade");
     let msg = run(cmd, "DATABASE_URL= upgrade".into()).error();
     has_all(&msg, &["DATABASE_URL is set but empty", "or unset it"]);
-    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0, "no migrate.db was created");
+    assert_eq!(
+        std::fs::read_dir(cwd.path()).unwrap().count(),
+        0,
+        "no migrate.db was created"
+    );
     // an explicit --database-url wins over DATABASE_URL (the decoy) and is the only one shown
     let db = dir.path().join("fine.db");
     let out = run_url("blog", &format!("sqlite:{}", db.display()), &["current"]);
-    assert!(out.status.success() && out.stderr.contains("(--database-url)"), "{out}");
+    assert!(
+        out.status.success() && out.stderr.contains("(--database-url)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -446,7 +734,13 @@ fn unreachable_servers() {
     for scheme in ["postgres", "mysql"] {
         let url = format!("{scheme}://root:{CANARY}@127.0.0.1:1/db");
         let msg = run_url("blog", &url, &["upgrade"]).error();
-        has_all(&msg, &[&format!("cannot connect to {scheme}://root:***@127.0.0.1:1/db"), "Connection refused"]);
+        has_all(
+            &msg,
+            &[
+                &format!("cannot connect to {scheme}://root:***@127.0.0.1:1/db"),
+                "Connection refused",
+            ],
+        );
     }
     // a server that accepts the connection and never answers
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -455,42 +749,105 @@ fn unreachable_servers() {
         let url = format!("{scheme}://root:{CANARY}@127.0.0.1:{port}/db");
         let started = Instant::now();
         let msg = run_url("blog", &url, &["--lock-timeout", "1", "upgrade"]).error();
-        has_all(&msg, &[&format!("cannot connect to {scheme}://root:***@127.0.0.1:{port}/db"), "no answer within 1 s"]);
-        assert!(started.elapsed() < Duration::from_secs(20), "gave up after the timeout");
+        has_all(
+            &msg,
+            &[
+                &format!("cannot connect to {scheme}://root:***@127.0.0.1:{port}/db"),
+                "no answer within 1 s",
+            ],
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "gave up after the timeout"
+        );
     }
 }
 
 /// `host:port` of a test server.
 fn server(backend: Backend) -> String {
     let u = url::Url::parse(&admin_url(backend)).expect("admin URL");
-    format!("{}:{}", u.host_str().unwrap_or("127.0.0.1"), u.port_or_known_default().unwrap_or(0))
+    format!(
+        "{}:{}",
+        u.host_str().unwrap_or("127.0.0.1"),
+        u.port_or_known_default().unwrap_or(0)
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_databases_and_wrong_credentials() {
     let (pg, my) = (server(Backend::Postgres), server(Backend::MySql));
     let cases: Vec<(String, Vec<String>)> = vec![
-        (format!("postgres://postgres:{CANARY}@{pg}/bi_nosuchdb"), vec![format!("cannot connect to postgres://postgres:***@{pg}/bi_nosuchdb"), "database \"bi_nosuchdb\" does not exist".into()]),
-        (format!("postgres://bi_nosuchrole:{CANARY}@{pg}/postgres"), vec![format!("cannot connect to postgres://bi_nosuchrole:***@{pg}/postgres"), "role \"bi_nosuchrole\" does not exist".into()]),
-        (format!("mysql://root:{CANARY}@{my}/test"), vec![format!("cannot connect to mysql://root:***@{my}/test"), "Access denied for user 'root'".into(), "(using password: YES)".into()]),
+        (
+            format!("postgres://postgres:{CANARY}@{pg}/bi_nosuchdb"),
+            vec![
+                format!("cannot connect to postgres://postgres:***@{pg}/bi_nosuchdb"),
+                "database \"bi_nosuchdb\" does not exist".into(),
+            ],
+        ),
+        (
+            format!("postgres://bi_nosuchrole:{CANARY}@{pg}/postgres"),
+            vec![
+                format!("cannot connect to postgres://bi_nosuchrole:***@{pg}/postgres"),
+                "role \"bi_nosuchrole\" does not exist".into(),
+            ],
+        ),
+        (
+            format!("mysql://root:{CANARY}@{my}/test"),
+            vec![
+                format!("cannot connect to mysql://root:***@{my}/test"),
+                "Access denied for user 'root'".into(),
+                "(using password: YES)".into(),
+            ],
+        ),
         // a password in the query string; a single slash after the scheme
-        (format!("postgres://postgres@{pg}/bi_nosuchdb?password={CANARY}"), vec![format!("cannot connect to postgres://postgres@{pg}/bi_nosuchdb?password=***"), "does not exist".into()]),
-        (format!("postgres:/postgres:{CANARY}@{pg}/bi_nosuchdb"), vec![format!("cannot connect to postgres:/postgres:***@{pg}/bi_nosuchdb")]),
+        (
+            format!("postgres://postgres@{pg}/bi_nosuchdb?password={CANARY}"),
+            vec![
+                format!("cannot connect to postgres://postgres@{pg}/bi_nosuchdb?password=***"),
+                "does not exist".into(),
+            ],
+        ),
+        (
+            format!("postgres:/postgres:{CANARY}@{pg}/bi_nosuchdb"),
+            vec![format!(
+                "cannot connect to postgres:/postgres:***@{pg}/bi_nosuchdb"
+            )],
+        ),
     ];
     for (url, words) in &cases {
         let msg = run_url("blog", url, &["upgrade"]).error();
         has_all(&msg, &words.iter().map(String::as_str).collect::<Vec<_>>());
-        assert!(!msg.contains(" at line "), "no line of PostgreSQL's C source: {msg}");
+        assert!(
+            !msg.contains(" at line "),
+            "no line of PostgreSQL's C source: {msg}"
+        );
     }
     // MySQL: an unknown database, and a wrong password, for a user that exists
     let t = Target::new(TestDb::new(Backend::MySql).await).await;
     let mut u = url::Url::parse(&t.url).unwrap();
     u.set_path("/bi_nosuchdb");
     let msg = run_url("blog", u.as_str(), &["upgrade"]).error();
-    has_all(&msg, &["cannot connect to mysql://", ":***@", "bi_nosuchdb"]);
+    has_all(
+        &msg,
+        &["cannot connect to mysql://", ":***@", "bi_nosuchdb"],
+    );
     let Target { db, url, _login } = t;
-    let wrong = Target { db, url: url.replace(CANARY, "wrong-password"), _login };
-    let msg = wrong.refused("blog", &["upgrade"], &["cannot connect to mysql://", ":***@", "Access denied for user"]).await;
+    let wrong = Target {
+        db,
+        url: url.replace(CANARY, "wrong-password"),
+        _login,
+    };
+    let msg = wrong
+        .refused(
+            "blog",
+            &["upgrade"],
+            &[
+                "cannot connect to mysql://",
+                ":***@",
+                "Access denied for user",
+            ],
+        )
+        .await;
     assert!(!msg.contains("wrong-password"), "{msg}");
 }
 
@@ -500,7 +857,10 @@ backend_test!(printed_urls_hide_the_password, |db| async move {
     let t = Target::new(db).await;
     let out = t.ok("blog", &["current", "--verbose"]);
     if t.db.backend != Backend::Sqlite {
-        assert!(out.stdout.contains(":***@") && out.stderr.contains(":***@"), "{out}");
+        assert!(
+            out.stdout.contains(":***@") && out.stderr.contains(":***@"),
+            "{out}"
+        );
     }
 });
 
@@ -511,11 +871,31 @@ backend_test!(printed_urls_hide_the_password, |db| async move {
 async fn sqlite_read_only() {
     let t = Target::new(TestDb::new(Backend::Sqlite).await).await;
     t.ok("blog", &["upgrade", "+1"]);
-    let ro = Target { url: format!("{}?mode=ro", t.url), db: t.db, _login: None };
+    let ro = Target {
+        url: format!("{}?mode=ro", t.url),
+        db: t.db,
+        _login: None,
+    };
     let cases: &[(&[&str], &[&str])] = &[
-        (&["upgrade", "head"], &["upgrade 3f2a9c1b7e4d (create posts) failed", "attempt to write a readonly database", "rolled back"]),
-        (&["downgrade", "base"], &["downgrade 8828a8665651 (create users) failed", "attempt to write a readonly database"]),
-        (&["stamp", "head"], &["attempt to write a readonly database"]),
+        (
+            &["upgrade", "head"],
+            &[
+                "upgrade 3f2a9c1b7e4d (create posts) failed",
+                "attempt to write a readonly database",
+                "rolled back",
+            ],
+        ),
+        (
+            &["downgrade", "base"],
+            &[
+                "downgrade 8828a8665651 (create users) failed",
+                "attempt to write a readonly database",
+            ],
+        ),
+        (
+            &["stamp", "head"],
+            &["attempt to write a readonly database"],
+        ),
     ];
     ro.refuses_all("blog", cases).await;
 }
@@ -524,9 +904,19 @@ async fn sqlite_read_only() {
 async fn postgres_read_only() {
     let t = Target::new(TestDb::new(Backend::Postgres).await).await;
     t.ok("blog", &["upgrade", "+1"]);
-    admin(Backend::Postgres, &format!("ALTER DATABASE {} SET default_transaction_read_only = on", db_name(&t.db.url))).await;
+    admin(
+        Backend::Postgres,
+        &format!(
+            "ALTER DATABASE {} SET default_transaction_read_only = on",
+            db_name(&t.db.url)
+        ),
+    )
+    .await;
     let cases: &[(&[&str], &[&str])] = &[
-        (&["upgrade", "head"], &["cannot execute CREATE TABLE in a read-only transaction"]),
+        (
+            &["upgrade", "head"],
+            &["cannot execute CREATE TABLE in a read-only transaction"],
+        ),
         (&["stamp", "head"], &["read-only transaction"]),
         (&["downgrade", "base"], &["read-only transaction"]),
     ];
@@ -537,21 +927,69 @@ async fn postgres_read_only() {
 async fn postgres_role_without_privileges() {
     let t = Target::new(TestDb::new(Backend::Postgres).await).await;
     let role = Login::postgres(&format!("r_{}", db_name(&t.db.url))).await;
-    let as_role = Target { url: role.url(&t.db.url), db: t.db, _login: Some(role) };
+    let as_role = Target {
+        url: role.url(&t.db.url),
+        db: t.db,
+        _login: Some(role),
+    };
     // no CREATE on schema public: the version table cannot be created
-    as_role.refused("blog", &["upgrade"], &["creating the version table", "permission denied for schema public"]).await;
+    as_role
+        .refused(
+            "blog",
+            &["upgrade"],
+            &[
+                "creating the version table",
+                "permission denied for schema public",
+            ],
+        )
+        .await;
     // the version table belongs to another role: it cannot be read
-    assert!(run_url("blog", &as_role.db.url, &["upgrade", "+1"]).status.success());
-    as_role.refused("blog", &["upgrade"], &["cannot read the version table `migrate_version`", "permission denied for table migrate_version"]).await;
+    assert!(
+        run_url("blog", &as_role.db.url, &["upgrade", "+1"])
+            .status
+            .success()
+    );
+    as_role
+        .refused(
+            "blog",
+            &["upgrade"],
+            &[
+                "cannot read the version table `migrate_version`",
+                "permission denied for table migrate_version",
+            ],
+        )
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mysql_user_without_create() {
     let db = TestDb::new(Backend::MySql).await;
-    let user = Login::mysql(&db, &format!("n_{}", db_name(&db.url)), "SELECT, INSERT, UPDATE, DELETE").await;
-    let t = Target { url: user.url(&db.url), db, _login: Some(user) };
-    t.refused("blog", &["upgrade"], &["creating the version table", "CREATE command denied to user"]).await;
-    t.refused("blog", &["stamp", "head"], &["CREATE command denied to user"]).await;
+    let user = Login::mysql(
+        &db,
+        &format!("n_{}", db_name(&db.url)),
+        "SELECT, INSERT, UPDATE, DELETE",
+    )
+    .await;
+    let t = Target {
+        url: user.url(&db.url),
+        db,
+        _login: Some(user),
+    };
+    t.refused(
+        "blog",
+        &["upgrade"],
+        &[
+            "creating the version table",
+            "CREATE command denied to user",
+        ],
+    )
+    .await;
+    t.refused(
+        "blog",
+        &["stamp", "head"],
+        &["CREATE command denied to user"],
+    )
+    .await;
 }
 
 // ------------------------------------------------------------------------------------------
@@ -572,36 +1010,60 @@ backend_test!(untrustworthy_version_tables, |db| async move {
         (
             "UPDATE migrate_version SET state = 'superseded'",
             PURGE, // the way out the message names
-            &[&["upgrade"], &["current"], &["downgrade", "base"], &["stamp", "head"]],
-            &["cannot read the version table `migrate_version`: unknown state `superseded`", "written by a newer version of cargo-migrate"],
+            &[
+                &["upgrade"],
+                &["current"],
+                &["downgrade", "base"],
+                &["stamp", "head"],
+            ],
+            &[
+                "cannot read the version table `migrate_version`: unknown state `superseded`",
+                "written by a newer version of cargo-migrate",
+            ],
         ),
         (
             &format!("{row} VALUES ('feedfacecafe', '', 'stamped', '2026-11-21 00:00:00.000', 0)"),
             PURGE,
             &[&["upgrade"], &["current"], &["stamp", "head"]],
-            &["Can't locate revision identified by 'feedfacecafe'", "stamp <revision> --purge"],
+            &[
+                "Can't locate revision identified by 'feedfacecafe'",
+                "stamp <revision> --purge",
+            ],
         ),
         (
             "UPDATE migrate_version SET state = 'pending'",
             "UPDATE migrate_version SET state = 'applied'",
             &[&["upgrade"], &["downgrade", "base"], &["check"]],
-            &["revision 8828a8665651 (create users) was interrupted or failed", "cargo migrate stamp 8828a8665651", "cargo migrate stamp base"],
+            &[
+                "revision 8828a8665651 (create users) was interrupted or failed",
+                "cargo migrate stamp 8828a8665651",
+                "cargo migrate stamp base",
+            ],
         ),
         (
             "UPDATE migrate_version SET checksum = 'deadbeef'",
             "", // restored from the snapshot below
             &[&["upgrade"], &["downgrade", "base"], &["check"]],
-            &["revision 8828a8665651 in `src/versions/8828a8665651_create_users.rs` was applied, but its code has changed", "--allow-changed-revisions"],
+            &[
+                "revision 8828a8665651 in `src/versions/8828a8665651_create_users.rs` was applied, but its code has changed",
+                "--allow-changed-revisions",
+            ],
         ),
     ];
-    let checksum = t.db.query_strings("SELECT checksum FROM migrate_version").await.remove(0);
+    let checksum =
+        t.db.query_strings("SELECT checksum FROM migrate_version")
+            .await
+            .remove(0);
     for (break_it, repair, commands, words) in cases {
         t.db.exec(break_it).await;
         for args in *commands {
             t.refused("blog", args, words).await;
         }
         if repair.is_empty() {
-            t.db.exec(&format!("UPDATE migrate_version SET checksum = '{checksum}'")).await;
+            t.db.exec(&format!(
+                "UPDATE migrate_version SET checksum = '{checksum}'"
+            ))
+            .await;
         } else if *repair == PURGE {
             t.ok("blog", &["stamp", "8828a8665651", "--purge"]);
         } else {
@@ -614,16 +1076,36 @@ backend_test!(untrustworthy_version_tables, |db| async move {
     let t = Target::new(TestDb::new(t.db.backend).await).await;
     t.db.exec("CREATE TABLE migrate_version (id INTEGER PRIMARY KEY, name VARCHAR(20)); INSERT INTO migrate_version (id, name) VALUES (1, 'theirs')").await;
     for args in [&["upgrade"][..], &["current"], &["stamp", "head"]] {
-        t.refused("blog", args, &["cannot read the version table `migrate_version`", "another tool", "--version-table"]).await;
+        t.refused(
+            "blog",
+            args,
+            &[
+                "cannot read the version table `migrate_version`",
+                "another tool",
+                "--version-table",
+            ],
+        )
+        .await;
     }
     // the message's way out for a broken version table, `stamp --purge`, must not delete
     // another tool's rows (on MySQL the delete would commit before the writes fail)
-    t.refused("blog", &["stamp", "head", "--purge"], &["refusing --purge", "nothing was changed", "--version-table"]).await;
+    t.refused(
+        "blog",
+        &["stamp", "head", "--purge"],
+        &["refusing --purge", "nothing was changed", "--version-table"],
+    )
+    .await;
 
     // a version table name that is not an identifier
     let long = "v".repeat(64);
     for name in ["x; drop table users", "1abc", long.as_str()] {
-        let msg = t.refused("blog", &["--version-table", name, "upgrade"], &["bad version table name", "use letters, digits and `_`"]).await;
+        let msg = t
+            .refused(
+                "blog",
+                &["--version-table", name, "upgrade"],
+                &["bad version table name", "use letters, digits and `_`"],
+            )
+            .await;
         assert!(!msg.contains("URL"), "not a URL problem: {msg}");
     }
 });
@@ -648,22 +1130,65 @@ backend_test!(lock_held_by_another_process, |db| async move {
     match t.db.backend {
         Backend::Postgres => {
             let mut holder = sqlx::PgConnection::connect(&t.db.url).await.unwrap();
-            sqlx::query("SELECT pg_advisory_lock($1)").bind(pg_lock_key("migrate_version")).execute(&mut holder).await.unwrap();
-            t.refused("blog", args, &["timed out after", "waiting for the migration lock", "another process is migrating this database", "--lock-timeout"]).await;
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(pg_lock_key("migrate_version"))
+                .execute(&mut holder)
+                .await
+                .unwrap();
+            t.refused(
+                "blog",
+                args,
+                &[
+                    "timed out after",
+                    "waiting for the migration lock",
+                    "another process is migrating this database",
+                    "--lock-timeout",
+                ],
+            )
+            .await;
             holder.close().await.unwrap();
         }
         Backend::MySql => {
             let mut holder = sqlx::MySqlConnection::connect(&t.db.url).await.unwrap();
-            sqlx::query("SELECT GET_LOCK(CONCAT(DATABASE(), ':', 'cargo-migrate:migrate_version'), 0)").execute(&mut holder).await.unwrap();
-            t.refused("blog", args, &["timed out after", "waiting for the migration lock", "--lock-timeout"]).await;
+            sqlx::query(
+                "SELECT GET_LOCK(CONCAT(DATABASE(), ':', 'cargo-migrate:migrate_version'), 0)",
+            )
+            .execute(&mut holder)
+            .await
+            .unwrap();
+            t.refused(
+                "blog",
+                args,
+                &[
+                    "timed out after",
+                    "waiting for the migration lock",
+                    "--lock-timeout",
+                ],
+            )
+            .await;
             holder.close().await.unwrap();
         }
         Backend::Sqlite => {
             // SQLite has no lock of ours: another writer's transaction holds the database
             let mut holder = sqlx::SqliteConnection::connect(&t.db.url).await.unwrap();
-            sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut holder).await.unwrap();
-            t.refused("blog", args, &["database is locked", "another connection kept a write lock", "--lock-timeout"]).await;
-            sqlx::raw_sql("ROLLBACK").execute(&mut holder).await.unwrap();
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut holder)
+                .await
+                .unwrap();
+            t.refused(
+                "blog",
+                args,
+                &[
+                    "database is locked",
+                    "another connection kept a write lock",
+                    "--lock-timeout",
+                ],
+            )
+            .await;
+            sqlx::raw_sql("ROLLBACK")
+                .execute(&mut holder)
+                .await
+                .unwrap();
             holder.close().await.unwrap();
         }
     }
@@ -679,16 +1204,29 @@ backend_test!(ctrl_c_mid_revision, |db| async move {
 
     // bbbb00000003 creates its table, then says so and sleeps: interrupt it there
     let mut cmd = runner("forked");
-    cmd.arg("--database-url").arg(&t.url).args(["upgrade", "right@head"]).env("BAD_INPUTS_READY", &ready);
-    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    cmd.arg("--database-url")
+        .arg(&t.url)
+        .args(["upgrade", "right@head"])
+        .env("BAD_INPUTS_READY", &ready);
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     while !ready.exists() {
         assert!(Instant::now() < deadline, "the slow revision never started");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let kill = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(kill.success());
-    let out = checked("upgrade right@head, then SIGINT".into(), child.wait_with_output().unwrap());
+    let out = checked(
+        "upgrade right@head, then SIGINT".into(),
+        child.wait_with_output().unwrap(),
+    );
     assert_eq!(out.status.signal(), Some(2), "ended by SIGINT\n{out}");
     assert!(!out.status.success());
 
@@ -700,11 +1238,19 @@ backend_test!(ctrl_c_mid_revision, |db| async move {
         // MySQL commits DDL at once: the table stayed, the row says `pending`, and every
         // later command says what happened and how to get out
         assert!(t.db.tables().await.contains(&"t3".to_owned()));
-        assert_eq!(t.db.query_strings("SELECT state FROM migrate_version WHERE revision = 'bbbb00000003'").await, ["pending"]);
+        assert_eq!(
+            t.db.query_strings("SELECT state FROM migrate_version WHERE revision = 'bbbb00000003'")
+                .await,
+            ["pending"]
+        );
         t.refused(
             "forked",
             &["upgrade", "heads"],
-            &["revision bbbb00000003 (right, slow on request) was interrupted", "cargo migrate stamp bbbb00000003", "cargo migrate stamp aaaa00000001"],
+            &[
+                "revision bbbb00000003 (right, slow on request) was interrupted",
+                "cargo migrate stamp bbbb00000003",
+                "cargo migrate stamp aaaa00000001",
+            ],
         )
         .await;
     }
@@ -719,19 +1265,39 @@ backend_test!(ctrl_c_mid_revision, |db| async move {
 async fn library_errors_hide_the_password() {
     let cases: &[(&str, &str)] = &[
         ("oracle://scott:CANARY-7f3a9c@db/x", "bad database URL"),
-        ("postgres://postgres:CANARY-7f3a9c@127.0.0.1:1/db", "cannot connect"),
-        ("mysql://root:CANARY-7f3a9c@127.0.0.1:1/db", "cannot connect"),
-        ("postgres://postgres:CANARY-7f3a9c/x@127.0.0.1:5432/db", "bad database URL"),
-        ("postgres://postgres@127.0.0.1:5432/bi_nosuchdb?password=CANARY-7f3a9c", "does not exist"),
-        ("mysql://root:CANARY-7f3a9c@127.0.0.1:3306/test", "Access denied"),
+        (
+            "postgres://postgres:CANARY-7f3a9c@127.0.0.1:1/db",
+            "cannot connect",
+        ),
+        (
+            "mysql://root:CANARY-7f3a9c@127.0.0.1:1/db",
+            "cannot connect",
+        ),
+        (
+            "postgres://postgres:CANARY-7f3a9c/x@127.0.0.1:5432/db",
+            "bad database URL",
+        ),
+        (
+            "postgres://postgres@127.0.0.1:5432/bi_nosuchdb?password=CANARY-7f3a9c",
+            "does not exist",
+        ),
+        (
+            "mysql://root:CANARY-7f3a9c@127.0.0.1:3306/test",
+            "Access denied",
+        ),
     ];
     for (url, words) in cases {
         let e: Error = BLOG.upgrade_url(url, "head").await.unwrap_err();
         let (display, debug) = (e.to_string(), format!("{e:?}"));
         assert!(display.contains(words), "{display}");
-        assert!(!display.contains(CANARY) && !debug.contains(CANARY), "the password leaked:\n{display}\n{debug}");
+        assert!(
+            !display.contains(CANARY) && !debug.contains(CANARY),
+            "the password leaked:\n{display}\n{debug}"
+        );
     }
     // the same through Db::connect
-    let e = migrate_core::Db::connect("postgres://postgres:CANARY-7f3a9c@127.0.0.1:1/db").await.unwrap_err();
+    let e = migrate_core::Db::connect("postgres://postgres:CANARY-7f3a9c@127.0.0.1:1/db")
+        .await
+        .unwrap_err();
     assert!(!format!("{e} {e:?}").contains(CANARY));
 }

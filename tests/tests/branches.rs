@@ -23,12 +23,25 @@ async fn run(db: &TestDb, up: bool, target: &str) -> Result<Vec<String>, String>
     let runner = Runner::new(M, Options::default()).unwrap();
     let mut seen = Vec::new();
     let mut on = |e: Event<'_>| {
-        if let Event::Finished { revision, direction, .. } = e {
-            let sign = if direction == migrate_core::plan::Direction::Upgrade { '+' } else { '-' };
+        if let Event::Finished {
+            revision,
+            direction,
+            ..
+        } = e
+        {
+            let sign = if direction == migrate_core::plan::Direction::Upgrade {
+                '+'
+            } else {
+                '-'
+            };
             seen.push(format!("{sign}{}", revision.id));
         }
     };
-    let r = if up { runner.upgrade(&mut conn, target, &mut on).await } else { runner.downgrade(&mut conn, target, &mut on).await };
+    let r = if up {
+        runner.upgrade(&mut conn, target, &mut on).await
+    } else {
+        runner.downgrade(&mut conn, target, &mut on).await
+    };
     conn.close().await;
     r.map(|_| seen).map_err(|e| e.to_string())
 }
@@ -38,25 +51,49 @@ async fn current(db: &TestDb) -> Vec<String> {
     let runner = Runner::new(M, Options::default()).unwrap();
     let status = runner.status(&mut conn).await.unwrap();
     conn.close().await;
-    let mut ids: Vec<String> = status.heads.iter().map(|&i| runner.graph().at(i).id.clone()).collect();
+    let mut ids: Vec<String> = status
+        .heads
+        .iter()
+        .map(|&i| runner.graph().at(i).id.clone())
+        .collect();
     ids.sort();
     ids
 }
 
 async fn stamp(db: &TestDb, targets: &[&str]) {
     let mut conn = db.connect().await;
-    Runner::new(M, Options::default()).unwrap().stamp(&mut conn, targets, false).await.unwrap();
+    Runner::new(M, Options::default())
+        .unwrap()
+        .stamp(&mut conn, targets, false)
+        .await
+        .unwrap();
     conn.close().await;
 }
 
-backend_test!(branch_upgrades_follow_depends_on_and_merge, |db| async move {
-    assert_eq!(run(&db, true, CART_ITEMS).await.unwrap(), [format!("+{ACCOUNTS}"), format!("+{CARTS}"), format!("+{CART_ITEMS}")]);
-    // the networking branch depends on the shopping cart's first revision, already applied
-    assert_eq!(run(&db, true, PORTS).await.unwrap(), [format!("+{HOSTS}"), format!("+{PORTS}")]);
-    assert_eq!(current(&db).await, [CART_ITEMS, PORTS]);
-    assert_eq!(run(&db, true, "heads").await.unwrap(), [format!("+{MERGE}")]);
-    assert_eq!(current(&db).await, [MERGE]);
-});
+backend_test!(
+    branch_upgrades_follow_depends_on_and_merge,
+    |db| async move {
+        assert_eq!(
+            run(&db, true, CART_ITEMS).await.unwrap(),
+            [
+                format!("+{ACCOUNTS}"),
+                format!("+{CARTS}"),
+                format!("+{CART_ITEMS}")
+            ]
+        );
+        // the networking branch depends on the shopping cart's first revision, already applied
+        assert_eq!(
+            run(&db, true, PORTS).await.unwrap(),
+            [format!("+{HOSTS}"), format!("+{PORTS}")]
+        );
+        assert_eq!(current(&db).await, [CART_ITEMS, PORTS]);
+        assert_eq!(
+            run(&db, true, "heads").await.unwrap(),
+            [format!("+{MERGE}")]
+        );
+        assert_eq!(current(&db).await, [MERGE]);
+    }
+);
 
 backend_test!(depends_on_is_applied_first, |db| async move {
     // upgrading the networking branch alone pulls in what it depends on
@@ -65,20 +102,41 @@ backend_test!(depends_on_is_applied_first, |db| async move {
     assert_eq!(steps.unwrap().len(), 6);
     run(&db, false, "base").await.unwrap();
     let steps = run(&db, true, PORTS).await.unwrap();
-    assert_eq!(steps, [format!("+{ACCOUNTS}"), format!("+{CARTS}"), format!("+{HOSTS}"), format!("+{PORTS}")]);
+    assert_eq!(
+        steps,
+        [
+            format!("+{ACCOUNTS}"),
+            format!("+{CARTS}"),
+            format!("+{HOSTS}"),
+            format!("+{PORTS}")
+        ]
+    );
 });
 
 backend_test!(downgrading_one_branch_leaves_the_other, |db| async move {
     run(&db, true, "heads").await.unwrap();
     let steps = run(&db, false, "networking@base").await.unwrap();
-    assert_eq!(steps, [format!("-{MERGE}"), format!("-{PORTS}"), format!("-{HOSTS}")]);
+    assert_eq!(
+        steps,
+        [
+            format!("-{MERGE}"),
+            format!("-{PORTS}"),
+            format!("-{HOSTS}")
+        ]
+    );
     assert_eq!(current(&db).await, [CART_ITEMS]);
     let tables = db.tables().await;
-    assert!(tables.contains(&"cart_items".to_owned()) && !tables.contains(&"hosts".to_owned()), "{tables:?}");
+    assert!(
+        tables.contains(&"cart_items".to_owned()) && !tables.contains(&"hosts".to_owned()),
+        "{tables:?}"
+    );
     // a relative step down from the merge point is never guessed
     run(&db, true, "heads").await.unwrap();
     let err = run(&db, false, "-1").await.unwrap_err();
-    assert!(err.contains(CART_ITEMS) && err.contains(PORTS), "names both parents: {err}");
+    assert!(
+        err.contains(CART_ITEMS) && err.contains(PORTS),
+        "names both parents: {err}"
+    );
     assert_eq!(current(&db).await, [MERGE]);
 });
 
@@ -92,14 +150,20 @@ backend_test!(stamp_heads_and_base, |db| async move {
     assert!(current(&db).await.is_empty());
 });
 
-backend_test!(upgrade_head_with_several_heads_is_refused, |db| async move {
-    run(&db, true, CART_ITEMS).await.unwrap();
-    run(&db, true, PORTS).await.unwrap();
-    // the graph has one head (the merge), so `head` works; a missing id does not
-    let err = run(&db, true, "ffffffffffff").await.unwrap_err();
-    assert!(err.contains("Can't locate revision identified by 'ffffffffffff'"), "{err}");
-    assert_eq!(current(&db).await, [CART_ITEMS, PORTS]);
-});
+backend_test!(
+    upgrade_head_with_several_heads_is_refused,
+    |db| async move {
+        run(&db, true, CART_ITEMS).await.unwrap();
+        run(&db, true, PORTS).await.unwrap();
+        // the graph has one head (the merge), so `head` works; a missing id does not
+        let err = run(&db, true, "ffffffffffff").await.unwrap_err();
+        assert!(
+            err.contains("Can't locate revision identified by 'ffffffffffff'"),
+            "{err}"
+        );
+        assert_eq!(current(&db).await, [CART_ITEMS, PORTS]);
+    }
+);
 
 /// Executes a script with the database's own command-line client.
 fn client(db: &TestDb, script: &str) {
@@ -128,19 +192,40 @@ fn client(db: &TestDb, script: &str) {
             c
         }
     };
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("client runs");
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("client runs");
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "client failed on script:\n{script}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "client failed on script:\n{script}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // sqlite3 reports errors on stderr but exits 0 in some versions: refuse any but notices
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("NOTICE:")).collect();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("NOTICE:"))
+        .collect();
     assert!(errors.is_empty(), "client printed errors:\n{stderr}");
 }
 
 fn which(bin: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {bin}")).output().is_ok_and(|o| o.status.success())
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {bin}"))
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 async fn schema(db: &TestDb) -> Vec<String> {
@@ -160,34 +245,57 @@ async fn version_rows(db: &TestDb) -> Vec<String> {
         Backend::MySql => "CONCAT(revision, ' ', state, ' ', checksum)",
         _ => "revision || ' ' || state || ' ' || checksum",
     };
-    db.query_strings(&format!("SELECT {concat} FROM migrate_version ORDER BY revision")).await
+    db.query_strings(&format!(
+        "SELECT {concat} FROM migrate_version ORDER BY revision"
+    ))
+    .await
 }
 
-backend_test!(offline_sql_through_the_client_matches_online, |db| async move {
-    let offline = TestDb::new(db.backend).await;
-    let runner = Runner::new(M, Options::default()).unwrap();
+backend_test!(
+    offline_sql_through_the_client_matches_online,
+    |db| async move {
+        let offline = TestDb::new(db.backend).await;
+        let runner = Runner::new(M, Options::default()).unwrap();
 
-    // upgrade heads: online vs the script through the client
-    run(&db, true, "heads").await.unwrap();
-    let script = runner.offline_script(db.backend, OfflineCommand::Upgrade("heads")).await.unwrap();
-    assert!(script.contains(&format!("-- Running upgrade {CART_ITEMS}, {PORTS} -> {MERGE}")), "{script}");
-    client(&offline, &script);
-    assert_eq!(schema(&offline).await, schema(&db).await);
-    assert_eq!(version_rows(&offline).await, version_rows(&db).await);
-    assert_eq!(version_rows(&offline).await.len(), 6);
+        // upgrade heads: online vs the script through the client
+        run(&db, true, "heads").await.unwrap();
+        let script = runner
+            .offline_script(db.backend, OfflineCommand::Upgrade("heads"))
+            .await
+            .unwrap();
+        assert!(
+            script.contains(&format!(
+                "-- Running upgrade {CART_ITEMS}, {PORTS} -> {MERGE}"
+            )),
+            "{script}"
+        );
+        client(&offline, &script);
+        assert_eq!(schema(&offline).await, schema(&db).await);
+        assert_eq!(version_rows(&offline).await, version_rows(&db).await);
+        assert_eq!(version_rows(&offline).await.len(), 6);
 
-    // downgrade a range: from the heads down to the networking branch's base
-    run(&db, false, "networking@base").await.unwrap();
-    let script = runner.offline_script(db.backend, OfflineCommand::Downgrade(&format!("{MERGE}:networking@base"))).await.unwrap();
-    client(&offline, &script);
-    assert_eq!(schema(&offline).await, schema(&db).await);
-    assert_eq!(version_rows(&offline).await, version_rows(&db).await);
+        // downgrade a range: from the heads down to the networking branch's base
+        run(&db, false, "networking@base").await.unwrap();
+        let script = runner
+            .offline_script(
+                db.backend,
+                OfflineCommand::Downgrade(&format!("{MERGE}:networking@base")),
+            )
+            .await
+            .unwrap();
+        client(&offline, &script);
+        assert_eq!(schema(&offline).await, schema(&db).await);
+        assert_eq!(version_rows(&offline).await, version_rows(&db).await);
 
-    // stamp
-    let fresh = TestDb::new(db.backend).await;
-    let script = runner.offline_script(db.backend, OfflineCommand::Stamp(&["heads"])).await.unwrap();
-    client(&fresh, &script);
-    let rows = version_rows(&fresh).await;
-    assert_eq!(rows.len(), 6, "{rows:?}");
-    assert!(rows.iter().all(|r| r.contains("stamped")), "{rows:?}");
-});
+        // stamp
+        let fresh = TestDb::new(db.backend).await;
+        let script = runner
+            .offline_script(db.backend, OfflineCommand::Stamp(&["heads"]))
+            .await
+            .unwrap();
+        client(&fresh, &script);
+        let rows = version_rows(&fresh).await;
+        assert_eq!(rows.len(), 6, "{rows:?}");
+        assert!(rows.iter().all(|r| r.contains("stamped")), "{rows:?}");
+    }
+);

@@ -68,7 +68,9 @@ fn command(fixture: &str, url: &str, args: &[&str]) -> Command {
 }
 
 fn spawn(fixture: &str, url: &str, args: &[&str]) -> Child {
-    command(fixture, url, args).spawn().expect("the runner binary starts")
+    command(fixture, url, args)
+        .spawn()
+        .expect("the runner binary starts")
 }
 
 /// Waits for a child; its stderr is read to the end.
@@ -109,7 +111,11 @@ fn read_until(child: &mut Child, needle: &str) -> String {
 
 /// Sends SIGINT (what Ctrl-C sends) to a child.
 fn interrupt(child: &Child) {
-    let ok = Command::new("kill").arg("-INT").arg(child.id().to_string()).status().expect("kill(1) runs");
+    let ok = Command::new("kill")
+        .arg("-INT")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill(1) runs");
     assert!(ok.success(), "kill -INT {}", child.id());
 }
 
@@ -126,9 +132,18 @@ fn events(stderr: &str) -> Vec<(&'static str, String)> {
         } else {
             continue;
         };
-        let Some((from, rest)) = rest.split_once(" -> ") else { continue };
+        let Some((from, rest)) = rest.split_once(" -> ") else {
+            continue;
+        };
         let to = rest.split(',').next().unwrap_or_default();
-        out.push((verb, if verb == "up" { to.to_owned() } else { from.to_owned() }));
+        out.push((
+            verb,
+            if verb == "up" {
+                to.to_owned()
+            } else {
+                from.to_owned()
+            },
+        ));
     }
     out
 }
@@ -199,7 +214,9 @@ impl LockHolder {
         match db.backend {
             Backend::Sqlite => {
                 use std::str::FromStr;
-                let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url).unwrap().busy_timeout(Duration::ZERO);
+                let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url)
+                    .unwrap()
+                    .busy_timeout(Duration::ZERO);
                 let mut c = sqlx::ConnectOptions::connect(&opts).await.expect("connect");
                 match sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut c).await {
                     Ok(_) => Some(LockHolder::Sqlite(c)),
@@ -211,16 +228,25 @@ impl LockHolder {
             }
             Backend::Postgres => {
                 let mut c = sqlx::PgConnection::connect(&db.url).await.expect("connect");
-                let got: bool = sqlx::query("SELECT pg_try_advisory_lock($1)").bind(pg_lock_key()).fetch_one(&mut c).await.unwrap().get(0);
-                got.then_some(LockHolder::Postgres(c))
-            }
-            Backend::MySql => {
-                let mut c = sqlx::MySqlConnection::connect(&db.url).await.expect("connect");
-                let got: Option<i64> = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT GET_LOCK({MYSQL_LOCK}, 0)")))
+                let got: bool = sqlx::query("SELECT pg_try_advisory_lock($1)")
+                    .bind(pg_lock_key())
                     .fetch_one(&mut c)
                     .await
                     .unwrap()
                     .get(0);
+                got.then_some(LockHolder::Postgres(c))
+            }
+            Backend::MySql => {
+                let mut c = sqlx::MySqlConnection::connect(&db.url)
+                    .await
+                    .expect("connect");
+                let got: Option<i64> = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT GET_LOCK({MYSQL_LOCK}, 0)"
+                )))
+                .fetch_one(&mut c)
+                .await
+                .unwrap()
+                .get(0);
                 (got == Some(1)).then_some(LockHolder::MySql(c))
             }
         }
@@ -233,11 +259,20 @@ impl LockHolder {
                 c.close().await.unwrap();
             }
             LockHolder::Postgres(mut c) => {
-                sqlx::query("SELECT pg_advisory_unlock($1)").bind(pg_lock_key()).execute(&mut c).await.unwrap();
+                sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(pg_lock_key())
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
                 c.close().await.unwrap();
             }
             LockHolder::MySql(mut c) => {
-                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT RELEASE_LOCK({MYSQL_LOCK})"))).execute(&mut c).await.unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT RELEASE_LOCK({MYSQL_LOCK})"
+                )))
+                .execute(&mut c)
+                .await
+                .unwrap();
                 c.close().await.unwrap();
             }
         }
@@ -258,7 +293,10 @@ async fn quiesce(db: &TestDb) {
             h.release().await;
             return;
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "the lock was never released");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the lock was never released"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -301,12 +339,17 @@ async fn apply_log(db: &TestDb, tables: &[String]) -> Vec<String> {
     if !tables.iter().any(|t| t == "apply_log") {
         return Vec::new();
     }
-    db.query_strings("SELECT revision FROM apply_log ORDER BY revision").await
+    db.query_strings("SELECT revision FROM apply_log ORDER BY revision")
+        .await
 }
 
 /// The row count of each of `names` that exists, in one query.
 async fn row_counts(db: &TestDb, tables: &[String], names: &[String]) -> HashMap<String, i64> {
-    let present: Vec<(usize, &String)> = names.iter().enumerate().filter(|(_, n)| tables.contains(n)).collect();
+    let present: Vec<(usize, &String)> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| tables.contains(n))
+        .collect();
     if present.is_empty() {
         return HashMap::new();
     }
@@ -358,34 +401,73 @@ async fn observe(db: &TestDb, ids: &[String], rows: i64, context: &str) -> Obser
         "{context}\n  version table: {versions:?}\n  tables: {tables:?}\n  apply_log: {log:?}\n  row counts: {counts:?}"
     );
     for r in versions.keys() {
-        assert!(ids.contains(r), "the version table names a revision the fixture lacks: {describe}");
+        assert!(
+            ids.contains(r),
+            "the version table names a revision the fixture lacks: {describe}"
+        );
     }
     let n = versions.len();
     for id in &ids[..n] {
-        assert!(versions.contains_key(id), "the version table is not closed under ancestors: {describe}");
+        assert!(
+            versions.contains_key(id),
+            "the version table is not closed under ancestors: {describe}"
+        );
     }
     let pending: Vec<usize> = (0..n).filter(|&i| versions[&ids[i]] == "pending").collect();
     if !pending.is_empty() {
-        assert_eq!(db.backend, Backend::MySql, "only MySQL may leave a `pending` row: {describe}");
-        assert_eq!(pending, [n - 1], "one `pending` row, the last applied: {describe}");
+        assert_eq!(
+            db.backend,
+            Backend::MySql,
+            "only MySQL may leave a `pending` row: {describe}"
+        );
+        assert_eq!(
+            pending,
+            [n - 1],
+            "one `pending` row, the last applied: {describe}"
+        );
     }
     for (i, id) in ids.iter().enumerate() {
         if pending.contains(&i) {
             continue;
         }
         let applied = i < n;
-        assert!(matches!(versions.get(id).map(String::as_str), None | Some("applied" | "stamped")), "{describe}");
-        assert_eq!(tables.contains(id), applied, "table {id} exists iff its revision is recorded: {describe}");
+        assert!(
+            matches!(
+                versions.get(id).map(String::as_str),
+                None | Some("applied" | "stamped")
+            ),
+            "{describe}"
+        );
+        assert_eq!(
+            tables.contains(id),
+            applied,
+            "table {id} exists iff its revision is recorded: {describe}"
+        );
         let logged = log.iter().filter(|l| *l == id).count();
-        assert_eq!(logged, usize::from(applied), "revision {id} ran exactly once iff recorded: {describe}");
+        assert_eq!(
+            logged,
+            usize::from(applied),
+            "revision {id} ran exactly once iff recorded: {describe}"
+        );
         if applied {
-            assert_eq!(counts.get(id), Some(&rows), "table {id} has all its rows: {describe}");
+            assert_eq!(
+                counts.get(id),
+                Some(&rows),
+                "table {id} has all its rows: {describe}"
+            );
         }
     }
     if pending != [0] {
-        assert_eq!(tables.iter().any(|t| t == "apply_log"), n > 0, "apply_log belongs to the first revision: {describe}");
+        assert_eq!(
+            tables.iter().any(|t| t == "apply_log"),
+            n > 0,
+            "apply_log belongs to the first revision: {describe}"
+        );
     }
-    Observed { applied: n - pending.len(), pending: pending.first().copied() }
+    Observed {
+        applied: n - pending.len(),
+        pending: pending.first().copied(),
+    }
 }
 
 /// How [`recover_pending`] resolves a `pending` revision.
@@ -408,44 +490,78 @@ async fn recover_pending(db: &TestDb, ids: &[String], p: usize, how: Recovery) -
     let mut message = String::new();
     for args in [&["upgrade", "head"][..], &["downgrade", "base"]] {
         let out = run("slow", &db.url, args);
-        assert_eq!(out.status.code(), Some(1), "{args:?} must refuse a pending revision: {out}");
-        assert!(out.stderr.contains(&format!("revision {id} ")) && out.stderr.contains("stamp"), "{args:?} names {id} and `stamp`: {out}");
-        assert_eq!((db.tables().await, version_rows(db).await), before, "a refused {args:?} changes nothing");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?} must refuse a pending revision: {out}"
+        );
+        assert!(
+            out.stderr.contains(&format!("revision {id} ")) && out.stderr.contains("stamp"),
+            "{args:?} names {id} and `stamp`: {out}"
+        );
+        assert_eq!(
+            (db.tables().await, version_rows(db).await),
+            before,
+            "a refused {args:?} changes nothing"
+        );
         message = out.stderr;
     }
-    let parent = if p == 0 { "base".to_owned() } else { ids[p - 1].clone() };
+    let parent = if p == 0 {
+        "base".to_owned()
+    } else {
+        ids[p - 1].clone()
+    };
     let stamps = stamp_commands(&message);
-    assert_eq!(stamps, [id.clone(), parent], "the message names both ways out: {message}");
+    assert_eq!(
+        stamps,
+        [id.clone(), parent],
+        "the message names both ways out: {message}"
+    );
 
     // inspect: which of the revision's changes are there? (its upgrade creates `apply_log` if
     // first, then its table, fills it in one statement, and last writes its `apply_log` row)
     let tables = db.tables().await;
     let has_log_table = tables.iter().any(|t| t == "apply_log");
     let logged = apply_log(db, &tables).await.contains(id);
-    let count = row_counts(db, &tables, std::slice::from_ref(id)).await.get(id).copied();
-    assert!(matches!(count, None | Some(0)) || count == Some(SLOW_ROWS), "one INSERT fills {id}: {count:?}");
+    let count = row_counts(db, &tables, std::slice::from_ref(id))
+        .await
+        .get(id)
+        .copied();
+    assert!(
+        matches!(count, None | Some(0)) || count == Some(SLOW_ROWS),
+        "one INSERT fills {id}: {count:?}"
+    );
     let complete = logged && count == Some(SLOW_ROWS);
     let target = match how {
         Recovery::Finish => {
             // what the revision's upgrade does, for the parts that are missing
             if !has_log_table {
-                db.exec("CREATE TABLE apply_log (revision VARCHAR(32) NOT NULL)").await;
+                db.exec("CREATE TABLE apply_log (revision VARCHAR(32) NOT NULL)")
+                    .await;
             }
             if count.is_none() {
                 db.exec(&format!("CREATE TABLE {id} (id INTEGER NOT NULL PRIMARY KEY, v INTEGER NOT NULL, payload VARCHAR(200) NOT NULL)")).await;
             }
             if count != Some(SLOW_ROWS) {
-                let values: Vec<String> = (1..=SLOW_ROWS).map(|i| format!("({i}, {}, '{}')", i % 97, "k".repeat(100))).collect();
-                db.exec(&format!("INSERT INTO {id} (id, v, payload) VALUES {}", values.join(", "))).await;
+                let values: Vec<String> = (1..=SLOW_ROWS)
+                    .map(|i| format!("({i}, {}, '{}')", i % 97, "k".repeat(100)))
+                    .collect();
+                db.exec(&format!(
+                    "INSERT INTO {id} (id, v, payload) VALUES {}",
+                    values.join(", ")
+                ))
+                .await;
             }
             if !logged {
-                db.exec(&format!("INSERT INTO apply_log (revision) VALUES ('{id}')")).await;
+                db.exec(&format!("INSERT INTO apply_log (revision) VALUES ('{id}')"))
+                    .await;
             }
             &stamps[0]
         }
         Recovery::Revert => {
             if logged {
-                db.exec(&format!("DELETE FROM apply_log WHERE revision = '{id}'")).await;
+                db.exec(&format!("DELETE FROM apply_log WHERE revision = '{id}'"))
+                    .await;
             }
             db.exec(&format!("DROP TABLE IF EXISTS {id}")).await;
             if p == 0 {
@@ -466,54 +582,87 @@ const STORM_PROCESSES: usize = 8;
 const STORM_ROUNDS: usize = 3;
 const STORM_REVISIONS: usize = 10;
 
-backend_test!(storm_of_eight_runners_applies_each_revision_exactly_once, |db| async move {
-    // on PostgreSQL (and MySQL) revision st06 is `transactional = false` and runs CREATE INDEX
-    // CONCURRENTLY: while it runs, seven runners are polling for the lock, holding no
-    // transaction, which CIC would otherwise wait for. SQLite: see the test below.
-    let fixture = if db.backend == Backend::Sqlite { "storm" } else { "storm_cic" };
-    let ids = chain("st", STORM_REVISIONS);
-    let mut timings = Vec::new();
-    let mut dbs = vec![db];
-    for round in 0..STORM_ROUNDS {
-        if round > 0 {
-            let backend = dbs[0].backend;
-            dbs.push(TestDb::new(backend).await);
-        }
-        let db = &dbs[round];
-        let started = Instant::now();
-        let outs: Vec<Finished> = tokio::task::block_in_place(|| {
-            let children: Vec<Child> = (0..STORM_PROCESSES).map(|_| spawn(fixture, &db.url, &["upgrade", "head"])).collect();
-            children.into_iter().map(finish).collect()
-        });
-        timings.push(started.elapsed());
-        for (i, out) in outs.iter().enumerate() {
-            assert!(out.status.success(), "round {round}: runner {i} failed: {out}");
-        }
-        // each revision was applied by exactly one process
-        let mut applied_by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, out) in outs.iter().enumerate() {
-            for (verb, rev) in events(&out.stderr) {
-                assert_eq!(verb, "up");
-                applied_by.entry(rev).or_default().push(i);
+backend_test!(
+    storm_of_eight_runners_applies_each_revision_exactly_once,
+    |db| async move {
+        // on PostgreSQL (and MySQL) revision st06 is `transactional = false` and runs CREATE INDEX
+        // CONCURRENTLY: while it runs, seven runners are polling for the lock, holding no
+        // transaction, which CIC would otherwise wait for. SQLite: see the test below.
+        let fixture = if db.backend == Backend::Sqlite {
+            "storm"
+        } else {
+            "storm_cic"
+        };
+        let ids = chain("st", STORM_REVISIONS);
+        let mut timings = Vec::new();
+        let mut dbs = vec![db];
+        for round in 0..STORM_ROUNDS {
+            if round > 0 {
+                let backend = dbs[0].backend;
+                dbs.push(TestDb::new(backend).await);
             }
+            let db = &dbs[round];
+            let started = Instant::now();
+            let outs: Vec<Finished> = tokio::task::block_in_place(|| {
+                let children: Vec<Child> = (0..STORM_PROCESSES)
+                    .map(|_| spawn(fixture, &db.url, &["upgrade", "head"]))
+                    .collect();
+                children.into_iter().map(finish).collect()
+            });
+            timings.push(started.elapsed());
+            for (i, out) in outs.iter().enumerate() {
+                assert!(
+                    out.status.success(),
+                    "round {round}: runner {i} failed: {out}"
+                );
+            }
+            // each revision was applied by exactly one process
+            let mut applied_by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for (i, out) in outs.iter().enumerate() {
+                for (verb, rev) in events(&out.stderr) {
+                    assert_eq!(verb, "up");
+                    applied_by.entry(rev).or_default().push(i);
+                }
+            }
+            let all: Vec<String> = outs.iter().map(|o| o.stderr.clone()).collect();
+            assert_eq!(
+                applied_by.keys().cloned().collect::<Vec<_>>(),
+                ids,
+                "round {round}: every revision applied: {all:#?}"
+            );
+            for (rev, by) in &applied_by {
+                assert_eq!(
+                    by.len(),
+                    1,
+                    "round {round}: {rev} applied by processes {by:?}: {all:#?}"
+                );
+            }
+            let o = observe(db, &ids, 200, &format!("storm round {round}")).await;
+            assert_eq!(
+                o,
+                Observed {
+                    applied: STORM_REVISIONS,
+                    pending: None
+                }
+            );
+            assert!(version_rows(db).await.values().all(|s| s == "applied"));
+            if db.backend == Backend::Postgres {
+                // CREATE INDEX CONCURRENTLY finished: an interrupted one leaves an invalid index
+                let valid = db.query_strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_st06_v'::regclass").await;
+                assert_eq!(valid, ["true"]);
+            }
+            let workers = applied_by
+                .values()
+                .flatten()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            eprintln!(
+                "storm {:?} round {round}: {STORM_PROCESSES} runners in {:?}; revisions applied by {workers} of them",
+                db.backend, timings[round]
+            );
         }
-        let all: Vec<String> = outs.iter().map(|o| o.stderr.clone()).collect();
-        assert_eq!(applied_by.keys().cloned().collect::<Vec<_>>(), ids, "round {round}: every revision applied: {all:#?}");
-        for (rev, by) in &applied_by {
-            assert_eq!(by.len(), 1, "round {round}: {rev} applied by processes {by:?}: {all:#?}");
-        }
-        let o = observe(db, &ids, 200, &format!("storm round {round}")).await;
-        assert_eq!(o, Observed { applied: STORM_REVISIONS, pending: None });
-        assert!(version_rows(db).await.values().all(|s| s == "applied"));
-        if db.backend == Backend::Postgres {
-            // CREATE INDEX CONCURRENTLY finished: an interrupted one leaves an invalid index
-            let valid = db.query_strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_st06_v'::regclass").await;
-            assert_eq!(valid, ["true"]);
-        }
-        let workers = applied_by.values().flatten().collect::<std::collections::BTreeSet<_>>().len();
-        eprintln!("storm {:?} round {round}: {STORM_PROCESSES} runners in {:?}; revisions applied by {workers} of them", db.backend, timings[round]);
     }
-});
+);
 
 // The storm's CIC case made deterministic: a transaction of the test's own holds a
 // snapshot, so CREATE INDEX CONCURRENTLY waits for it while seven runners poll for the lock.
@@ -592,7 +741,10 @@ async fn cic_waiting(monitor: &mut sqlx::PgConnection) -> i32 {
         if let Some(pid) = pid {
             return pid;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "CREATE INDEX CONCURRENTLY never started");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "CREATE INDEX CONCURRENTLY never started"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -608,7 +760,10 @@ async fn postgres_interrupted_create_index_concurrently_stays_pending_until_stam
         let out = run("storm_cic", &db.url, &["upgrade", "st05"]);
         assert!(out.status.success(), "{out}");
         let mut snapshot = sqlx::PgConnection::connect(&db.url).await.unwrap();
-        sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM apply_log").execute(&mut snapshot).await.unwrap();
+        sqlx::raw_sql("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM apply_log")
+            .execute(&mut snapshot)
+            .await
+            .unwrap();
         let mut child = spawn("storm_cic", &db.url, &["upgrade", "head"]);
         let mut monitor = sqlx::PgConnection::connect(&db.url).await.unwrap();
         let cic = cic_waiting(&mut monitor).await;
@@ -617,53 +772,94 @@ async fn postgres_interrupted_create_index_concurrently_stays_pending_until_stam
         assert!(out.killed_by(9), "{out}");
         // the dead client's session ends mid-statement (as when the server notices the lost
         // connection, or an operator terminates it)
-        sqlx::query("SELECT pg_terminate_backend($1)").bind(cic).execute(&mut monitor).await.unwrap();
-        sqlx::raw_sql("COMMIT").execute(&mut snapshot).await.unwrap();
+        sqlx::query("SELECT pg_terminate_backend($1)")
+            .bind(cic)
+            .execute(&mut monitor)
+            .await
+            .unwrap();
+        sqlx::raw_sql("COMMIT")
+            .execute(&mut snapshot)
+            .await
+            .unwrap();
         quiesce(&db).await;
 
-        let valid = db.query_strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_st06_v'::regclass").await;
-        assert_eq!(valid, ["false"], "an interrupted CIC leaves an invalid index");
-        assert_eq!(version_rows(&db).await.get("st06").map(String::as_str), Some("pending"));
+        let valid = db
+            .query_strings(
+                "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_st06_v'::regclass",
+            )
+            .await;
+        assert_eq!(
+            valid,
+            ["false"],
+            "an interrupted CIC leaves an invalid index"
+        );
+        assert_eq!(
+            version_rows(&db).await.get("st06").map(String::as_str),
+            Some("pending")
+        );
         let before = (db.tables().await, version_rows(&db).await);
         let out = run("storm_cic", &db.url, &["upgrade", "head"]);
         assert_eq!(out.status.code(), Some(1), "{out}");
         assert!(out.stderr.contains("revision st06 "), "{out}");
         assert_eq!(stamp_commands(&out.stderr), ["st06", "st05"], "{out}");
-        assert_eq!((db.tables().await, version_rows(&db).await), before, "the refused run changed nothing");
+        assert_eq!(
+            (db.tables().await, version_rows(&db).await),
+            before,
+            "the refused run changed nothing"
+        );
 
         // recovery: drop the invalid index, finish the revision by hand, record it
         db.exec("DROP INDEX CONCURRENTLY ix_st06_v").await;
-        db.exec("CREATE INDEX CONCURRENTLY ix_st06_v ON st06 (v)").await;
-        db.exec("INSERT INTO apply_log (revision) VALUES ('st06')").await;
+        db.exec("CREATE INDEX CONCURRENTLY ix_st06_v ON st06 (v)")
+            .await;
+        db.exec("INSERT INTO apply_log (revision) VALUES ('st06')")
+            .await;
         let out = run("storm_cic", &db.url, &["stamp", "st06"]);
         assert!(out.status.success(), "{out}");
         let out = run("storm_cic", &db.url, &["upgrade", "head"]);
         assert!(out.status.success(), "{out}");
         let done: Vec<String> = events(&out.stderr).into_iter().map(|(_, r)| r).collect();
         assert_eq!(done, ids[6..], "the next run continues after st06");
-        assert_eq!(observe(&db, &ids, 200, "after recovery").await, Observed { applied: STORM_REVISIONS, pending: None });
+        assert_eq!(
+            observe(&db, &ids, 200, "after recovery").await,
+            Observed {
+                applied: STORM_REVISIONS,
+                pending: None
+            }
+        );
     })
     .await
 }
 
-backend_test!(storm_in_transaction_mode_all_applies_each_revision_exactly_once, |db| async move {
-    let ids = chain("st", STORM_REVISIONS);
-    let args = ["--transaction-mode", "all", "upgrade", "head"];
-    let outs: Vec<Finished> = tokio::task::block_in_place(|| {
-        let children: Vec<Child> = (0..STORM_PROCESSES).map(|_| spawn("storm", &db.url, &args)).collect();
-        children.into_iter().map(finish).collect()
-    });
-    let mut applied: BTreeMap<String, usize> = BTreeMap::new();
-    for out in &outs {
-        assert!(out.status.success(), "{out}");
-        for (_, rev) in events(&out.stderr) {
-            *applied.entry(rev).or_default() += 1;
+backend_test!(
+    storm_in_transaction_mode_all_applies_each_revision_exactly_once,
+    |db| async move {
+        let ids = chain("st", STORM_REVISIONS);
+        let args = ["--transaction-mode", "all", "upgrade", "head"];
+        let outs: Vec<Finished> = tokio::task::block_in_place(|| {
+            let children: Vec<Child> = (0..STORM_PROCESSES)
+                .map(|_| spawn("storm", &db.url, &args))
+                .collect();
+            children.into_iter().map(finish).collect()
+        });
+        let mut applied: BTreeMap<String, usize> = BTreeMap::new();
+        for out in &outs {
+            assert!(out.status.success(), "{out}");
+            for (_, rev) in events(&out.stderr) {
+                *applied.entry(rev).or_default() += 1;
+            }
         }
+        assert_eq!(applied.keys().cloned().collect::<Vec<_>>(), ids);
+        assert!(applied.values().all(|&n| n == 1), "{applied:?}");
+        assert_eq!(
+            observe(&db, &ids, 200, "after the storm").await,
+            Observed {
+                applied: STORM_REVISIONS,
+                pending: None
+            }
+        );
     }
-    assert_eq!(applied.keys().cloned().collect::<Vec<_>>(), ids);
-    assert!(applied.values().all(|&n| n == 1), "{applied:?}");
-    assert_eq!(observe(&db, &ids, 200, "after the storm").await, Observed { applied: STORM_REVISIONS, pending: None });
-});
+);
 
 // SQLite has no migration lock across revisions (`BEGIN IMMEDIATE` serialises each
 // revision), so a `transactional = false` revision is guarded by its `pending` row instead:
@@ -703,125 +899,201 @@ const SLOW_REVISIONS: usize = 30;
 const SLOW_ROWS: i64 = 1000;
 const KILLS: usize = 50;
 
-backend_test!(kill_loop_sigkill_at_random_moments_leaves_a_consistent_state, |db| async move {
-    let ids = chain("k", SLOW_REVISIONS);
-    let started = Instant::now();
-    let seed = seed(db.backend);
-    let mut rng = Rng(seed);
+backend_test!(
+    kill_loop_sigkill_at_random_moments_leaves_a_consistent_state,
+    |db| async move {
+        let ids = chain("k", SLOW_REVISIONS);
+        let started = Instant::now();
+        let seed = seed(db.backend);
+        let mut rng = Rng(seed);
 
-    // calibrate: how long a whole run takes here (the kill moments are spread over it)
-    let t = Instant::now();
-    let out = run("slow", &db.url, &["upgrade", "head"]);
-    assert!(out.status.success(), "{out}");
-    let full_up = t.elapsed();
-    let t = Instant::now();
-    let out = run("slow", &db.url, &["upgrade", "head"]);
-    assert!(out.status.success(), "{out}");
-    let start_up = t.elapsed(); // a run with nothing to do: process start, connect, lock, read
-    let t = Instant::now();
-    let out = run("slow", &db.url, &["downgrade", "base"]);
-    assert!(out.status.success(), "{out}");
-    let full_down = t.elapsed();
-    assert_eq!(observe(&db, &ids, SLOW_ROWS, "calibration").await, Observed { applied: 0, pending: None });
-
-    // per revision, in ms; updated from the runs that finish before their kill
-    let per_revision = |full: Duration| full.saturating_sub(start_up).as_millis() as u64 / SLOW_REVISIONS as u64;
-    let (mut per_up, mut per_down) = (per_revision(full_up), per_revision(full_down));
-    let mut state = Observed { applied: 0, pending: None };
-    let (mut kills, mut iterations, mut completed, mut pendings, mut found_complete) = (0, 0, 0, 0, 0);
-    let mut recoveries: BTreeMap<&str, usize> = BTreeMap::new();
-    // how many revisions were applied when each kill landed
-    let mut killed_at = vec![0usize; SLOW_REVISIONS + 1];
-    while kills < KILLS {
-        iterations += 1;
-        assert!(iterations < 10 * KILLS, "too few runs were still going when killed");
-        // up or down, more likely towards the far end: the kills spread over every revision
-        let upgrade = rng.below(SLOW_REVISIONS as u64) >= state.applied as u64;
-        let (args, per, left) = if upgrade {
-            (["upgrade", "head"], per_up, SLOW_REVISIONS - state.applied)
-        } else {
-            (["downgrade", "base"], per_down, state.applied)
-        };
-        // anywhere in the run: from before it connects to its last revision
-        let bound = start_up.as_millis() as u64 + per * left as u64;
-        let delay = Duration::from_millis(rng.below(bound + 1));
-        let context = format!("seed {seed}, run {iterations}: `{}` killed after {delay:?} from {state:?}", args.join(" "));
+        // calibrate: how long a whole run takes here (the kill moments are spread over it)
         let t = Instant::now();
-        let out = tokio::task::block_in_place(|| {
-            let mut child = spawn("slow", &db.url, &args);
-            std::thread::sleep(delay);
-            let _ = child.kill(); // SIGKILL; a no-op when it already exited
-            finish(child)
-        });
-        if out.killed_by(9) {
-            kills += 1;
-        } else {
-            assert!(out.status.success(), "{context}: {out}");
-            completed += 1;
-            // it was faster than expected: aim the next kills at the faster pace
-            let took = t.elapsed().saturating_sub(start_up).as_millis() as u64 / left.max(1) as u64;
-            if upgrade { per_up = took } else { per_down = took }
-        }
-        let before = state.applied;
-        state = observe(&db, &ids, SLOW_ROWS, &context).await;
-        // what a run reported done is durable, and it continued from where the last one stopped
-        let evs = events(&out.stderr);
-        for (k, (verb, rev)) in evs.iter().enumerate() {
-            let i = ids.iter().position(|id| id == rev).expect("a fixture revision");
-            let (expected, recorded) = if upgrade { (before + k, i < state.applied) } else { (before - 1 - k, i >= state.applied) };
-            assert_eq!(i, expected, "{context}: {verb} {rev} out of order: {}", out.stderr);
-            assert!(recorded, "{context}: {verb} {rev} was reported but is not in the database: {}", out.stderr);
-        }
-        killed_at[state.applied] += usize::from(out.killed_by(9));
-        if let Some(p) = state.pending {
-            pendings += 1;
-            let how = if rng.below(2) == 0 { Recovery::Finish } else { Recovery::Revert };
-            found_complete += usize::from(recover_pending(&db, &ids, p, how).await);
-            *recoveries.entry(if how == Recovery::Finish { "finished by hand, stamp <revision>" } else { "reverted by hand, stamp <parent>" }).or_default() += 1;
-            state = observe(&db, &ids, SLOW_ROWS, &format!("{context}, after recovery")).await;
-            assert_eq!(state.pending, None);
-        }
-    }
+        let out = run("slow", &db.url, &["upgrade", "head"]);
+        assert!(out.status.success(), "{out}");
+        let full_up = t.elapsed();
+        let t = Instant::now();
+        let out = run("slow", &db.url, &["upgrade", "head"]);
+        assert!(out.status.success(), "{out}");
+        let start_up = t.elapsed(); // a run with nothing to do: process start, connect, lock, read
+        let t = Instant::now();
+        let out = run("slow", &db.url, &["downgrade", "base"]);
+        assert!(out.status.success(), "{out}");
+        let full_down = t.elapsed();
+        assert_eq!(
+            observe(&db, &ids, SLOW_ROWS, "calibration").await,
+            Observed {
+                applied: 0,
+                pending: None
+            }
+        );
 
-    // the last run finishes the job, from where the kills left it
-    let before = state.applied;
-    let out = run("slow", &db.url, &["upgrade", "head"]);
-    assert!(out.status.success(), "{out}");
-    let done: Vec<String> = events(&out.stderr).into_iter().map(|(_, r)| r).collect();
-    assert_eq!(done, ids[before..], "the final run applies exactly what was missing");
-    assert_eq!(observe(&db, &ids, SLOW_ROWS, "final").await, Observed { applied: SLOW_REVISIONS, pending: None });
-    let out = run("slow", &db.url, &["check"]);
-    assert!(out.status.success(), "{out}");
-    eprintln!(
-        "kill loop {:?}: {kills} SIGKILLs in {iterations} runs ({completed} finished first) in {:?}; a full upgrade takes {full_up:?}, a full downgrade {full_down:?}, a run with nothing to do {start_up:?}; \
+        // per revision, in ms; updated from the runs that finish before their kill
+        let per_revision = |full: Duration| {
+            full.saturating_sub(start_up).as_millis() as u64 / SLOW_REVISIONS as u64
+        };
+        let (mut per_up, mut per_down) = (per_revision(full_up), per_revision(full_down));
+        let mut state = Observed {
+            applied: 0,
+            pending: None,
+        };
+        let (mut kills, mut iterations, mut completed, mut pendings, mut found_complete) =
+            (0, 0, 0, 0, 0);
+        let mut recoveries: BTreeMap<&str, usize> = BTreeMap::new();
+        // how many revisions were applied when each kill landed
+        let mut killed_at = vec![0usize; SLOW_REVISIONS + 1];
+        while kills < KILLS {
+            iterations += 1;
+            assert!(
+                iterations < 10 * KILLS,
+                "too few runs were still going when killed"
+            );
+            // up or down, more likely towards the far end: the kills spread over every revision
+            let upgrade = rng.below(SLOW_REVISIONS as u64) >= state.applied as u64;
+            let (args, per, left) = if upgrade {
+                (["upgrade", "head"], per_up, SLOW_REVISIONS - state.applied)
+            } else {
+                (["downgrade", "base"], per_down, state.applied)
+            };
+            // anywhere in the run: from before it connects to its last revision
+            let bound = start_up.as_millis() as u64 + per * left as u64;
+            let delay = Duration::from_millis(rng.below(bound + 1));
+            let context = format!(
+                "seed {seed}, run {iterations}: `{}` killed after {delay:?} from {state:?}",
+                args.join(" ")
+            );
+            let t = Instant::now();
+            let out = tokio::task::block_in_place(|| {
+                let mut child = spawn("slow", &db.url, &args);
+                std::thread::sleep(delay);
+                let _ = child.kill(); // SIGKILL; a no-op when it already exited
+                finish(child)
+            });
+            if out.killed_by(9) {
+                kills += 1;
+            } else {
+                assert!(out.status.success(), "{context}: {out}");
+                completed += 1;
+                // it was faster than expected: aim the next kills at the faster pace
+                let took =
+                    t.elapsed().saturating_sub(start_up).as_millis() as u64 / left.max(1) as u64;
+                if upgrade {
+                    per_up = took
+                } else {
+                    per_down = took
+                }
+            }
+            let before = state.applied;
+            state = observe(&db, &ids, SLOW_ROWS, &context).await;
+            // what a run reported done is durable, and it continued from where the last one stopped
+            let evs = events(&out.stderr);
+            for (k, (verb, rev)) in evs.iter().enumerate() {
+                let i = ids
+                    .iter()
+                    .position(|id| id == rev)
+                    .expect("a fixture revision");
+                let (expected, recorded) = if upgrade {
+                    (before + k, i < state.applied)
+                } else {
+                    (before - 1 - k, i >= state.applied)
+                };
+                assert_eq!(
+                    i, expected,
+                    "{context}: {verb} {rev} out of order: {}",
+                    out.stderr
+                );
+                assert!(
+                    recorded,
+                    "{context}: {verb} {rev} was reported but is not in the database: {}",
+                    out.stderr
+                );
+            }
+            killed_at[state.applied] += usize::from(out.killed_by(9));
+            if let Some(p) = state.pending {
+                pendings += 1;
+                let how = if rng.below(2) == 0 {
+                    Recovery::Finish
+                } else {
+                    Recovery::Revert
+                };
+                found_complete += usize::from(recover_pending(&db, &ids, p, how).await);
+                *recoveries
+                    .entry(if how == Recovery::Finish {
+                        "finished by hand, stamp <revision>"
+                    } else {
+                        "reverted by hand, stamp <parent>"
+                    })
+                    .or_default() += 1;
+                state = observe(&db, &ids, SLOW_ROWS, &format!("{context}, after recovery")).await;
+                assert_eq!(state.pending, None);
+            }
+        }
+
+        // the last run finishes the job, from where the kills left it
+        let before = state.applied;
+        let out = run("slow", &db.url, &["upgrade", "head"]);
+        assert!(out.status.success(), "{out}");
+        let done: Vec<String> = events(&out.stderr).into_iter().map(|(_, r)| r).collect();
+        assert_eq!(
+            done,
+            ids[before..],
+            "the final run applies exactly what was missing"
+        );
+        assert_eq!(
+            observe(&db, &ids, SLOW_ROWS, "final").await,
+            Observed {
+                applied: SLOW_REVISIONS,
+                pending: None
+            }
+        );
+        let out = run("slow", &db.url, &["check"]);
+        assert!(out.status.success(), "{out}");
+        eprintln!(
+            "kill loop {:?}: {kills} SIGKILLs in {iterations} runs ({completed} finished first) in {:?}; a full upgrade takes {full_up:?}, a full downgrade {full_down:?}, a run with nothing to do {start_up:?}; \
          pending rows recovered: {pendings} ({found_complete} found complete; {recoveries:?}); revisions applied at each kill: {killed_at:?} (seed {seed})",
-        db.backend,
-        started.elapsed(),
-    );
-});
+            db.backend,
+            started.elapsed(),
+        );
+    }
+);
 
 // ---------------------------------------------------------------------------------------
 // 3. Ctrl-C
 
-backend_test!(ctrl_c_mid_run_stops_with_a_consistent_state, |db| async move {
-    let ids = chain("k", SLOW_REVISIONS);
-    let out = tokio::task::block_in_place(|| {
-        let mut child = spawn("slow", &db.url, &["upgrade", "head"]);
-        // mid-run: the first revision is committed and the next is under way
-        read_until(&mut child, "Upgrading");
-        interrupt(&child);
-        finish(child)
-    });
-    assert!(!out.status.success(), "an interrupted run must not report success: {out}");
-    let state = observe(&db, &ids, SLOW_ROWS, "after Ctrl-C").await;
-    assert!(state.applied >= 1 && state.applied < SLOW_REVISIONS, "{state:?}: {out}");
-    if let Some(p) = state.pending {
-        recover_pending(&db, &ids, p, Recovery::Finish).await;
+backend_test!(
+    ctrl_c_mid_run_stops_with_a_consistent_state,
+    |db| async move {
+        let ids = chain("k", SLOW_REVISIONS);
+        let out = tokio::task::block_in_place(|| {
+            let mut child = spawn("slow", &db.url, &["upgrade", "head"]);
+            // mid-run: the first revision is committed and the next is under way
+            read_until(&mut child, "Upgrading");
+            interrupt(&child);
+            finish(child)
+        });
+        assert!(
+            !out.status.success(),
+            "an interrupted run must not report success: {out}"
+        );
+        let state = observe(&db, &ids, SLOW_ROWS, "after Ctrl-C").await;
+        assert!(
+            state.applied >= 1 && state.applied < SLOW_REVISIONS,
+            "{state:?}: {out}"
+        );
+        if let Some(p) = state.pending {
+            recover_pending(&db, &ids, p, Recovery::Finish).await;
+        }
+        let out = run("slow", &db.url, &["upgrade", "head"]);
+        assert!(out.status.success(), "{out}");
+        assert_eq!(
+            observe(&db, &ids, SLOW_ROWS, "after the next run").await,
+            Observed {
+                applied: SLOW_REVISIONS,
+                pending: None
+            }
+        );
     }
-    let out = run("slow", &db.url, &["upgrade", "head"]);
-    assert!(out.status.success(), "{out}");
-    assert_eq!(observe(&db, &ids, SLOW_ROWS, "after the next run").await, Observed { applied: SLOW_REVISIONS, pending: None });
-});
+);
 
 // ---------------------------------------------------------------------------------------
 // 4. the lock on every path
@@ -835,63 +1107,106 @@ backend_test!(lock_is_released_after_a_failing_revision, |db| async move {
         db.exec("DROP TABLE f03").await;
     }
     // the next process gets the lock at once, and can act on the database
-    let out = run("fail_third", &db.url, &["--lock-timeout", "2", "stamp", "f02"]);
+    let out = run(
+        "fail_third",
+        &db.url,
+        &["--lock-timeout", "2", "stamp", "f02"],
+    );
     assert!(out.status.success(), "{out}");
-    let out = run("fail_third", &db.url, &["--lock-timeout", "2", "downgrade", "base"]);
+    let out = run(
+        "fail_third",
+        &db.url,
+        &["--lock-timeout", "2", "downgrade", "base"],
+    );
     assert!(out.status.success(), "{out}");
     assert_eq!(db.tables().await, ["migrate_version"]);
 
     // in one process: the error path unlocks while the handle is still open
     let mut conn = db.connect().await;
-    let err = Runner::new(&fail_third::MIGRATIONS, Options::default()).unwrap().upgrade(&mut conn, "head", &mut |_| {}).await.unwrap_err();
+    let err = Runner::new(&fail_third::MIGRATIONS, Options::default())
+        .unwrap()
+        .upgrade(&mut conn, "head", &mut |_| {})
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::RevisionFailed { .. }), "{err}");
-    assert!(lock_is_free(&db).await, "the lock (or SQLite's write lock) is free while the failed run's handle is open");
+    assert!(
+        lock_is_free(&db).await,
+        "the lock (or SQLite's write lock) is free while the failed run's handle is open"
+    );
     conn.close().await;
 });
 
-backend_test!(lock_is_released_when_the_holder_is_killed, |db| async move {
-    let ids = chain("k", SLOW_REVISIONS);
-    let out = tokio::task::block_in_place(|| {
-        let mut child = spawn("slow", &db.url, &["upgrade", "head"]);
-        read_until(&mut child, "Upgrading");
-        child.kill().unwrap();
-        finish(child)
-    });
-    assert!(out.killed_by(9), "{out}");
-    // the next process gets the lock (the server ends the dead session; SQLite's lock dies
-    // with the process)
-    let out = run("slow", &db.url, &["--lock-timeout", "2", "upgrade", "head"]);
-    assert!(!out.stderr.contains("timed out"), "{out}");
-    if !out.status.success() {
-        // MySQL: the killed revision's DDL had committed
-        assert_eq!(db.backend, Backend::MySql, "{out}");
-        let state = observe(&db, &ids, SLOW_ROWS, "after the kill").await;
-        recover_pending(&db, &ids, state.pending.expect("a pending row"), Recovery::Revert).await;
+backend_test!(
+    lock_is_released_when_the_holder_is_killed,
+    |db| async move {
+        let ids = chain("k", SLOW_REVISIONS);
+        let out = tokio::task::block_in_place(|| {
+            let mut child = spawn("slow", &db.url, &["upgrade", "head"]);
+            read_until(&mut child, "Upgrading");
+            child.kill().unwrap();
+            finish(child)
+        });
+        assert!(out.killed_by(9), "{out}");
+        // the next process gets the lock (the server ends the dead session; SQLite's lock dies
+        // with the process)
         let out = run("slow", &db.url, &["--lock-timeout", "2", "upgrade", "head"]);
-        assert!(out.status.success(), "{out}");
+        assert!(!out.stderr.contains("timed out"), "{out}");
+        if !out.status.success() {
+            // MySQL: the killed revision's DDL had committed
+            assert_eq!(db.backend, Backend::MySql, "{out}");
+            let state = observe(&db, &ids, SLOW_ROWS, "after the kill").await;
+            recover_pending(
+                &db,
+                &ids,
+                state.pending.expect("a pending row"),
+                Recovery::Revert,
+            )
+            .await;
+            let out = run("slow", &db.url, &["--lock-timeout", "2", "upgrade", "head"]);
+            assert!(out.status.success(), "{out}");
+        }
+        assert_eq!(
+            observe(&db, &ids, SLOW_ROWS, "after the next run").await,
+            Observed {
+                applied: SLOW_REVISIONS,
+                pending: None
+            }
+        );
     }
-    assert_eq!(observe(&db, &ids, SLOW_ROWS, "after the next run").await, Observed { applied: SLOW_REVISIONS, pending: None });
-});
+);
 
-backend_test!(lock_timeout_while_another_process_holds_the_lock_changes_nothing, |db| async move {
-    let holder = LockHolder::try_take(&db).await.expect("the lock is free");
-    let before = db.tables().await;
-    let t = Instant::now();
-    let out = run("slow", &db.url, &["--lock-timeout", "1", "upgrade", "head"]);
-    let waited = t.elapsed();
-    assert_eq!(out.status.code(), Some(1), "{out}");
-    if db.backend == Backend::Sqlite {
-        // SQLite's lock is the database's write lock, waited for with the busy timeout
-        assert!(out.stderr.contains("database is locked") && out.stderr.contains("--lock-timeout"), "{out}");
-    } else {
-        assert!(out.stderr.contains("timed out") && out.stderr.contains("waiting for the migration lock"), "{out}");
+backend_test!(
+    lock_timeout_while_another_process_holds_the_lock_changes_nothing,
+    |db| async move {
+        let holder = LockHolder::try_take(&db).await.expect("the lock is free");
+        let before = db.tables().await;
+        let t = Instant::now();
+        let out = run("slow", &db.url, &["--lock-timeout", "1", "upgrade", "head"]);
+        let waited = t.elapsed();
+        assert_eq!(out.status.code(), Some(1), "{out}");
+        if db.backend == Backend::Sqlite {
+            // SQLite's lock is the database's write lock, waited for with the busy timeout
+            assert!(
+                out.stderr.contains("database is locked") && out.stderr.contains("--lock-timeout"),
+                "{out}"
+            );
+        } else {
+            assert!(
+                out.stderr.contains("timed out")
+                    && out.stderr.contains("waiting for the migration lock"),
+                "{out}"
+            );
+        }
+        assert_eq!(db.tables().await, before, "nothing changed");
+        holder.release().await;
+        let out = run("slow", &db.url, &["--lock-timeout", "1", "upgrade", "+1"]);
+        assert!(out.status.success(), "{out}");
+        eprintln!(
+            "lock timeout {:?}: `--lock-timeout 1` gave up after {waited:?}",
+            db.backend
+        );
     }
-    assert_eq!(db.tables().await, before, "nothing changed");
-    holder.release().await;
-    let out = run("slow", &db.url, &["--lock-timeout", "1", "upgrade", "+1"]);
-    assert!(out.status.success(), "{out}");
-    eprintln!("lock timeout {:?}: `--lock-timeout 1` gave up after {waited:?}", db.backend);
-});
+);
 
 backend_test!(lock_is_released_after_a_panic, |db| async move {
     // a panicking revision in the runner binary: the process dies, and the lock with it
@@ -903,7 +1218,13 @@ backend_test!(lock_is_released_after_a_panic, |db| async move {
         assert_eq!(v, [("p01".into(), "applied".into())]);
         assert_eq!(db.tables().await, ["migrate_version", "p01"]);
     } else {
-        assert_eq!(v, [("p01".into(), "applied".into()), ("p02".into(), "pending".into())]);
+        assert_eq!(
+            v,
+            [
+                ("p01".into(), "applied".into()),
+                ("p02".into(), "pending".into())
+            ]
+        );
     }
     // in one process, on a connection from the application's pool: the panic unwinds
     // through the runner, and the connection is closed rather than returned to the pool
@@ -919,13 +1240,26 @@ backend_test!(lock_is_released_after_a_panic, |db| async move {
     .unwrap_err();
     assert!(panicked.is_panic());
     // the pool lives on, as in an application that survives a panicking task
-    let options = Options { lock_timeout: Duration::from_secs(2), ..Options::default() };
-    let mut conn = Db::connect_with_timeout(&fresh.url, Duration::from_secs(2)).await.unwrap();
-    Runner::new(&panics::MIGRATIONS, options).unwrap().stamp(&mut conn, &["p01"], false).await.expect("the lock is free");
+    let options = Options {
+        lock_timeout: Duration::from_secs(2),
+        ..Options::default()
+    };
+    let mut conn = Db::connect_with_timeout(&fresh.url, Duration::from_secs(2))
+        .await
+        .unwrap();
+    Runner::new(&panics::MIGRATIONS, options)
+        .unwrap()
+        .stamp(&mut conn, &["p01"], false)
+        .await
+        .expect("the lock is free");
     conn.close().await;
     assert!(lock_is_free(&fresh).await);
     let mut conn = pool.db().await;
-    Runner::new(&panics::MIGRATIONS, Options::default()).unwrap().stamp(&mut conn, &["base"], false).await.expect("the pool still works");
+    Runner::new(&panics::MIGRATIONS, Options::default())
+        .unwrap()
+        .stamp(&mut conn, &["base"], false)
+        .await
+        .expect("the pool still works");
     drop(conn);
 });
 
@@ -940,9 +1274,27 @@ enum Pool {
 impl Pool {
     async fn new(backend: Backend, url: &str) -> Pool {
         match backend {
-            Backend::Sqlite => Pool::Sqlite(sqlx::sqlite::SqlitePoolOptions::new().max_connections(2).connect(url).await.unwrap()),
-            Backend::Postgres => Pool::Postgres(sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await.unwrap()),
-            Backend::MySql => Pool::MySql(sqlx::mysql::MySqlPoolOptions::new().max_connections(2).connect(url).await.unwrap()),
+            Backend::Sqlite => Pool::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(2)
+                    .connect(url)
+                    .await
+                    .unwrap(),
+            ),
+            Backend::Postgres => Pool::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(2)
+                    .connect(url)
+                    .await
+                    .unwrap(),
+            ),
+            Backend::MySql => Pool::MySql(
+                sqlx::mysql::MySqlPoolOptions::new()
+                    .max_connections(2)
+                    .connect(url)
+                    .await
+                    .unwrap(),
+            ),
         }
     }
 
@@ -956,83 +1308,144 @@ impl Pool {
     }
 }
 
-backend_test!(lock_is_released_when_the_run_is_cancelled, |db| async move {
-    let ids = chain("k", SLOW_REVISIONS);
-    let pool = Pool::new(db.backend, &db.url).await;
-    let mut conn = pool.db().await;
-    let runner = Runner::new(&slow::MIGRATIONS, Options::default()).unwrap();
-    // cancel (drop the future) right after the first revision commits, mid-run
-    let first_done = std::sync::atomic::AtomicBool::new(false);
-    let flag = &first_done;
-    let mut on_event = |e: Event<'_>| {
-        if let Event::Finished { .. } = e {
-            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+backend_test!(
+    lock_is_released_when_the_run_is_cancelled,
+    |db| async move {
+        let ids = chain("k", SLOW_REVISIONS);
+        let pool = Pool::new(db.backend, &db.url).await;
+        let mut conn = pool.db().await;
+        let runner = Runner::new(&slow::MIGRATIONS, Options::default()).unwrap();
+        // cancel (drop the future) right after the first revision commits, mid-run
+        let first_done = std::sync::atomic::AtomicBool::new(false);
+        let flag = &first_done;
+        let mut on_event = |e: Event<'_>| {
+            if let Event::Finished { .. } = e {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        };
+        tokio::select! {
+            r = runner.upgrade(&mut conn, "head", &mut on_event) => panic!("not cancelled: {r:?}"),
+            _ = async { while !flag.load(std::sync::atomic::Ordering::SeqCst) { tokio::time::sleep(Duration::from_millis(1)).await } } => {}
         }
-    };
-    tokio::select! {
-        r = runner.upgrade(&mut conn, "head", &mut on_event) => panic!("not cancelled: {r:?}"),
-        _ = async { while !flag.load(std::sync::atomic::Ordering::SeqCst) { tokio::time::sleep(Duration::from_millis(1)).await } } => {}
-    }
-    // the handle is dropped with the cancelled run: its session ends, releasing the lock and
-    // rolling back the revision under way
-    drop(conn);
-    let options = Options { lock_timeout: Duration::from_secs(2), ..Options::default() };
-    let mut conn = Db::connect_with_timeout(&db.url, Duration::from_secs(2)).await.unwrap();
-    let r = Runner::new(&slow::MIGRATIONS, options.clone()).unwrap().upgrade(&mut conn, "head", &mut |_| {}).await;
-    conn.close().await;
-    if let Err(e) = r {
-        assert!(matches!(e, Error::Dirty { .. }) && db.backend == Backend::MySql, "{e}");
-        let state = observe(&db, &ids, SLOW_ROWS, "after cancelling").await;
-        recover_pending(&db, &ids, state.pending.expect("pending"), Recovery::Finish).await;
-        let out = run("slow", &db.url, &["upgrade", "head"]);
-        assert!(out.status.success(), "{out}");
-    }
-    assert_eq!(observe(&db, &ids, SLOW_ROWS, "after the next run").await, Observed { applied: SLOW_REVISIONS, pending: None });
-    drop(pool);
-});
-
-backend_test!(transaction_mode_all_rolls_back_every_revision_on_failure, |db| async move {
-    let out = run("fail_third", &db.url, &["--transaction-mode", "all", "upgrade", "head"]);
-    assert_eq!(out.status.code(), Some(1), "{out}");
-    assert!(out.stderr.contains("f03"), "{out}");
-    if db.backend.transactional_ddl() {
-        // one transaction: f01 and f02 went with f03
-        assert!(version_rows(&db).await.is_empty());
-        assert_eq!(db.tables().await, ["migrate_version"]);
-    } else {
-        // MySQL commits DDL implicitly: `all` is per revision there (documented), so f01 and f02
-        // stay and f03 is left pending
-        let v = version_rows(&db).await;
-        assert_eq!(v.into_iter().collect::<Vec<_>>(), [("f01".into(), "applied".into()), ("f02".into(), "applied".into()), ("f03".into(), "pending".into())]);
-    }
-    assert!(lock_is_free(&db).await);
-});
-
-backend_test!(a_handle_reused_after_a_cancelled_run_starts_clean, |db| async move {
-    let ids = chain("k", SLOW_REVISIONS);
-    let mut conn = Db::connect_with_timeout(&db.url, Duration::from_secs(2)).await.unwrap();
-    let runner = Runner::new(&slow::MIGRATIONS, Options { lock_timeout: Duration::from_secs(2), ..Options::default() }).unwrap();
-    let first_done = std::sync::atomic::AtomicBool::new(false);
-    let flag = &first_done;
-    let mut on_event = |e: Event<'_>| {
-        if let Event::Finished { .. } = e {
-            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        // the handle is dropped with the cancelled run: its session ends, releasing the lock and
+        // rolling back the revision under way
+        drop(conn);
+        let options = Options {
+            lock_timeout: Duration::from_secs(2),
+            ..Options::default()
+        };
+        let mut conn = Db::connect_with_timeout(&db.url, Duration::from_secs(2))
+            .await
+            .unwrap();
+        let r = Runner::new(&slow::MIGRATIONS, options.clone())
+            .unwrap()
+            .upgrade(&mut conn, "head", &mut |_| {})
+            .await;
+        conn.close().await;
+        if let Err(e) = r {
+            assert!(
+                matches!(e, Error::Dirty { .. }) && db.backend == Backend::MySql,
+                "{e}"
+            );
+            let state = observe(&db, &ids, SLOW_ROWS, "after cancelling").await;
+            recover_pending(&db, &ids, state.pending.expect("pending"), Recovery::Finish).await;
+            let out = run("slow", &db.url, &["upgrade", "head"]);
+            assert!(out.status.success(), "{out}");
         }
-    };
-    tokio::select! {
-        r = runner.upgrade(&mut conn, "head", &mut on_event) => panic!("not cancelled: {r:?}"),
-        _ = async { while !flag.load(std::sync::atomic::Ordering::SeqCst) { tokio::time::sleep(Duration::from_millis(1)).await } } => {}
+        assert_eq!(
+            observe(&db, &ids, SLOW_ROWS, "after the next run").await,
+            Observed {
+                applied: SLOW_REVISIONS,
+                pending: None
+            }
+        );
+        drop(pool);
     }
-    // the same handle, again: the cancelled run's transaction and lock must not leak into it
-    let r = runner.upgrade(&mut conn, "head", &mut |_| {}).await;
-    assert!(lock_is_free(&db).await, "the lock is free after the second run, while the handle is open: {r:?}");
-    if let Err(e) = r {
-        // MySQL: the revision cut off had committed its DDL
-        assert!(matches!(e, Error::Dirty { .. }) && db.backend == Backend::MySql, "{e}");
-        let state = observe(&db, &ids, SLOW_ROWS, "after cancelling").await;
-        recover_pending(&db, &ids, state.pending.expect("pending"), Recovery::Finish).await;
-        runner.upgrade(&mut conn, "head", &mut |_| {}).await.unwrap();
+);
+
+backend_test!(
+    transaction_mode_all_rolls_back_every_revision_on_failure,
+    |db| async move {
+        let out = run(
+            "fail_third",
+            &db.url,
+            &["--transaction-mode", "all", "upgrade", "head"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{out}");
+        assert!(out.stderr.contains("f03"), "{out}");
+        if db.backend.transactional_ddl() {
+            // one transaction: f01 and f02 went with f03
+            assert!(version_rows(&db).await.is_empty());
+            assert_eq!(db.tables().await, ["migrate_version"]);
+        } else {
+            // MySQL commits DDL implicitly: `all` is per revision there (documented), so f01 and f02
+            // stay and f03 is left pending
+            let v = version_rows(&db).await;
+            assert_eq!(
+                v.into_iter().collect::<Vec<_>>(),
+                [
+                    ("f01".into(), "applied".into()),
+                    ("f02".into(), "applied".into()),
+                    ("f03".into(), "pending".into())
+                ]
+            );
+        }
+        assert!(lock_is_free(&db).await);
     }
-    conn.close().await;
-    assert_eq!(observe(&db, &ids, SLOW_ROWS, "after the second run").await, Observed { applied: SLOW_REVISIONS, pending: None });
-});
+);
+
+backend_test!(
+    a_handle_reused_after_a_cancelled_run_starts_clean,
+    |db| async move {
+        let ids = chain("k", SLOW_REVISIONS);
+        let mut conn = Db::connect_with_timeout(&db.url, Duration::from_secs(2))
+            .await
+            .unwrap();
+        let runner = Runner::new(
+            &slow::MIGRATIONS,
+            Options {
+                lock_timeout: Duration::from_secs(2),
+                ..Options::default()
+            },
+        )
+        .unwrap();
+        let first_done = std::sync::atomic::AtomicBool::new(false);
+        let flag = &first_done;
+        let mut on_event = |e: Event<'_>| {
+            if let Event::Finished { .. } = e {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        };
+        tokio::select! {
+            r = runner.upgrade(&mut conn, "head", &mut on_event) => panic!("not cancelled: {r:?}"),
+            _ = async { while !flag.load(std::sync::atomic::Ordering::SeqCst) { tokio::time::sleep(Duration::from_millis(1)).await } } => {}
+        }
+        // the same handle, again: the cancelled run's transaction and lock must not leak into it
+        let r = runner.upgrade(&mut conn, "head", &mut |_| {}).await;
+        assert!(
+            lock_is_free(&db).await,
+            "the lock is free after the second run, while the handle is open: {r:?}"
+        );
+        if let Err(e) = r {
+            // MySQL: the revision cut off had committed its DDL
+            assert!(
+                matches!(e, Error::Dirty { .. }) && db.backend == Backend::MySql,
+                "{e}"
+            );
+            let state = observe(&db, &ids, SLOW_ROWS, "after cancelling").await;
+            recover_pending(&db, &ids, state.pending.expect("pending"), Recovery::Finish).await;
+            runner
+                .upgrade(&mut conn, "head", &mut |_| {})
+                .await
+                .unwrap();
+        }
+        conn.close().await;
+        assert_eq!(
+            observe(&db, &ids, SLOW_ROWS, "after the second run").await,
+            Observed {
+                applied: SLOW_REVISIONS,
+                pending: None
+            }
+        );
+    }
+);

@@ -3,8 +3,8 @@
 //! loaded: wall time counts the time other processes hold the CPU, CPU time does not. Set
 //! `BENCH_WALL=1` to measure wall time instead (criterion's default).
 
-use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::Throughput;
+use criterion::measurement::{Measurement, ValueFormatter};
 
 /// CPU time of the calling thread, in nanoseconds (wall time with `BENCH_WALL=1`).
 pub struct ThreadCpu {
@@ -16,9 +16,15 @@ impl ThreadCpu {
     pub fn new() -> ThreadCpu {
         let wall = std::env::var_os("BENCH_WALL").is_some_and(|v| v == "1");
         if !wall {
-            assert!(read_schedstat().is_some(), "/proc/thread-self/schedstat is unreadable; run with BENCH_WALL=1");
+            assert!(
+                read_schedstat().is_some(),
+                "/proc/thread-self/schedstat is unreadable; run with BENCH_WALL=1"
+            );
         }
-        ThreadCpu { wall, origin: std::time::Instant::now() }
+        ThreadCpu {
+            wall,
+            origin: std::time::Instant::now(),
+        }
     }
 
     fn now(&self) -> u64 {
@@ -78,7 +84,12 @@ impl ValueFormatter for Nanos {
         unit
     }
 
-    fn scale_throughputs(&self, _typical: f64, throughput: &Throughput, values: &mut [f64]) -> &'static str {
+    fn scale_throughputs(
+        &self,
+        _typical: f64,
+        throughput: &Throughput,
+        values: &mut [f64],
+    ) -> &'static str {
         let per = match *throughput {
             Throughput::Elements(n) | Throughput::ElementsAndBytes { elements: n, .. } => n as f64,
             Throughput::Bytes(n) | Throughput::BytesDecimal(n) => n as f64,

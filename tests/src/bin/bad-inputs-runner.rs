@@ -9,10 +9,11 @@ mod forked {
 }
 
 fn main() -> std::process::ExitCode {
-    let migrations: &'static migrate_core::Migrations = match std::env::var("BAD_INPUTS_REGISTRY").as_deref() {
-        Ok("branches") => &branches_migrations::MIGRATIONS,
-        Ok("forked") => &forked::MIGRATIONS,
-        _ => &blog_migrations::MIGRATIONS,
-    };
+    let migrations: &'static migrate_core::Migrations =
+        match std::env::var("BAD_INPUTS_REGISTRY").as_deref() {
+            Ok("branches") => &branches_migrations::MIGRATIONS,
+            Ok("forked") => &forked::MIGRATIONS,
+            _ => &blog_migrations::MIGRATIONS,
+        };
     migrate_core::cli::main(migrations)
 }

@@ -31,7 +31,9 @@ fn main() -> ExitCode {
         "fail_third" => &fail_third::MIGRATIONS,
         "panics" => &panics::MIGRATIONS,
         other => {
-            eprintln!("error: MIGRATE_FIXTURE must be storm, storm_cic, slow, fail_third or panics, not `{other}`");
+            eprintln!(
+                "error: MIGRATE_FIXTURE must be storm, storm_cic, slow, fail_third or panics, not `{other}`"
+            );
             return ExitCode::from(2);
         }
     };

@@ -318,6 +318,22 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// Awaits a connection attempt for at most `timeout`; a server that never answers becomes
+/// an I/O "timed out" error naming the wait.
+async fn within<C>(
+    timeout: Duration,
+    connect: impl std::future::Future<Output = Result<C, sqlx::Error>>,
+) -> Result<C, sqlx::Error> {
+    tokio::time::timeout(timeout, connect)
+        .await
+        .unwrap_or_else(|_| {
+            Err(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {} s", timeout.as_secs()),
+            )))
+        })
+}
+
 fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
     let context = context.into();
     move |source| Error::Database { context, source }
@@ -387,27 +403,15 @@ impl Db {
             }
             Backend::Postgres => {
                 let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(bad)?;
-                let c = tokio::time::timeout(timeout, opts.connect())
-                    .await
-                    .map_err(|_| {
-                        connect(sqlx::Error::Io(std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            format!("no answer within {} s", timeout.as_secs()),
-                        )))
-                    })?;
-                Conn::Postgres(Handle::Owned(c.map_err(connect)?))
+                Conn::Postgres(Handle::Owned(
+                    within(timeout, opts.connect()).await.map_err(connect)?,
+                ))
             }
             Backend::MySql => {
                 let opts = sqlx::mysql::MySqlConnectOptions::from_str(url).map_err(bad)?;
-                let c = tokio::time::timeout(timeout, opts.connect())
-                    .await
-                    .map_err(|_| {
-                        connect(sqlx::Error::Io(std::io::Error::new(
-                            std::io::ErrorKind::TimedOut,
-                            format!("no answer within {} s", timeout.as_secs()),
-                        )))
-                    })?;
-                Conn::MySql(Handle::Owned(c.map_err(connect)?))
+                Conn::MySql(Handle::Owned(
+                    within(timeout, opts.connect()).await.map_err(connect)?,
+                ))
             }
         };
         Ok(Db::from_conn(backend, conn))

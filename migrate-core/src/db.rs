@@ -4,10 +4,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sea_query::{
-    MysqlQueryBuilder, PostgresQueryBuilder, QueryStatementWriter, SchemaStatementBuilder,
-    SqliteQueryBuilder,
-};
+use sea_query::{QueryStatementWriter, SchemaStatementBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::pool::PoolConnection;
 use sqlx::{AssertSqlSafe, MySql, Postgres, Sqlite};
@@ -339,6 +336,8 @@ fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
     move |source| Error::Database { context, source }
 }
 
+/// Runs `$body` with `$c` bound to the connection of whichever backend `$conn` holds, and
+/// optionally `$b` to that backend's sea-query builder.
 macro_rules! on_conn {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
@@ -347,7 +346,45 @@ macro_rules! on_conn {
             Conn::MySql($c) => $body,
         }
     };
+    ($conn:expr, $c:ident, $b:ident => $body:expr) => {
+        match $conn {
+            Conn::Sqlite($c) => {
+                let $b = ::sea_query::SqliteQueryBuilder;
+                $body
+            }
+            Conn::Postgres($c) => {
+                let $b = ::sea_query::PostgresQueryBuilder;
+                $body
+            }
+            Conn::MySql($c) => {
+                let $b = ::sea_query::MysqlQueryBuilder;
+                $body
+            }
+        }
+    };
 }
+
+/// Evaluates `$body` with `$b` bound to `$backend`'s sea-query builder (each builder is its
+/// own type, so the body is instantiated once per backend).
+macro_rules! with_builder {
+    ($backend:expr, $b:ident => $body:expr) => {
+        match $backend {
+            Backend::Sqlite => {
+                let $b = ::sea_query::SqliteQueryBuilder;
+                $body
+            }
+            Backend::Postgres => {
+                let $b = ::sea_query::PostgresQueryBuilder;
+                $body
+            }
+            Backend::MySql => {
+                let $b = ::sea_query::MysqlQueryBuilder;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_builder;
 
 impl Db {
     /// Connects to `url` (`sqlite:path`, `postgres://…`, `mysql://…`). A SQLite file is
@@ -550,11 +587,9 @@ impl Db {
     /// database rejects it.
     pub async fn schema<S: SchemaStatementBuilder>(&mut self, statement: &S) -> Result<(), Error> {
         let backend = self.backend;
-        let sql = catch_unwind(AssertUnwindSafe(|| match backend {
-            Backend::Sqlite => statement.build(SqliteQueryBuilder),
-            Backend::Postgres => statement.build(PostgresQueryBuilder),
-            Backend::MySql => statement.build(MysqlQueryBuilder),
-        }))
+        let sql = catch_unwind(AssertUnwindSafe(
+            || with_builder!(backend, b => statement.build(b)),
+        ))
         .map_err(|panic| Error::Unsupported {
             backend: backend.name(),
             detail: panic
@@ -696,40 +731,18 @@ impl Db {
         let backend = self.backend;
         match &mut self.target {
             Target::Offline(out) => {
-                out.push(match backend {
-                    Backend::Sqlite => statement.to_string(SqliteQueryBuilder),
-                    Backend::Postgres => statement.to_string(PostgresQueryBuilder),
-                    Backend::MySql => statement.to_string(MysqlQueryBuilder),
-                });
+                out.push(with_builder!(backend, b => statement.to_string(b)));
                 Ok(0)
             }
             Target::Online(conn) => {
-                let r = match conn {
-                    Conn::Sqlite(c) => {
-                        let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
-                        self.last_statement = Some(sql.clone());
-                        sqlx::query_with(AssertSqlSafe(sql), values)
-                            .execute(&mut **c)
-                            .await
-                            .map(|r| r.rows_affected())
-                    }
-                    Conn::Postgres(c) => {
-                        let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
-                        self.last_statement = Some(sql.clone());
-                        sqlx::query_with(AssertSqlSafe(sql), values)
-                            .execute(&mut **c)
-                            .await
-                            .map(|r| r.rows_affected())
-                    }
-                    Conn::MySql(c) => {
-                        let (sql, values) = statement.build_sqlx(MysqlQueryBuilder);
-                        self.last_statement = Some(sql.clone());
-                        sqlx::query_with(AssertSqlSafe(sql), values)
-                            .execute(&mut **c)
-                            .await
-                            .map(|r| r.rows_affected())
-                    }
-                };
+                let r = on_conn!(conn, c, b => {
+                    let (sql, values) = statement.build_sqlx(b);
+                    self.last_statement = Some(sql.clone());
+                    sqlx::query_with(AssertSqlSafe(sql), values)
+                        .execute(&mut **c)
+                        .await
+                        .map(|r| r.rows_affected())
+                });
                 self.last_call_atomic = true;
                 self.calls_ok += u32::from(r.is_ok());
                 r.map_err(db_err("executing a statement"))
@@ -755,29 +768,13 @@ impl Db {
                 operation: "fetch_all",
             });
         };
-        let r = match conn {
-            Conn::Sqlite(c) => {
-                let (sql, values) = statement.build_sqlx(SqliteQueryBuilder);
-                self.last_statement = Some(sql.clone());
-                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
-                    .fetch_all(&mut **c)
-                    .await
-            }
-            Conn::Postgres(c) => {
-                let (sql, values) = statement.build_sqlx(PostgresQueryBuilder);
-                self.last_statement = Some(sql.clone());
-                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
-                    .fetch_all(&mut **c)
-                    .await
-            }
-            Conn::MySql(c) => {
-                let (sql, values) = statement.build_sqlx(MysqlQueryBuilder);
-                self.last_statement = Some(sql.clone());
-                sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
-                    .fetch_all(&mut **c)
-                    .await
-            }
-        };
+        let r = on_conn!(conn, c, b => {
+            let (sql, values) = statement.build_sqlx(b);
+            self.last_statement = Some(sql.clone());
+            sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
+                .fetch_all(&mut **c)
+                .await
+        });
         r.map_err(db_err("fetching rows"))
     }
 

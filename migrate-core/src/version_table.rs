@@ -20,7 +20,7 @@ use sea_query::{Alias, ColumnDef, Expr, ExprTrait, Query, Table};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::Error;
-use crate::db::{Backend, Conn, Db};
+use crate::db::{Backend, Conn, Db, with_builder};
 
 /// The default version table name.
 pub const DEFAULT_VERSION_TABLE: &str = "migrate_version";
@@ -113,11 +113,7 @@ pub fn create_statement(backend: Backend, table: &str) -> String {
         .col(ColumnDef::new("applied_at").string_len(32).not_null())
         .col(ColumnDef::new("execution_ms").big_integer().not_null())
         .to_owned();
-    match backend {
-        Backend::Sqlite => stmt.to_string(sea_query::SqliteQueryBuilder),
-        Backend::Postgres => stmt.to_string(sea_query::PostgresQueryBuilder),
-        Backend::MySql => stmt.to_string(sea_query::MysqlQueryBuilder),
-    }
+    with_builder!(backend, b => stmt.to_string(b))
 }
 
 /// Creates the version table when it does not exist.
@@ -255,11 +251,7 @@ pub(crate) fn delete_sql(backend: Backend, table: &str, revision: &str) -> Strin
 }
 
 fn render<S: sea_query::QueryStatementWriter>(backend: Backend, stmt: &S) -> String {
-    match backend {
-        Backend::Sqlite => stmt.to_string(sea_query::SqliteQueryBuilder),
-        Backend::Postgres => stmt.to_string(sea_query::PostgresQueryBuilder),
-        Backend::MySql => stmt.to_string(sea_query::MysqlQueryBuilder),
-    }
+    with_builder!(backend, b => stmt.to_string(b))
 }
 
 fn insert_statement(table: &str, row: &VersionRow) -> sea_query::InsertStatement {

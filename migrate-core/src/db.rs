@@ -384,7 +384,7 @@ macro_rules! with_builder {
         }
     };
 }
-pub(crate) use with_builder;
+pub(crate) use {on_conn, with_builder};
 
 impl Db {
     /// Connects to `url` (`sqlite:path`, `postgres://…`, `mysql://…`). A SQLite file is

@@ -859,13 +859,7 @@ async fn refuse_purging_a_foreign_table(db: &mut Db, table: &str) -> Result<(), 
     if !crate::version_table::exists(db, table).await? {
         return Ok(());
     }
-    let quoted = match db.backend() {
-        Backend::MySql => format!("`{table}`"),
-        _ => format!("\"{table}\""),
-    };
-    let probe = format!(
-        "SELECT revision, checksum, state, applied_at, execution_ms FROM {quoted} WHERE 1 = 0"
-    );
+    let probe = version_table::select_sql(db.backend(), table, " WHERE 1 = 0");
     db.sql(&probe).await.map_err(|e| match e {
         Error::Database { source, .. } => Error::Database {
             context: format!(

@@ -20,7 +20,7 @@ use sea_query::{Alias, ColumnDef, Expr, ExprTrait, Query, Table};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::Error;
-use crate::db::{Backend, Conn, Db, with_builder};
+use crate::db::{Backend, Conn, Db, on_conn, with_builder};
 
 /// The default version table name.
 pub const DEFAULT_VERSION_TABLE: &str = "migrate_version";
@@ -136,7 +136,6 @@ fn context(e: Error, what: &str) -> Error {
 
 /// Whether the version table exists.
 pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
-    let backend = db.backend();
     let Some(conn) = db.conn() else {
         return Ok(false);
     };
@@ -160,48 +159,39 @@ pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
         .await
         .map(|r| r.is_some()),
     };
-    let _ = backend;
     r.map_err(|source| Error::Database {
         context: "looking for the version table".into(),
         source,
     })
 }
 
+/// `SELECT` of every column of the version table for `backend` (the table name quoted as
+/// the backend quotes identifiers; it is a checked identifier), followed by `tail`.
+pub(crate) fn select_sql(backend: Backend, table: &str, tail: &str) -> String {
+    let quoted = match backend {
+        Backend::MySql => format!("`{table}`"),
+        _ => format!("\"{table}\""),
+    };
+    format!("SELECT revision, checksum, state, applied_at, execution_ms FROM {quoted}{tail}")
+}
+
 /// Reads every row of the version table; empty when the table does not exist (offline:
 /// always empty).
 ///
 /// # Errors
-/// [`Error::Database`] when the table exists but cannot be read (e.g. a table of that name
-/// with other columns).
+/// [`Error::Database`] when looking for the table fails;
+/// [`Error::UnreadableVersionTable`] when it exists but cannot be read (a table of that name
+/// with other columns, or a row state written by a newer cargo-migrate).
 pub async fn read(db: &mut Db, table: &str) -> Result<Vec<VersionRow>, Error> {
     if db.is_offline() || !exists(db, table).await? {
         return Ok(Vec::new());
     }
-    let q = |b: Backend| {
-        let (l, r) = match b {
-            Backend::MySql => ('`', '`'),
-            _ => ('"', '"'),
-        };
-        format!(
-            "SELECT revision, checksum, state, applied_at, execution_ms FROM {l}{table}{r} ORDER BY applied_at, revision"
-        )
-    };
-    let sql = q(db.backend());
+    let sql = select_sql(db.backend(), table, " ORDER BY applied_at, revision");
     let conn = db.conn().expect("online");
-    let rows = match conn {
-        Conn::Sqlite(c) => sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&mut **c)
-            .await
-            .and_then(|rows| rows.iter().map(decode).collect()),
-        Conn::Postgres(c) => sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&mut **c)
-            .await
-            .and_then(|rows| rows.iter().map(decode).collect()),
-        Conn::MySql(c) => sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&mut **c)
-            .await
-            .and_then(|rows| rows.iter().map(decode).collect()),
-    };
+    let rows = on_conn!(conn, c => sqlx::query(AssertSqlSafe(sql))
+        .fetch_all(&mut **c)
+        .await
+        .and_then(|rows| rows.iter().map(decode).collect::<Result<Vec<_>, _>>()));
     rows.map_err(|source| match source {
         sqlx::Error::Decode(e) if e.to_string().starts_with("unknown state") => Error::UnreadableVersionTable {
             table: table.to_owned(),

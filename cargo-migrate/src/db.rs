@@ -12,47 +12,67 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context as _, bail};
-use cargo_metadata::Message;
+use cargo_metadata::{Message, Package};
 use migrate_core::cli::{DbCommand, render_graph_command};
-use migrate_core::graph::{Graph, RevisionInfo};
+use migrate_core::graph::{Graph, GraphError, RevisionInfo};
 
 use crate::Cli;
 use crate::forward::runner_args;
 use crate::sources::Sources;
-use crate::workspace::Project;
+use crate::workspace::{Project, runner_bin};
 
 /// The environment variable telling the runner where the project (workspace root) is: the
 /// default SQLite database lives there.
 pub const PROJECT_DIR_ENV: &str = "CARGO_MIGRATE_PROJECT_DIR";
 
 pub(crate) fn run(cli: &Cli, cmd: &DbCommand, args: &[OsString]) -> anyhow::Result<ExitCode> {
-    let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
     if cmd.graph_only() {
+        let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
         return graph_command(&project, cmd);
     }
-    let exe = build_runner(&project)?;
+    let (project, package) =
+        Project::locate_package(cli.manifest_path.as_deref(), cli.package.as_deref())?;
+    let exe = build_runner(&project, &package)?;
     run_runner(&project, &exe, &runner_args(args))
 }
 
 /// Answers a graph command from the revision files.
 fn graph_command(project: &Project, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
-    let sources = Sources::load(&project.crate_dir, &project.versions_dir())?;
+    let mut sources = Sources::load(
+        &project.crate_dir,
+        &project.versions_dir(),
+        Some(&project.header_cache()),
+    )?;
+    // after a fork nobody merged yet, `heads` is what you want to see: keep the revisions for
+    // that answer (a copy only when there are several heads)
+    let keep = matches!(cmd, DbCommand::Heads { .. }) && sources.heads().len() > 1;
+    let revisions = if keep {
+        sources.revisions.clone()
+    } else {
+        std::mem::take(&mut sources.revisions)
+    };
     let mut out = String::new();
-    match Graph::new(sources.revisions) {
-        Ok(graph) => render_graph_command(&graph, cmd, None, &mut out)?,
+    match Graph::new(revisions) {
+        Ok(graph) => {
+            render_graph_command(&graph, cmd, None, &mut out)?;
+            // freeing every revision one by one costs milliseconds on a large history; the
+            // process is about to exit and gives the memory back anyway
+            std::mem::forget(graph);
+        }
         Err(errors) => {
-            // after a fork nobody merged yet, `heads` is what you want to see (the error path
-            // may read the files again)
-            let sources = Sources::load(&project.crate_dir, &project.versions_dir())?;
-            match cmd {
-                DbCommand::Heads { .. } if sources.graph_allowing_heads().is_ok() => {
-                    out = heads_of_unmerged(&sources, cmd).ok_or(errors)?;
-                    crate::warning(
-                        "several heads: the migrations crate will not compile until they are \
-                         merged (`cargo migrate merge heads -m \"merge\"`)",
-                    );
-                }
-                _ => return Err(errors).context("the revision graph is invalid"),
+            if keep
+                && errors
+                    .0
+                    .iter()
+                    .all(|e| matches!(e, GraphError::MultipleHeads { .. }))
+            {
+                out = heads_of_unmerged(&sources, cmd).ok_or(errors)?;
+                crate::warning(
+                    "several heads: the migrations crate will not compile until they are \
+                     merged (`cargo migrate merge heads -m \"merge\"`)",
+                );
+            } else {
+                return Err(errors).context("the revision graph is invalid");
             }
         }
     }
@@ -102,8 +122,8 @@ fn heads_of_unmerged(sources: &Sources, cmd: &DbCommand) -> Option<String> {
 
 /// `$CARGO build` of the runner binary; compiler errors go to the terminal. Returns the
 /// executable.
-fn build_runner(project: &Project) -> anyhow::Result<PathBuf> {
-    let bin = project.runner_bin()?;
+fn build_runner(project: &Project, package: &Package) -> anyhow::Result<PathBuf> {
+    let bin = runner_bin(package)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut child = Command::new(&cargo)
         .args([
@@ -112,7 +132,7 @@ fn build_runner(project: &Project) -> anyhow::Result<PathBuf> {
             "--message-format=json-render-diagnostics",
         ])
         .arg("--manifest-path")
-        .arg(project.package.manifest_path.as_std_path())
+        .arg(&project.manifest_path)
         .args(["-p", project.name(), "--bin", bin])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -139,9 +159,7 @@ fn build_runner(project: &Project) -> anyhow::Result<PathBuf> {
             announced = true;
         }
         match message {
-            Message::CompilerArtifact(a)
-                if a.package_id == project.package.id && a.target.name == bin =>
-            {
+            Message::CompilerArtifact(a) if a.package_id == package.id && a.target.name == bin => {
                 if let Some(e) = a.executable {
                     exe = Some(e.into_std_path_buf());
                 }

@@ -19,6 +19,8 @@
 //!   accept exactly the same commands.
 //! - `workspace`: stage two, finds the migrations crate with `cargo metadata`.
 //! - `sources`: reads the revision files (`migrate_core::source::parse_file`), no compiling.
+//! - `cache`: the header cache in the target directory, so a warm `heads`, `history` or
+//!   `revision` stats the revision files instead of reading them.
 //! - one module per command: `init`, `revision`, `merge`, and `db` for the database and graph
 //!   commands (graph commands are answered from the files, the rest are forwarded to the
 //!   crate's runner binary, built with `$CARGO build`).
@@ -26,6 +28,13 @@
 //! **Human output goes to stderr** (cargo's `{:>12} {msg}` status lines); **data goes to
 //! stdout** (a new revision's path, `heads`, `history`, …). **Errors are one line**,
 //! `error: <cause>: <cause>`.
+//!
+//! Caches (read-only commands on large histories): the parsed headers of the revision files in
+//! `<target>/cargo-migrate/`, and where `cargo metadata` found the migrations crate in the
+//! user's cache directory (`$XDG_CACHE_HOME/cargo-migrate`, default `~/.cache/cargo-migrate`).
+//! Each entry is used only while the files it came from are unchanged; both are best effort.
+//! `CARGO_MIGRATE_NO_CACHE=1` turns them off; `CARGO_MIGRATE_CACHE_STATS=1` says on stderr
+//! what came from them.
 //!
 //! Exit codes: 0 success; 1 an error (printed on stderr); 2 a usage error (clap). Commands
 //! forwarded to the runner exit with the runner's code, which follows the same rules.
@@ -37,6 +46,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use migrate_core::cli::{DbArgs, DbCommand};
 
+mod cache;
 mod db;
 mod forward;
 mod init;

@@ -30,8 +30,17 @@ pub struct MergeArgs {
 
 pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
     let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
-    let sources = Sources::load(&project.crate_dir, &project.versions_dir())?;
-    let graph = sources.graph_allowing_heads()?;
+    let sources = Sources::load(
+        &project.crate_dir,
+        &project.versions_dir(),
+        Some(&project.header_cache()),
+    )?;
+    // the specs are resolved on the graph when it is valid (labeled branches)
+    let graph = if sources.check_allowing_heads()? {
+        Some(sources.graph()?)
+    } else {
+        None
+    };
     let mut parents: Vec<String> = Vec::new();
     for spec in &args.revisions {
         for id in sources::resolve(&sources, graph.as_ref(), spec)
@@ -74,7 +83,7 @@ pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
         depends_on: Vec::new(),
         merge: true,
     };
-    write_revision(&project, &sources, &new)?;
+    write_revision(&project, sources, &new)?;
     Ok(ExitCode::SUCCESS)
 }
 

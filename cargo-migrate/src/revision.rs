@@ -95,10 +95,11 @@ pub(crate) fn check_labels(sources: &Sources, labels: &[String]) -> anyhow::Resu
     Ok(())
 }
 
-/// Writes `new` into `dir`, checks the resulting graph, prints the path. Returns the path.
+/// Writes `new` into the versions directory, checks the resulting graph (`sources` plus the
+/// new revision), prints the path. Returns the path.
 pub(crate) fn write_revision(
     project: &Project,
-    sources: &Sources,
+    sources: Sources,
     new: &NewRevision,
 ) -> anyhow::Result<PathBuf> {
     let dir = project.versions_dir();
@@ -112,7 +113,7 @@ pub(crate) fn write_revision(
     crate::status("Created", &shown);
 
     // say now what the compiler will say at the next build
-    let mut after = sources.revisions.clone();
+    let mut after = sources.revisions;
     let rel = path.strip_prefix(&project.crate_dir).unwrap_or(&path);
     let mut info = graph::RevisionInfo::new(&new.id, &[]);
     info.down_revisions.clone_from(&new.down_revisions);
@@ -152,8 +153,23 @@ pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let sources = Sources::load(&project.crate_dir, &project.versions_dir())?;
-    let graph = sources.graph_allowing_heads()?;
+    let sources = Sources::load(
+        &project.crate_dir,
+        &project.versions_dir(),
+        Some(&project.header_cache()),
+    )?;
+    let valid = sources.check_allowing_heads()?;
+    // a graph only to resolve specs (the plain `revision -m` needs none)
+    let needs_graph = !args.depends_on.is_empty()
+        || args
+            .head
+            .as_deref()
+            .is_some_and(|h| h != "head" && h != "base");
+    let graph = if valid && needs_graph {
+        Some(sources.graph()?)
+    } else {
+        None
+    };
     let id = choose_id(&sources, args.rev_id.as_deref())?;
     check_labels(&sources, &args.branch_labels)?;
     let down_revisions = parent(&sources, graph.as_ref(), args)?;
@@ -179,7 +195,7 @@ pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
         depends_on,
         merge: false,
     };
-    write_revision(&project, &sources, &new)?;
+    write_revision(&project, sources, &new)?;
     Ok(ExitCode::SUCCESS)
 }
 

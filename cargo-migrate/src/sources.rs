@@ -5,12 +5,18 @@
 //! valid *only* because a fork was not merged yet (several heads): that is exactly when you
 //! need `merge`, and `migrate_core::graph::Graph::new` refuses such a graph.
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::cell::OnceCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ffi::OsString;
+use std::io::Read as _;
+use std::path::Path;
+use std::time::SystemTime;
 
 use anyhow::{Context as _, bail};
-use migrate_core::graph::{Graph, GraphError, GraphErrors, RevisionInfo};
+use migrate_core::graph::{self, Graph, GraphError, GraphErrors, RevisionInfo};
 use migrate_core::source;
+
+use crate::cache;
 
 /// Below this many files the files are read on one thread.
 const PARALLEL_THRESHOLD: usize = 512;
@@ -20,14 +26,33 @@ const PARALLEL_THRESHOLD: usize = 512;
 pub(crate) struct Sources {
     /// The revisions, ordered by file name; `file` is relative to the crate root.
     pub revisions: Vec<RevisionInfo>,
-    /// Id to position in `revisions` (the first file declaring it).
-    index: HashMap<String, usize>,
+    /// Id to position in `revisions` (the first file declaring it), built on first use.
+    index: OnceCell<HashMap<String, usize>>,
+}
+
+/// One file to look at: its directory entry and name, and what the header cache holds for it.
+struct Job<'c> {
+    entry: std::fs::DirEntry,
+    name: OsString,
+    cached: Option<cache::Entry<'c>>,
 }
 
 impl Sources {
-    /// Reads every `*.rs` file directly in `versions_dir` (names starting with `.` skipped) (a missing directory has no
-    /// revisions). `crate_dir` makes the reported file names relative (`src/versions/…`).
-    pub fn load(crate_dir: &Path, versions_dir: &Path) -> anyhow::Result<Sources> {
+    /// Reads every `*.rs` file directly in `versions_dir` (names starting with `.` skipped; a
+    /// missing directory has no revisions). `crate_dir` makes the reported file names relative
+    /// (`src/versions/…`). With `cache` (a header cache file, see [`cache`]), files whose
+    /// size, timestamps and inode are the ones recorded there are not read again, and the
+    /// cache is rewritten (best effort) when it was missing or out of date.
+    ///
+    /// # Errors
+    /// A directory or file that cannot be read, a file that is not a valid revision file
+    /// ([`source::parse_file`]); with the file's path.
+    pub fn load(
+        crate_dir: &Path,
+        versions_dir: &Path,
+        cache: Option<&Path>,
+    ) -> anyhow::Result<Sources> {
+        let started = SystemTime::now();
         let entries = match std::fs::read_dir(versions_dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -39,7 +64,7 @@ impl Sources {
                 });
             }
         };
-        let mut names: Vec<std::ffi::OsString> = Vec::new();
+        let mut files: Vec<(OsString, std::fs::DirEntry)> = Vec::new();
         for entry in entries {
             let entry = entry
                 .with_context(|| format!("cannot read directory `{}`", versions_dir.display()))?;
@@ -54,90 +79,169 @@ impl Sources {
                     })?
                     .is_file()
             {
-                names.push(name);
+                files.push((name, entry));
             }
         }
-        names.sort_unstable();
-        let files: Vec<PathBuf> = names.iter().map(|n| versions_dir.join(n)).collect();
-        let rel = |p: &Path| -> String {
-            let r = p.strip_prefix(crate_dir).unwrap_or(p);
-            r.components()
+        files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+
+        // pair each file with its cache entry: both are in file-name order
+        let cache_data = cache.and_then(|c| cache::read(c, versions_dir));
+        let cached = cache_data
+            .as_ref()
+            .and_then(cache::entries)
+            .unwrap_or_default();
+        let cached_len = cached.len();
+        let mut cached_iter = cached.into_iter().peekable();
+        let mut jobs: Vec<Job> = Vec::with_capacity(files.len());
+        for (name, entry) in files {
+            let mut hit = None;
+            if let Some(n) = name.to_str() {
+                while cached_iter.next_if(|e| e.name < n).is_some() {}
+                hit = cached_iter.next_if(|e| e.name == n);
+            }
+            jobs.push(Job {
+                entry,
+                name,
+                cached: hit,
+            });
+        }
+        drop(cached_iter);
+
+        // `src/versions/` once; each file's name is appended
+        let rel_dir = {
+            let r = versions_dir.strip_prefix(crate_dir).unwrap_or(versions_dir);
+            let mut s = r
+                .components()
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
-                .join("/")
+                .join("/");
+            if !s.is_empty() {
+                s.push('/');
+            }
+            s
         };
-        let read_one = |p: &PathBuf| -> anyhow::Result<RevisionInfo> {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("cannot read `{}`", p.display()))?;
-            let file = rel(p);
-            let parsed = source::parse_file(&text)
-                .with_context(|| format!("invalid revision file `{file}`"))?;
-            Ok(parsed.to_info(&file))
+        // each file's revision and cache key are written in place: no per-thread vectors
+        // copied together afterwards
+        let empty = || RevisionInfo {
+            id: String::new(),
+            down_revisions: Vec::new(),
+            branch_labels: Vec::new(),
+            depends_on: Vec::new(),
+            message: String::new(),
+            file: String::new(),
+        };
+        let mut revisions: Vec<RevisionInfo> =
+            std::iter::repeat_with(empty).take(jobs.len()).collect();
+        let mut keys: Vec<Option<cache::Key>> = vec![None; jobs.len()];
+        let load_chunk = |jobs: &mut [Job],
+                          revisions: &mut [RevisionInfo],
+                          keys: &mut [Option<cache::Key>]|
+         -> anyhow::Result<usize> {
+            let mut buf = Vec::with_capacity(16 * 1024);
+            let mut hits = 0;
+            for ((job, info), key) in jobs.iter_mut().zip(revisions).zip(keys) {
+                hits += usize::from(load_one(&rel_dir, job, started, &mut buf, info, key)?);
+            }
+            Ok(hits)
         };
         let threads = std::thread::available_parallelism()
             .map_or(1, std::num::NonZero::get)
             .min(8);
-        let revisions = if files.len() < PARALLEL_THRESHOLD || threads < 2 {
-            files
-                .iter()
-                .map(read_one)
-                .collect::<anyhow::Result<Vec<_>>>()?
+        let hits = if jobs.len() < PARALLEL_THRESHOLD || threads < 2 {
+            load_chunk(&mut jobs, &mut revisions, &mut keys)?
         } else {
-            let chunk = files.len().div_ceil(threads);
+            let chunk = jobs.len().div_ceil(threads);
             std::thread::scope(|s| {
-                let handles: Vec<_> = files
-                    .chunks(chunk)
-                    .map(|c| {
-                        s.spawn(move || c.iter().map(read_one).collect::<anyhow::Result<Vec<_>>>())
-                    })
+                let handles: Vec<_> = jobs
+                    .chunks_mut(chunk)
+                    .zip(revisions.chunks_mut(chunk))
+                    .zip(keys.chunks_mut(chunk))
+                    .map(|((j, r), k)| s.spawn(|| load_chunk(j, r, k)))
                     .collect();
-                let mut all = Vec::with_capacity(files.len());
+                let mut hits = 0;
                 for h in handles {
-                    all.extend(h.join().expect("a reader thread panicked")?);
+                    hits += h.join().expect("a reader thread panicked")?;
                 }
-                anyhow::Ok(all)
+                anyhow::Ok(hits)
             })?
         };
+
+        if cache::stats_wanted() {
+            eprintln!(
+                "cache: {hits} of {} revision files from the header cache",
+                jobs.len()
+            );
+        }
+        // rewrite the cache when an entry is out of date, missing or no longer needed
+        let recordable = keys.iter().filter(|k| k.is_some()).count();
+        if let Some(cache) = cache
+            && (hits != cached_len || recordable != hits)
+        {
+            let entries = jobs
+                .iter()
+                .zip(&keys)
+                .zip(&revisions)
+                .filter_map(|((job, key), info)| Some((job.name.to_str()?, (*key)?, info)));
+            let entries: Vec<_> = entries.collect();
+            cache::write(cache, versions_dir, entries.into_iter());
+        }
         Ok(Sources::new(revisions))
     }
 
     fn new(revisions: Vec<RevisionInfo>) -> Sources {
-        let mut index = HashMap::with_capacity(revisions.len());
-        for (i, r) in revisions.iter().enumerate() {
-            index.entry(r.id.clone()).or_insert(i);
+        Sources {
+            revisions,
+            index: OnceCell::new(),
         }
-        Sources { revisions, index }
     }
 
-    /// The checked graph.
-    pub fn graph(&self) -> Result<Graph, GraphErrors> {
-        Graph::new(self.revisions.clone())
-    }
-
-    /// The graph when it is valid; `Ok(None)` when its only problem is several unmerged
-    /// heads; an error for anything else.
-    pub fn graph_allowing_heads(&self) -> anyhow::Result<Option<Graph>> {
-        match self.graph() {
-            Ok(g) => Ok(Some(g)),
-            Err(e)
-                if e.0
-                    .iter()
-                    .all(|e| matches!(e, GraphError::MultipleHeads { .. })) =>
-            {
-                Ok(None)
+    fn index(&self) -> &HashMap<String, usize> {
+        self.index.get_or_init(|| {
+            let mut index = HashMap::with_capacity(self.revisions.len());
+            for (i, r) in self.revisions.iter().enumerate() {
+                index.entry(r.id.clone()).or_insert(i);
             }
-            Err(e) => Err(e).context("the revision graph is invalid"),
+            index
+        })
+    }
+
+    /// Checks the graph (`migrate_core::graph::check`, without building a [`Graph`]):
+    /// `Ok(true)` when it is valid, `Ok(false)` when its only problem is several unmerged
+    /// heads.
+    ///
+    /// # Errors
+    /// Any other problem, with every problem listed.
+    pub fn check_allowing_heads(&self) -> anyhow::Result<bool> {
+        let errors = graph::check(&self.revisions);
+        if errors.is_empty() {
+            Ok(true)
+        } else if errors
+            .iter()
+            .all(|e| matches!(e, GraphError::MultipleHeads { .. }))
+        {
+            Ok(false)
+        } else {
+            Err(GraphErrors(errors)).context("the revision graph is invalid")
         }
+    }
+
+    /// The checked graph, built from a copy of the revisions: only for resolving revision
+    /// specs (`revision --head`, `--depends-on`, `merge`), never on the paths that only read.
+    ///
+    /// # Errors
+    /// Every problem of the graph.
+    pub fn graph(&self) -> anyhow::Result<Graph> {
+        Graph::new(self.revisions.clone()).context("the revision graph is invalid")
     }
 
     /// The revision declaring `id`.
     pub fn get(&self, id: &str) -> Option<&RevisionInfo> {
-        self.index.get(id).map(|&i| &self.revisions[i])
+        self.index().get(id).map(|&i| &self.revisions[i])
     }
 
     /// Head ids (revisions no other revision names as down_revision), in file order.
     pub fn heads(&self) -> Vec<&str> {
-        let parents: BTreeSet<&str> = self
+        let parents: HashSet<&str> = self
             .revisions
             .iter()
             .flat_map(|r| r.down_revisions.iter().map(String::as_str))
@@ -192,6 +296,60 @@ impl Sources {
             ),
         }
     }
+}
+
+/// One file into `info`: its cache entry when the file's key matches, else its text (read
+/// into `buf`) parsed. `key` is set when the file may be recorded in the cache. Returns
+/// whether the cache entry was used.
+fn load_one(
+    rel_dir: &str,
+    job: &mut Job,
+    started: SystemTime,
+    buf: &mut Vec<u8>,
+    info: &mut RevisionInfo,
+    key: &mut Option<cache::Key>,
+) -> anyhow::Result<bool> {
+    let file = format!("{rel_dir}{}", job.name.to_string_lossy());
+    // the key is taken before the text is read: an edit after it changes the key. Through the
+    // directory entry: a lookup relative to the open directory, not a walk of the whole path
+    // (the entry is a regular file, not a symbolic link, so nothing is left unfollowed)
+    let meta = job
+        .entry
+        .metadata()
+        .with_context(|| format!("cannot read `{}`", job.entry.path().display()))?;
+    let now = cache::Key::of(&meta);
+    *key = now.is_settled(started).then_some(now);
+    if let Some(entry) = job.cached.take()
+        && *key == Some(entry.key)
+    {
+        *info = entry.info;
+        info.file = file;
+        return Ok(true);
+    }
+    let path = job.entry.path();
+    buf.clear();
+    std::fs::File::open(&path)
+        .and_then(|mut f| f.read_to_end(buf))
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let text = std::str::from_utf8(buf).map_err(|_| {
+        anyhow::Error::from(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+        .context(format!("cannot read `{}`", path.display()))
+    })?;
+    let parsed =
+        source::parse_file(text).with_context(|| format!("invalid revision file `{file}`"))?;
+    let args = parsed.args;
+    *info = RevisionInfo {
+        id: args.revision,
+        down_revisions: args.down_revisions,
+        branch_labels: args.branch_labels,
+        depends_on: args.depends_on,
+        message: parsed.message,
+        file,
+    };
+    Ok(false)
 }
 
 /// Resolves `spec` to revision ids: with `migrate_core::spec::resolve` when the graph is

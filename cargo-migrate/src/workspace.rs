@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow, bail};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, TargetKind};
 
+use crate::cache;
+
 /// The dependency that marks a migrations crate.
 const MARKER_DEPENDENCY: &str = "migrate-macros";
 
@@ -13,37 +15,62 @@ const MARKER_DEPENDENCY: &str = "migrate-macros";
 pub(crate) const VERSIONS_DIR: &str = "src/versions";
 
 /// The migrations crate of a workspace.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Project {
     /// The workspace root (where the default SQLite file lives).
     pub workspace_root: PathBuf,
-    /// The migrations crate's package.
-    pub package: Package,
+    /// The migrations crate's package name.
+    pub name: String,
+    /// The migrations crate's Cargo.toml.
+    pub manifest_path: PathBuf,
     /// The directory of its Cargo.toml.
     pub crate_dir: PathBuf,
+    /// The workspace's target directory (where the header cache lives).
+    pub target_dir: PathBuf,
 }
 
 impl Project {
-    /// `cargo metadata --no-deps` (through `$CARGO`), honouring `--manifest-path`, then picks
-    /// the migrations crate (`-p` when there are several).
+    /// Finds the migrations crate like [`Project::locate_package`], answered from the project
+    /// cache (`crate::cache::project`) when nothing `cargo metadata` would read changed since
+    /// it was written; else runs `cargo metadata` and records the answer (best effort).
+    ///
+    /// # Errors
+    /// As [`Project::locate_package`].
     pub fn locate(manifest_path: Option<&Path>, package: Option<&str>) -> anyhow::Result<Project> {
-        let metadata = metadata(manifest_path)?;
+        let Some(query) = cache::project::Query::new(manifest_path, package) else {
+            return Project::locate_package(manifest_path, package).map(|(p, _)| p);
+        };
+        if let Some(project) = query.read() {
+            if cache::stats_wanted() {
+                eprintln!("cache: project from the project cache");
+            }
+            return Ok(project);
+        }
+        let started = std::time::SystemTime::now();
+        let (project, metadata) = locate_with_metadata(manifest_path, package)?;
+        query.write(&project, &metadata, started);
+        Ok(project)
+    }
+
+    /// `cargo metadata --no-deps` (through `$CARGO`), honouring `--manifest-path`, then picks
+    /// the migrations crate (`-p` when there are several). Returns it with its package (the
+    /// build needs its targets and id).
+    ///
+    /// # Errors
+    /// `cargo metadata` fails (its message on one line), no migrations crate, several without
+    /// `-p`, or `-p` names a package that is not one.
+    pub fn locate_package(
+        manifest_path: Option<&Path>,
+        package: Option<&str>,
+    ) -> anyhow::Result<(Project, Package)> {
+        let (project, metadata) = locate_with_metadata(manifest_path, package)?;
         let package = pick(&metadata, package)?.clone();
-        let crate_dir = package
-            .manifest_path
-            .parent()
-            .map(|p| p.as_std_path().to_owned())
-            .context("the migrations crate's manifest path has no parent directory")?;
-        Ok(Project {
-            workspace_root: metadata.workspace_root.into_std_path_buf(),
-            package,
-            crate_dir,
-        })
+        Ok((project, package))
     }
 
     /// The package name.
     pub fn name(&self) -> &str {
-        &self.package.name
+        &self.name
     }
 
     /// `<crate dir>/src/versions`.
@@ -51,35 +78,64 @@ impl Project {
         self.crate_dir.join(VERSIONS_DIR)
     }
 
-    /// The runner binary: the bin target named like the package, else the only bin target.
-    pub fn runner_bin(&self) -> anyhow::Result<&str> {
-        let bins: Vec<&str> = self
-            .package
-            .targets
-            .iter()
-            .filter(|t| t.kind.contains(&TargetKind::Bin))
-            .map(|t| t.name.as_str())
-            .collect();
-        if let Some(b) = bins.iter().find(|b| **b == *self.package.name) {
-            return Ok(b);
-        }
-        match bins.as_slice() {
-            [one] => Ok(one),
-            [] => bail!(
-                "the migrations crate `{name}` has no binary target to run the migrations; add \
-                 `src/main.rs` with `fn main() -> std::process::ExitCode {{ \
-                 migrate_core::cli::main(&{ident}::MIGRATIONS) }}`",
-                name = self.package.name,
-                ident = self.package.name.replace('-', "_"),
-            ),
-            many => bail!(
-                "the migrations crate `{}` has several binary targets ({}) and none is named like \
-                 the package; name the runner `{}`",
-                self.package.name,
-                many.join(", "),
-                self.package.name
-            ),
-        }
+    /// The header cache file of the versions directory (see `crate::cache`).
+    pub fn header_cache(&self) -> PathBuf {
+        crate::cache::path(&self.target_dir, self.name(), &self.versions_dir())
+    }
+}
+
+fn locate_with_metadata(
+    manifest_path: Option<&Path>,
+    package: Option<&str>,
+) -> anyhow::Result<(Project, Metadata)> {
+    let metadata = metadata(manifest_path)?;
+    let package = pick(&metadata, package)?;
+    let crate_dir = package
+        .manifest_path
+        .parent()
+        .map(|p| p.as_std_path().to_owned())
+        .context("the migrations crate's manifest path has no parent directory")?;
+    let project = Project {
+        workspace_root: metadata.workspace_root.clone().into_std_path_buf(),
+        name: package.name.to_string(),
+        manifest_path: package.manifest_path.clone().into_std_path_buf(),
+        crate_dir,
+        target_dir: metadata.target_directory.clone().into_std_path_buf(),
+    };
+    Ok((project, metadata))
+}
+
+/// The runner binary of the migrations crate `package`: the bin target named like the
+/// package, else the only bin target.
+///
+/// # Errors
+/// No bin target, or several and none named like the package.
+pub(crate) fn runner_bin(package: &Package) -> anyhow::Result<&str> {
+    let bins: Vec<&str> = package
+        .targets
+        .iter()
+        .filter(|t| t.kind.contains(&TargetKind::Bin))
+        .map(|t| t.name.as_str())
+        .collect();
+    if let Some(b) = bins.iter().find(|b| **b == *package.name) {
+        return Ok(b);
+    }
+    match bins.as_slice() {
+        [one] => Ok(one),
+        [] => bail!(
+            "the migrations crate `{name}` has no binary target to run the migrations; add \
+             `src/main.rs` with `fn main() -> std::process::ExitCode {{ \
+             migrate_core::cli::main(&{ident}::MIGRATIONS) }}`",
+            name = package.name,
+            ident = package.name.replace('-', "_"),
+        ),
+        many => bail!(
+            "the migrations crate `{}` has several binary targets ({}) and none is named like \
+             the package; name the runner `{}`",
+            package.name,
+            many.join(", "),
+            package.name
+        ),
     }
 }
 
@@ -121,7 +177,10 @@ fn is_migrations_crate(p: &Package) -> bool {
         .any(|d| d.name == MARKER_DEPENDENCY && d.kind == DependencyKind::Normal)
 }
 
-fn pick<'m>(metadata: &'m Metadata, package: Option<&str>) -> anyhow::Result<&'m Package> {
+pub(crate) fn pick<'m>(
+    metadata: &'m Metadata,
+    package: Option<&str>,
+) -> anyhow::Result<&'m Package> {
     let members = metadata.workspace_packages();
     let candidates: Vec<&Package> = members
         .iter()

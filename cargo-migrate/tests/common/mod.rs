@@ -100,6 +100,13 @@ pub fn isolate(cmd: &mut Command) {
         Path::new(env!("CARGO_TARGET_TMPDIR")).join("e2e-target"),
     )
     .env("CARGO_MIGRATE_DEP_PATH", repo_root())
+    // the project cache goes to the user's cache directory: not the real one
+    .env(
+        "XDG_CACHE_HOME",
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache-home"),
+    )
+    .env_remove("CARGO_MIGRATE_NO_CACHE")
+    .env_remove("CARGO_MIGRATE_CACHE_STATS")
     .env("CARGO_TERM_COLOR", "never")
     .env_remove("DATABASE_URL")
     .env_remove("CARGO_MIGRATE_PROJECT_DIR")

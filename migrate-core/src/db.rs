@@ -7,9 +7,10 @@ use std::time::Duration;
 use sea_query::{QueryStatementWriter, SchemaStatementBuilder};
 use sea_query_sqlx::SqlxBinder;
 use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, MySql, Postgres, Sqlite};
+use sqlx::{AssertSqlSafe, MySql, Postgres};
 
 use crate::Error;
+use crate::sqlite::SqliteConn;
 
 /// A database backend. One revision source runs on all three: sea-query renders each
 /// dialect.
@@ -250,7 +251,7 @@ impl<DB: sqlx::Database> Handle<DB> {
 }
 
 pub(crate) enum Conn {
-    Sqlite(Handle<Sqlite>),
+    Sqlite(SqliteConn),
     Postgres(Handle<Postgres>),
     MySql(Handle<MySql>),
 }
@@ -313,6 +314,20 @@ impl std::fmt::Debug for Db {
             .field("offline", &self.is_offline())
             .finish_non_exhaustive()
     }
+}
+
+/// Runs a raw multi-statement script through sqlx (PostgreSQL: one simple-query message).
+async fn raw_execute<DB: sqlx::Database>(
+    c: &mut DB::Connection,
+    script: String,
+) -> Result<(), sqlx::Error>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    sqlx::raw_sql(AssertSqlSafe(script))
+        .execute(c)
+        .await
+        .map(|_| ())
 }
 
 /// Awaits a connection attempt for at most `timeout`; a server that never answers becomes
@@ -436,7 +451,9 @@ impl Db {
                         ),
                     });
                 }
-                Conn::Sqlite(Handle::Owned(opts.connect().await.map_err(connect)?))
+                Conn::Sqlite(SqliteConn::new(Handle::Owned(
+                    opts.connect().await.map_err(connect)?,
+                )))
             }
             Backend::Postgres => {
                 let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(bad)?;
@@ -465,7 +482,7 @@ impl Db {
             .map_err(db_err("acquiring a connection"))?;
         Ok(Db::from_conn(
             Backend::Sqlite,
-            Conn::Sqlite(Handle::Pooled(c)),
+            Conn::Sqlite(SqliteConn::new(Handle::Pooled(c))),
         ))
     }
 
@@ -551,7 +568,10 @@ impl Db {
         use sqlx::Connection as _;
         if let Target::Online(conn) = self.target {
             let _ = match conn {
-                Conn::Sqlite(Handle::Owned(c)) => c.close().await,
+                Conn::Sqlite(c) => match c.into_handle() {
+                    Handle::Owned(c) => c.close().await,
+                    Handle::Pooled(_) => Ok(()),
+                },
                 Conn::Postgres(Handle::Owned(c)) => c.close().await,
                 Conn::MySql(Handle::Owned(c)) => c.close().await,
                 _ => Ok(()),
@@ -714,11 +734,36 @@ impl Db {
                     Some(begin) => format!("{begin};\n{script}"),
                     None => script.to_owned(),
                 };
-                let r = on_conn!(conn, c => sqlx::raw_sql(AssertSqlSafe(batch)).execute(&mut **c).await.map(|_| ()));
+                let r = match conn {
+                    // on SQLite's own thread, without the worker round trip (`crate::sqlite`)
+                    Conn::Sqlite(c) => c.exec(&batch).await,
+                    Conn::Postgres(c) => raw_execute::<Postgres>(c, batch).await,
+                    Conn::MySql(c) => raw_execute::<MySql>(c, batch).await,
+                };
                 self.calls_ok += u32::from(r.is_ok());
                 r.map_err(db_err("executing SQL"))
             }
         }
+    }
+
+    /// Runner-internal: [`Db::sql`] for a statement that takes a database lock (SQLite's
+    /// `BEGIN IMMEDIATE` and `COMMIT`). On SQLite it is tried without waiting on this thread,
+    /// and only when another connection holds the lock is it handed to sqlx's worker thread
+    /// to wait there (up to the busy timeout), so waiting never blocks the caller's thread.
+    ///
+    /// # Errors
+    /// As [`Db::sql`].
+    pub(crate) async fn sql_taking_lock(&mut self, sql: &str) -> Result<(), Error> {
+        if self.deferred.is_none()
+            && let Target::Online(Conn::Sqlite(c)) = &mut self.target
+        {
+            self.last_statement = Some(sql.to_owned());
+            self.last_call_atomic = true;
+            let r = c.exec_or_wait(sql).await;
+            self.calls_ok += u32::from(r.is_ok());
+            return r.map_err(db_err("executing SQL"));
+        }
+        self.sql(sql).await
     }
 
     /// Runs a sea-query data statement (`Query::insert()`, `update()`, `delete()`) with

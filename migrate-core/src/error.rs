@@ -188,7 +188,9 @@ fn driver(e: &sqlx::Error) -> String {
         };
     }
     if let sqlx::Error::Database(d) = e
-        && d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+        && (d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+            || d.try_downcast_ref::<crate::sqlite::RawSqliteError>()
+                .is_some())
         && d.code()
             .and_then(|c| c.parse::<i32>().ok())
             .is_some_and(|c| c & 0xff == 5)

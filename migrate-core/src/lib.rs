@@ -20,6 +20,8 @@ mod registry;
 #[cfg(feature = "runtime")]
 pub mod runner;
 #[cfg(feature = "runtime")]
+mod sqlite;
+#[cfg(feature = "runtime")]
 pub mod version_table;
 
 #[cfg(feature = "cli")]

@@ -394,6 +394,9 @@ impl<'m> Runner<'m> {
             outer_open = true;
         }
         for step in &plan.steps {
+            // a turn for other tasks (and for a caller's timeout or `select!` to cancel the run)
+            // between revisions: on SQLite the statements run on this thread without yielding
+            tokio::task::yield_now().await;
             let rev = self.revision(step.revision);
             if outer_open && !rev.transactional {
                 self.commit(db).await?;
@@ -592,7 +595,9 @@ impl<'m> Runner<'m> {
             ),
             Direction::Downgrade => version_table::delete_sql(db.backend(), table, rev.id),
         };
-        if own_txn && !db.is_offline() {
+        // (SQLite: no round trip to save, and a `COMMIT` that has to wait for readers must be
+        // retried on its own, see `Db::sql_taking_lock`)
+        if own_txn && !db.is_offline() && db.backend() != Backend::Sqlite {
             db.sql(&format!("{statement};\nCOMMIT")).await.map_err(|e| {
                 rename(
                     e,
@@ -637,22 +642,35 @@ impl<'m> Runner<'m> {
             let Some(Conn::Sqlite(c)) = db.conn() else {
                 return Ok(false);
             };
-            let rows = sqlx::raw_sql(AssertSqlSafe(sql.as_str()))
-                .fetch_all(&mut **c)
-                .await
-                .map_err(|source| Error::Database {
-                    context: "starting a transaction".into(),
-                    source,
-                })?;
-            let (n, pending): (i64, Option<String>) = rows
-                .first()
-                .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
-                .transpose()
-                .map_err(|source| Error::Database {
-                    context: "reading the version table".into(),
-                    source,
-                })?
-                .unwrap_or((0, None));
+            let starting = |source| Error::Database {
+                context: "starting a transaction".into(),
+                source,
+            };
+            // on this thread when the write lock is free at once; else sqlx's worker waits
+            let (n, pending): (i64, Option<String>) =
+                match c.query_row_nowait(&sql).await.map_err(starting)? {
+                    Some(mut row) if row.len() == 2 => {
+                        let pending = row.pop().flatten();
+                        let n = row
+                            .pop()
+                            .flatten()
+                            .and_then(|n| n.parse().ok())
+                            .unwrap_or(0);
+                        (n, pending)
+                    }
+                    _ => sqlx::raw_sql(AssertSqlSafe(sql.as_str()))
+                        .fetch_all(&mut **c)
+                        .await
+                        .map_err(starting)?
+                        .first()
+                        .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+                        .transpose()
+                        .map_err(|source| Error::Database {
+                            context: "reading the version table".into(),
+                            source,
+                        })?
+                        .unwrap_or((0, None)),
+                };
             let Some(pending) = pending else {
                 return Ok(match direction {
                     Direction::Upgrade => n > 0,
@@ -681,7 +699,7 @@ impl<'m> Runner<'m> {
         };
         if db.is_offline() || db.backend() == Backend::Sqlite {
             return db
-                .sql(sql)
+                .sql_taking_lock(sql)
                 .await
                 .map_err(|e| rename(e, "starting a transaction"));
         }
@@ -694,7 +712,9 @@ impl<'m> Runner<'m> {
         if db.deferred.take().is_some() {
             return Ok(()); // nothing was sent: nothing to commit
         }
-        db.sql("COMMIT").await.map_err(|e| rename(e, "committing"))
+        db.sql_taking_lock("COMMIT")
+            .await
+            .map_err(|e| rename(e, "committing"))
     }
 
     async fn rollback(&self, db: &mut Db) {

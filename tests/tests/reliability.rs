@@ -1449,3 +1449,60 @@ backend_test!(
         );
     }
 );
+
+// ---------------------------------------------------------------------------------------
+// SQLite statements on the caller's thread (migrate-core/src/sqlite.rs)
+
+/// Two runners on ONE current-thread runtime, each with its own connection to the same
+/// SQLite file. The runner executes SQLite statements on the caller's thread; a runner that
+/// waited for the other's write lock there would block the only thread, so the other could
+/// never commit: both would stall for the busy timeout and one would fail with "database is
+/// locked". The blog's revisions read and write rows through sqlx mid-transaction (yielding
+/// with the write lock held), which lets the other runner reach `BEGIN IMMEDIATE` meanwhile.
+#[test]
+fn two_runners_on_one_thread_share_a_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("shared.db").display());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let busy = Duration::from_secs(10);
+        for round in 0..5 {
+            let mut a = Db::connect_with_timeout(&url, busy).await.unwrap();
+            let mut b = Db::connect_with_timeout(&url, busy).await.unwrap();
+            let migrations = &blog_migrations::MIGRATIONS;
+            let t = Instant::now();
+            let (ra, rb) = tokio::join!(
+                migrations.upgrade(&mut a, "head"),
+                migrations.upgrade(&mut b, "head")
+            );
+            let waited = t.elapsed();
+            let (pa, pb) = (ra.unwrap(), rb.unwrap());
+            // between them every revision ran once (a runner skips what the other applied)
+            let rows: Vec<(String,)> = match a.connection().await.unwrap() {
+                migrate_core::Connection::Sqlite(c) => {
+                    sqlx::query_as("SELECT revision FROM migrate_version WHERE state = 'applied'")
+                        .fetch_all(&mut *c)
+                        .await
+                        .unwrap()
+                }
+                _ => unreachable!(),
+            };
+            assert_eq!(
+                rows.len(),
+                migrations.graph().unwrap().len(),
+                "round {round}: {rows:?}"
+            );
+            assert!(
+                pa.steps.len() + pb.steps.len() >= migrations.graph().unwrap().len(),
+                "round {round}"
+            );
+            println!("round {round}: both runners done in {waited:?}");
+            migrations.downgrade(&mut a, "base").await.unwrap();
+            a.close().await;
+            b.close().await;
+        }
+    });
+}

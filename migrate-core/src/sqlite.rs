@@ -1,0 +1,325 @@
+//! SQLite without the worker-thread round trip per statement.
+//!
+//! sqlx runs every SQLite connection on a worker thread: each statement is a message to it and
+//! each result a message back, about four thread switches per call. A revision's statements
+//! carry no bound values and return no rows, so they do not need sqlx's statement machinery:
+//! [`SqliteConn::exec`] takes sqlx's lock on the raw `sqlite3*` handle
+//! ([`sqlx::sqlite::SqliteConnection::lock_handle`], the documented way to make direct SQLite
+//! calls) once, keeps it across statements and revisions, and runs each script with
+//! `sqlite3_exec` on the caller's thread. Anything that goes through sqlx again (a bound query,
+//! a fetch, [`crate::Db::connection`]) reaches the connection through `DerefMut`, which hands
+//! the lock back to the worker first.
+//!
+//! Waiting for another writer stays on sqlx's worker thread: [`SqliteConn::exec_or_wait`]
+//! first tries with a zero busy timeout and, when the database is locked, gives the statement
+//! to sqlx, whose worker waits up to the connection's busy timeout, so an async caller's thread
+//! is never blocked waiting for another connection that may need that very thread to finish.
+//!
+//! Measured in BENCHMARKS.md (W1/W2 SQLite).
+
+use std::borrow::Cow;
+use std::ffi::{CStr, CString, c_char, c_int, c_void};
+use std::ptr::{self, NonNull};
+
+use libsqlite3_sys as ffi;
+use sqlx::error::{DatabaseError, ErrorKind};
+use sqlx::sqlite::{LockedSqliteHandle, SqliteConnection};
+use sqlx::{AssertSqlSafe, Sqlite};
+
+use crate::db::Handle;
+
+/// A SQLite connection and, while held, sqlx's lock on its raw handle.
+pub(crate) struct SqliteConn {
+    /// Declared before `handle` so that it drops first. Its real lifetime is that of the
+    /// connection's worker state (kept alive by `handle`); see [`SqliteConn::raw`].
+    locked: Option<LockedSqliteHandle<'static>>,
+    /// The connection's busy timeout in ms, read the first time it is needed.
+    busy_ms: Option<c_int>,
+    handle: Handle<Sqlite>,
+}
+
+impl SqliteConn {
+    pub(crate) fn new(handle: Handle<Sqlite>) -> SqliteConn {
+        SqliteConn {
+            locked: None,
+            busy_ms: None,
+            handle,
+        }
+    }
+
+    /// Gives the connection back to sqlx (ends the direct-call lock) and returns it.
+    pub(crate) fn into_handle(mut self) -> Handle<Sqlite> {
+        self.locked = None;
+        self.handle
+    }
+
+    /// See [`Handle::close_on_drop`].
+    pub(crate) fn close_on_drop(&mut self) {
+        self.handle.close_on_drop();
+    }
+
+    /// The raw handle, taking sqlx's lock on it if this connection does not hold it yet (one
+    /// round trip to the worker thread).
+    async fn raw(&mut self) -> Result<NonNull<ffi::sqlite3>, sqlx::Error> {
+        if self.locked.is_none() {
+            let guard = self.handle.lock_handle().await?;
+            // SAFETY: the guard borrows the mutex in the connection's shared worker state,
+            // which lives in an `Arc` owned by `self.handle` (and the worker thread), so it
+            // stays valid for as long as `self.handle` exists. `locked` is dropped before
+            // `handle` (field order, `into_handle`), and every path that lets sqlx use the
+            // connection again (`DerefMut`) drops the guard first, so the worker never waits
+            // on a lock this struct still holds while we wait on the worker.
+            let guard: LockedSqliteHandle<'static> = unsafe { std::mem::transmute(guard) };
+            self.locked = Some(guard);
+        }
+        Ok(self
+            .locked
+            .as_mut()
+            .expect("locked just above")
+            .as_raw_handle())
+    }
+
+    /// Runs a script of statements that return no rows. Inside a transaction (the runner's,
+    /// which already holds the write lock) it runs on this thread. Outside one, each statement
+    /// takes its own lock: a single statement is tried without waiting (as
+    /// [`SqliteConn::exec_or_wait`]); a script of several, which could stop halfway on a busy
+    /// database and so cannot be retried, goes through sqlx's worker, as does a script SQLite
+    /// cannot take as a C string (an interior NUL byte).
+    ///
+    /// # Errors
+    /// The first statement's error, as sqlx would report it (`(code: N) message`).
+    pub(crate) async fn exec(&mut self, script: &str) -> Result<(), sqlx::Error> {
+        let Ok(sql) = CString::new(script) else {
+            return self.exec_via_worker(script).await;
+        };
+        let db = self.raw().await?.as_ptr();
+        // SAFETY: `db` is the live handle and we hold sqlx's lock on it
+        if unsafe { ffi::sqlite3_get_autocommit(db) } == 0 {
+            return unsafe { exec(db, &sql, None) };
+        }
+        // conservative: a `;` anywhere but at the end (even in a string) counts as several
+        if script.trim().trim_end_matches(';').contains(';') {
+            return self.exec_via_worker(script).await;
+        }
+        match self
+            .try_without_waiting(|db| unsafe { exec(db, &sql, None) })
+            .await?
+        {
+            Some(r) => r,
+            None => self.exec_via_worker(script).await,
+        }
+    }
+
+    /// [`SqliteConn::exec`] for a statement that may have to wait for another connection's
+    /// lock (`BEGIN IMMEDIATE`, `COMMIT`): tried once without waiting; if the database is
+    /// busy, run by sqlx's worker thread, which waits up to the busy timeout.
+    ///
+    /// # Errors
+    /// As [`SqliteConn::exec`]; `(code: 5) database is locked` after the busy timeout.
+    pub(crate) async fn exec_or_wait(&mut self, script: &str) -> Result<(), sqlx::Error> {
+        let Ok(sql) = CString::new(script) else {
+            return self.exec_via_worker(script).await;
+        };
+        match self
+            .try_without_waiting(|db| unsafe { exec(db, &sql, None) })
+            .await?
+        {
+            Some(r) => r,
+            None => self.exec_via_worker(script).await,
+        }
+    }
+
+    /// Runs a script whose last statement returns one row and returns that row's columns as
+    /// text (`None` for NULL), trying without waiting as [`SqliteConn::exec_or_wait`] does.
+    /// `Ok(None)` means the database was busy: the caller waits through sqlx.
+    ///
+    /// # Errors
+    /// As [`SqliteConn::exec`].
+    pub(crate) async fn query_row_nowait(
+        &mut self,
+        script: &str,
+    ) -> Result<Option<Vec<Option<String>>>, sqlx::Error> {
+        let Ok(sql) = CString::new(script) else {
+            return Ok(None);
+        };
+        let mut row: Vec<Option<String>> = Vec::new();
+        let r = self
+            .try_without_waiting(|db| unsafe { exec(db, &sql, Some(&mut row)) })
+            .await?;
+        match r {
+            Some(Ok(())) => Ok(Some(row)),
+            Some(Err(e)) => Err(e),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs `f` on the raw handle with a zero busy timeout. `Ok(None)` when SQLite answered
+    /// `SQLITE_BUSY` (nothing was done: a statement that cannot get its lock does not start).
+    async fn try_without_waiting<F>(
+        &mut self,
+        f: F,
+    ) -> Result<Option<Result<(), sqlx::Error>>, sqlx::Error>
+    where
+        F: FnOnce(*mut ffi::sqlite3) -> Result<(), sqlx::Error>,
+    {
+        let db = self.raw().await?.as_ptr();
+        let busy_ms = match self.busy_ms {
+            Some(ms) => ms,
+            None => {
+                let mut row = Vec::new();
+                // SAFETY: live handle, lock held
+                unsafe { exec(db, c"PRAGMA busy_timeout", Some(&mut row))? };
+                let ms = row
+                    .first()
+                    .and_then(|v| v.as_deref())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                self.busy_ms = Some(ms);
+                ms
+            }
+        };
+        // SAFETY: live handle, lock held; the timeout is restored before returning
+        unsafe { ffi::sqlite3_busy_timeout(db, 0) };
+        let r = f(db);
+        unsafe { ffi::sqlite3_busy_timeout(db, busy_ms) };
+        match r {
+            Err(sqlx::Error::Database(e)) if is_busy(&*e) => Ok(None),
+            r => Ok(Some(r)),
+        }
+    }
+
+    async fn exec_via_worker(&mut self, script: &str) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(AssertSqlSafe(script.to_owned()))
+            .execute(&mut **self)
+            .await
+            .map(|_| ())
+    }
+}
+
+impl std::ops::Deref for SqliteConn {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        &self.handle
+    }
+}
+
+impl std::ops::DerefMut for SqliteConn {
+    /// Hands the raw-handle lock back to sqlx's worker before sqlx uses the connection.
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        self.locked = None;
+        &mut self.handle
+    }
+}
+
+fn is_busy(e: &dyn DatabaseError) -> bool {
+    e.try_downcast_ref::<RawSqliteError>()
+        .is_some_and(|e| e.code & 0xff == ffi::SQLITE_BUSY)
+}
+
+/// `sqlite3_exec`: runs every statement of `sql`; when `row` is given, each result row
+/// replaces its contents (so it ends with the last row, as text).
+///
+/// # Safety
+/// `db` is a live connection handle that no other thread uses meanwhile.
+unsafe fn exec(
+    db: *mut ffi::sqlite3,
+    sql: &CStr,
+    row: Option<&mut Vec<Option<String>>>,
+) -> Result<(), sqlx::Error> {
+    unsafe extern "C" fn collect(
+        out: *mut c_void,
+        n: c_int,
+        values: *mut *mut c_char,
+        _names: *mut *mut c_char,
+    ) -> c_int {
+        // SAFETY: `out` is the `&mut Vec` passed below; SQLite gives `n` column values
+        let out = unsafe { &mut *out.cast::<Vec<Option<String>>>() };
+        out.clear();
+        for i in 0..n.max(0) as usize {
+            let v = unsafe { *values.add(i) };
+            out.push(
+                (!v.is_null()).then(|| unsafe { CStr::from_ptr(v) }.to_string_lossy().into_owned()),
+            );
+        }
+        0
+    }
+    let (callback, arg): (ffi::sqlite3_callback, *mut c_void) = match row {
+        Some(row) => (Some(collect), ptr::from_mut(row).cast()),
+        None => (None, ptr::null_mut()),
+    };
+    let mut errmsg: *mut c_char = ptr::null_mut();
+    // SAFETY: per the function's contract; `sql` is NUL-terminated
+    let rc = unsafe { ffi::sqlite3_exec(db, sql.as_ptr(), callback, arg, &mut errmsg) };
+    if rc == ffi::SQLITE_OK {
+        return Ok(());
+    }
+    let message = if errmsg.is_null() {
+        unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
+            .to_string_lossy()
+            .into_owned()
+    } else {
+        let m = unsafe { CStr::from_ptr(errmsg) }
+            .to_string_lossy()
+            .into_owned();
+        unsafe { ffi::sqlite3_free(errmsg.cast()) };
+        m
+    };
+    let code = match unsafe { ffi::sqlite3_extended_errcode(db) } {
+        0 => rc,
+        c => c,
+    };
+    Err(sqlx::Error::Database(Box::new(RawSqliteError {
+        code,
+        message,
+    })))
+}
+
+/// A SQLite error from a direct call, shown as sqlx shows its own SQLite errors
+/// (`(code: N) message`, the extended result code).
+#[derive(Debug)]
+pub(crate) struct RawSqliteError {
+    code: c_int,
+    message: String,
+}
+
+impl std::fmt::Display for RawSqliteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "(code: {}) {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for RawSqliteError {}
+
+impl DatabaseError for RawSqliteError {
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn code(&self) -> Option<Cow<'_, str>> {
+        Some(self.code.to_string().into())
+    }
+
+    fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+        self
+    }
+
+    fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self
+    }
+
+    fn kind(&self) -> ErrorKind {
+        match self.code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                ErrorKind::UniqueViolation
+            }
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ErrorKind::ForeignKeyViolation,
+            ffi::SQLITE_CONSTRAINT_NOTNULL => ErrorKind::NotNullViolation,
+            ffi::SQLITE_CONSTRAINT_CHECK => ErrorKind::CheckViolation,
+            _ => ErrorKind::Other,
+        }
+    }
+}

@@ -3,18 +3,24 @@
 
   gen.py crate  N DIR [NAME]         a cargo-migrate migrations crate with N linear revisions, each
                                creating a table with 5 columns and an index (typed API)
-  gen.py add    DIR            adds one revision on top of DIR's head (W5 incremental rebuild)
+  gen.py add    DIR            adds one revision on top of DIR's head (W5 incremental rebuild);
+                               in a sea-orm-migration crate, one migration
+  gen.py remove DIR            removes the newest revision / migration again
   gen.py versions N DIR        a migrations crate whose src/versions holds N revision files
                                (W4: graph commands only, never compiled)
   gen.py peers  SCRIPT DIALECT OUT
                                splits our offline script (`upgrade head --sql`) into the peers'
                                inputs: L1 (psql/sqlite3 script, one transaction per revision,
                                DDL only), sqlx migrations (reversible) and an Alembic project
-  gen.py seaorm N DIR          an equivalent sea-orm-migration crate (W5 comparison)
+  gen.py seaorm N DIR [NAME]   an equivalent sea-orm-migration 2.0 crate (W5 comparison)
   gen.py cratesio DATA OUT     W3: the psql replay script of the crates.io history
 
 The manifest is the one tests/src/lib.rs (`nested`) writes, so the dependency graph is the
-one `cargo migrate init` gives a user.
+one `cargo migrate init` gives a user, with the profile overrides `init` writes
+(cargo-migrate/src/init.rs, `PROFILE_SETTINGS`); BENCH_PROFILE=none leaves them out.
+CARGO_MIGRATE_DEP_PATH (as for `init`): a checkout whose migrate-core/, migrate-macros/ and
+Cargo.lock the crate uses instead of this one's (e.g. a `git archive` snapshot, so a build
+is not broken by work in progress in this tree).
 """
 import json
 import os
@@ -28,6 +34,25 @@ def rid(i):
     return "%012x" % (0xA000_0000_0000 + i * 7919)
 
 
+DEPS = os.path.abspath(os.environ.get("CARGO_MIGRATE_DEP_PATH") or WS)
+
+
+def profile_overrides(name):
+    """The profile overrides `cargo migrate init` writes (cargo-migrate/src/init.rs,
+    `PROFILE_SETTINGS`): keep the two in step."""
+    if os.environ.get("BENCH_PROFILE") == "none":
+        return ""
+    return f"""
+# Written by `cargo migrate init`: the migrations crate rebuilds fast after a new revision.
+# One codegen unit per revision module (with rustc's default of 256, adding a module regroups
+# them and recompiles a quarter of the crate); line tables only: half the LLVM work, and
+# backtraces keep file and line.
+[profile.dev.package.{name}]
+codegen-units = 4096
+debug = "line-tables-only"
+"""
+
+
 def manifest(name):
     return f"""[package]
 name = "{name}"
@@ -36,13 +61,13 @@ edition = "2024"
 publish = false
 
 [dependencies]
-migrate-core = {{ path = "{WS}/migrate-core", features = ["cli"] }}
-migrate-macros = {{ path = "{WS}/migrate-macros" }}
+migrate-core = {{ path = "{DEPS}/migrate-core", features = ["cli"] }}
+migrate-macros = {{ path = "{DEPS}/migrate-macros" }}
 sqlx = {{ version = "=0.9.0", default-features = false }}
 sea-query = {{ version = "=1.0.2", default-features = false }}
 
 [workspace]
-"""
+""" + profile_overrides(name)
 
 
 def revision_text(i):
@@ -98,7 +123,7 @@ def write_crate(n, d, name="bench-migrations"):
     with open(os.path.join(d, "src", "main.rs"), "w") as f:
         f.write("fn main() -> std::process::ExitCode { migrate_core::cli::main(&%s::MIGRATIONS) }\n"
                 % name.replace("-", "_"))
-    with open(os.path.join(WS, "Cargo.lock")) as src, open(os.path.join(d, "Cargo.lock"), "w") as dst:
+    with open(os.path.join(DEPS, "Cargo.lock")) as src, open(os.path.join(d, "Cargo.lock"), "w") as dst:
         dst.write(src.read())
     for i in range(n):
         with open(os.path.join(vd, f"{rid(i)}_create_t{i:06d}.rs"), "w") as f:
@@ -215,29 +240,19 @@ def versions_only(n, d):
             f.write(revision_text(i))
 
 
-def seaorm(n, d):
-    os.makedirs(os.path.join(d, "src"), exist_ok=True)
-    with open(os.path.join(d, "Cargo.toml"), "w") as f:
-        f.write('''[package]
-name = "seaorm-bench"
-version = "0.1.0"
-edition = "2024"
-publish = false
+SEAORM_VERSION = "=2.0.4"
+# the backends our crate builds (migrate-core's sqlx: sqlite, postgres, mysql; no TLS)
+SEAORM_FEATURES = ["runtime-tokio", "sqlx-sqlite", "sqlx-postgres", "sqlx-mysql", "cli"]
 
-[dependencies]
-sea-orm-migration = { version = "=2.0.0-rc.37", default-features = false, features = ["runtime-tokio-rustls", "sqlx-sqlite", "sqlx-postgres", "cli"] }
-tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
 
-[workspace]
-''')
-    mods, boxes = [], []
-    for i in range(n):
-        m = f"m{i:06d}_create_t{i:06d}"
-        mods.append(f"mod {m};")
-        boxes.append(f"            Box::new({m}::Migration),")
-        t = f"t{i:06d}"
-        with open(os.path.join(d, "src", m + ".rs"), "w") as f:
-            f.write(f'''use sea_orm_migration::prelude::*;
+def seaorm_files(src):
+    """The migration files of a sea-orm-migration crate (`m000000_….rs`), in order."""
+    return sorted(f for f in os.listdir(src) if f[:1] == "m" and f[1:7].isdigit() and f.endswith(".rs"))
+
+
+def seaorm_migration(i):
+    t = f"t{i:06d}"
+    return f'''use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -257,23 +272,92 @@ impl MigrationTrait for Migration {{
                     .to_owned(),
             )
             .await?;
-        manager.create_index(Index::create().name("ix_{t}_name").table("{t}").col("name").to_owned()).await
+        manager
+            .create_index(Index::create().name("ix_{t}_name").table("{t}").col("name").to_owned())
+            .await
     }}
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {{
-        manager.drop_index(Index::drop().name("ix_{t}_name").table("{t}").to_owned()).await?;
+        manager
+            .drop_index(Index::drop().name("ix_{t}_name").table("{t}").to_owned())
+            .await?;
         manager.drop_table(Table::drop().table("{t}").to_owned()).await
     }}
 }}
+'''
+
+
+def seaorm_lib(n):
+    """lib.rs as `sea-orm-cli migrate init` lays it out: one `mod` per migration, listed in
+    `Migrator::migrations()` in order."""
+    mods = [f"m{i:06d}_create_t{i:06d}" for i in range(n)]
+    return ("pub use sea_orm_migration::prelude::*;\n\n" + "".join(f"mod {m};\n" for m in mods) +
+            "\npub struct Migrator;\n\n#[async_trait::async_trait]\nimpl MigratorTrait for Migrator {\n"
+            "    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![\n" +
+            "".join(f"            Box::new({m}::Migration),\n" for m in mods) +
+            "        ]\n    }\n}\n")
+
+
+def seaorm(n, d, name="seaorm-bench"):
+    """An equivalent sea-orm-migration 2.0 crate: the layout of `sea-orm-cli migrate init`
+    (a lib with `Migrator`, a main running `cli::run_cli`), n migrations creating the same
+    table and index through `SchemaManager`, with the same backends as ours."""
+    src = os.path.join(d, "src")
+    os.makedirs(src, exist_ok=True)
+    for f in seaorm_files(src):
+        os.remove(os.path.join(src, f))
+    features = ", ".join(f'"{f}"' for f in SEAORM_FEATURES)
+    with open(os.path.join(d, "Cargo.toml"), "w") as f:
+        f.write(f'''[package]
+name = "{name}"
+version = "0.1.0"
+edition = "2024"
+publish = false
+
+[lib]
+name = "migration"
+path = "src/lib.rs"
+
+[dependencies]
+sea-orm-migration = {{ version = "{SEAORM_VERSION}", default-features = false, features = [{features}] }}
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
+
+[workspace]
 ''')
-    with open(os.path.join(d, "src", "lib.rs"), "w") as f:
-        f.write("pub use sea_orm_migration::prelude::*;\n\n" + "\n".join(mods) +
-                "\n\npub struct Migrator;\n\n#[async_trait::async_trait]\nimpl MigratorTrait for Migrator {\n"
-                "    fn migrations() -> Vec<Box<dyn MigrationTrait>> {\n        vec![\n" + "\n".join(boxes) +
-                "\n        ]\n    }\n}\n")
-    with open(os.path.join(d, "src", "main.rs"), "w") as f:
+    for i in range(n):
+        with open(os.path.join(src, f"m{i:06d}_create_t{i:06d}.rs"), "w") as f:
+            f.write(seaorm_migration(i))
+    with open(os.path.join(src, "lib.rs"), "w") as f:
+        f.write(seaorm_lib(n))
+    with open(os.path.join(src, "main.rs"), "w") as f:
         f.write("use sea_orm_migration::prelude::*;\n\n#[tokio::main]\nasync fn main() {\n"
-                "    cli::run_cli(seaorm_bench::Migrator).await;\n}\n")
+                "    cli::run_cli(migration::Migrator).await;\n}\n")
+
+
+def seaorm_add(d):
+    """Adds one migration (a file and its line in lib.rs), as `sea-orm-cli migrate generate`."""
+    src = os.path.join(d, "src")
+    n = len(seaorm_files(src))
+    with open(os.path.join(src, f"m{n:06d}_create_t{n:06d}.rs"), "w") as f:
+        f.write(seaorm_migration(n))
+    with open(os.path.join(src, "lib.rs"), "w") as f:
+        f.write(seaorm_lib(n + 1))
+    return n + 1
+
+
+def remove_last(d):
+    """Removes the newest revision (ours) or migration (sea-orm-migration): undoes `add`."""
+    vd = os.path.join(d, "src", "versions")
+    if os.path.isdir(vd):
+        files = sorted(f for f in os.listdir(vd) if f.endswith(".rs"))
+        os.remove(os.path.join(vd, files[-1]))
+        return len(files) - 1
+    src = os.path.join(d, "src")
+    files = seaorm_files(src)
+    os.remove(os.path.join(src, files[-1]))
+    with open(os.path.join(src, "lib.rs"), "w") as f:
+        f.write(seaorm_lib(len(files) - 1))
+    return len(files) - 1
 
 
 def cratesio_crate(data, d):
@@ -319,13 +403,16 @@ if __name__ == "__main__":
     if cmd == "crate":
         write_crate(int(sys.argv[2]), sys.argv[3], *sys.argv[4:5])
     elif cmd == "add":
-        print(add_one(sys.argv[2]))
+        d = sys.argv[2]
+        print(add_one(d) if os.path.isdir(os.path.join(d, "src", "versions")) else seaorm_add(d))
+    elif cmd == "remove":
+        print(remove_last(sys.argv[2]))
     elif cmd == "versions":
         versions_only(int(sys.argv[2]), sys.argv[3])
     elif cmd == "peers":
         peers(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
     elif cmd == "seaorm":
-        seaorm(int(sys.argv[2]), sys.argv[3])
+        seaorm(int(sys.argv[2]), sys.argv[3], *sys.argv[4:5])
     elif cmd == "cratesio-crate":
         cratesio_crate(sys.argv[2], sys.argv[3])
     elif cmd == "cratesio":

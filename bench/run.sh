@@ -11,7 +11,8 @@
 #        fsync, ~25 ms, hides every other cost); `pgstop` stops it.
 # Env:   ROUNDS (default 5), N (revisions, default 1000), NV (W4 revisions, default 10000),
 #        PG (admin URL, default postgres://postgres@127.0.0.1:5433/postgres, the `pg` stage's),
-#        SQLITE_DIRS (default "/dev/shm/cargo-migrate-bench target/bench/db": tmpfs and disk)
+#        SQLITE_DIRS (default "/dev/shm/cargo-migrate-bench target/bench/db": tmpfs and disk),
+#        W5_ROUNDS (default 3), W5_SKIP_COLD=1, W5_STEPS (see bench/w5.py)
 #
 # Needs: cargo, python3 (venv), sqlite3, psql. The machine may be shared: every figure is
 # compared as a ratio within one round (bench/timing.py interleaves the contenders).
@@ -178,20 +179,12 @@ EOF
 fi
 
 if has w5; then
-    say "W5: compile time of the $N-revision crate (debug, dependencies already built)"
-    W5=$B/w5/crate
-    python3 "$WS/bench/gen.py" crate "$N" "$W5" w5-migrations
-    (cd "$W5" && CARGO_TARGET_DIR=$CT cargo build --quiet)   # deps built
-    for r in $(seq "$ROUNDS"); do
-        python3 "$WS/bench/gen.py" crate "$N" "$W5" w5-migrations
-        (cd "$W5" && CARGO_TARGET_DIR=$CT cargo clean --quiet -p w5-migrations)
-        s=$(date +%s.%N); (cd "$W5" && CARGO_TARGET_DIR=$CT cargo build --quiet); e=$(date +%s.%N)
-        clean=$(python3 -c "print(round($e - $s, 2))")
-        python3 "$WS/bench/gen.py" add "$W5" > /dev/null
-        s=$(date +%s.%N); (cd "$W5" && CARGO_TARGET_DIR=$CT cargo build --quiet); e=$(date +%s.%N)
-        inc=$(python3 -c "print(round($e - $s, 2))")
-        echo "W5 round $r: clean build of $N revisions ${clean}s, adding one ${inc}s" | tee -a "$RES/summary.txt"
-    done
+    # ours and an equivalent sea-orm-migration 2.0 crate (bench/gen.py seaorm), alternating,
+    # each in target directories of its own under target/bench/w5/: deps cold, clean build of
+    # N migrations, add one / remove it, touch (bench/w5.py). W5_ROUNDS (default 3),
+    # W5_SKIP_COLD=1 skips the cold builds (minutes each), W5_STEPS picks steps.
+    say "W5: compile time, $N migrations, cargo-migrate vs sea-orm-migration (debug)"
+    python3 "$WS/bench/w5.py" "$B/w5" "$RES" "$N" "${W5_ROUNDS:-3}" | tee -a "$RES/summary.txt"
 fi
 
 if has sqlx-calls; then

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use toml_edit::{Array, DocumentMut, Item, Table, Value};
+use toml_edit::{Array, DocumentMut, Item, Table, TableLike, Value};
 
 use crate::sources::display_path;
 use crate::workspace::VERSIONS_DIR;
@@ -108,6 +108,86 @@ pub fn add_workspace_member(
     }
     members.push_formatted(value);
     Ok((doc.to_string(), WorkspaceEdit::AddedMember))
+}
+
+/// The comment above the `[profile.dev.package.<crate>]` table `init` writes.
+const PROFILE_COMMENT: &str = "\
+# Written by `cargo migrate init`: the migrations crate rebuilds fast after a new revision.
+# One codegen unit per revision module (with rustc's default of 256, adding a module regroups
+# them and recompiles a quarter of the crate); line tables only: half the LLVM work, and
+# backtraces keep file and line.
+";
+
+/// The migrations crate's dev-profile overrides (BENCHMARKS.md, W5: `cargo build` after
+/// adding one revision to 1,000). Keep `bench/gen.py` (`profile_overrides`) and
+/// `tests/src/lib.rs` (`nested::write_manifest`) in step.
+const PROFILE_SETTINGS: &[(&str, Setting)] = &[
+    ("codegen-units", Setting::Int(4096)),
+    ("debug", Setting::Str("line-tables-only")),
+];
+
+#[derive(Clone, Copy)]
+enum Setting {
+    Int(i64),
+    Str(&'static str),
+}
+
+/// Adds `[profile.dev.package.<crate_name>]` with `init`'s settings to a workspace root
+/// manifest (cargo reads profiles there only), keeping every value the manifest already
+/// sets: running it twice, or on a manifest whose user tuned the same keys, adds nothing.
+/// Returns the new text and what was added, as `profile.dev.package.<crate>.<key> = <value>`
+/// lines.
+///
+/// # Errors
+/// When the manifest is not valid TOML or a `profile…` entry on the way is not a table.
+pub fn add_profile_overrides(
+    manifest: &str,
+    crate_name: &str,
+) -> anyhow::Result<(String, Vec<String>)> {
+    let mut doc: DocumentMut = manifest.parse().context("invalid TOML")?;
+    let mut table = doc.as_table_mut() as &mut dyn TableLike;
+    for key in ["profile", "dev", "package"] {
+        table = child_table(table, key, None)?;
+    }
+    let table = child_table(table, crate_name, Some(PROFILE_COMMENT))?;
+    let mut added = Vec::new();
+    for (key, setting) in PROFILE_SETTINGS {
+        if table.contains_key(key) {
+            continue;
+        }
+        let value = match *setting {
+            Setting::Int(i) => Value::from(i),
+            Setting::Str(s) => Value::from(s),
+        };
+        added.push(format!(
+            "profile.dev.package.{crate_name}.{key} = {}",
+            value.to_string().trim()
+        ));
+        table.insert(key, Item::Value(value));
+    }
+    if added.is_empty() {
+        return Ok((manifest.to_owned(), added));
+    }
+    Ok((doc.to_string(), added))
+}
+
+/// `parent[key]`, a table. When missing it is created: with `comment`, a `[header]` table
+/// under that comment; without, an implicit one that only holds sub-tables.
+fn child_table<'a>(
+    parent: &'a mut dyn TableLike,
+    key: &str,
+    comment: Option<&str>,
+) -> anyhow::Result<&'a mut dyn TableLike> {
+    let item = parent.entry(key).or_insert_with(|| {
+        let mut t = Table::new();
+        match comment {
+            Some(c) => t.decor_mut().set_prefix(format!("\n{c}")),
+            None => t.set_implicit(true),
+        }
+        Item::Table(t)
+    });
+    item.as_table_like_mut()
+        .with_context(|| format!("`{key}` in the profile settings is not a table"))
 }
 
 /// Cargo's member globs, enough for `crates/*` and `*-migrations`: `*` matches within one
@@ -329,7 +409,10 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot read `{}`", manifest.display()))?;
             let (new_text, what) = add_workspace_member(&text, &member)
                 .with_context(|| format!("cannot edit `{}`", manifest.display()))?;
-            Some((manifest, new_text, what, member))
+            // profiles are read from the workspace root only
+            let (new_text, profile) = add_profile_overrides(&new_text, &name)
+                .with_context(|| format!("cannot edit `{}`", manifest.display()))?;
+            Some((manifest, new_text, what, member, profile))
         }
         None => None,
     };
@@ -338,8 +421,13 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let versions = path.join(VERSIONS_DIR);
     std::fs::create_dir_all(&versions)
         .with_context(|| format!("cannot create directory `{}`", versions.display()))?;
+    // no enclosing manifest: the crate is its own workspace root and holds the profiles
+    let (manifest, own_profile) = match edit {
+        Some(_) => (cargo_toml(&name, &deps), Vec::new()),
+        None => add_profile_overrides(&cargo_toml(&name, &deps), &name)?,
+    };
     let files = [
-        ("Cargo.toml", cargo_toml(&name, &deps)),
+        ("Cargo.toml", manifest),
         ("build.rs", BUILD_RS.to_owned()),
         ("src/lib.rs", lib_rs()),
         ("src/main.rs", main_rs(&ident)),
@@ -353,35 +441,45 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         format_args!("migrations crate `{name}` at `{}`", display_path(&path)),
     );
 
-    match &edit {
-        Some((manifest, new_text, what, member)) => {
+    let (profile_manifest, added) = match &edit {
+        Some((manifest, new_text, what, member, profile)) => {
             let shown = display_path(manifest);
+            if *what != WorkspaceEdit::AlreadyMember || !profile.is_empty() {
+                std::fs::write(manifest, new_text)
+                    .with_context(|| format!("cannot write `{shown}`"))?;
+            }
             match what {
                 WorkspaceEdit::AlreadyMember => {}
-                WorkspaceEdit::AddedMember => {
-                    std::fs::write(manifest, new_text)
-                        .with_context(|| format!("cannot write `{shown}`"))?;
-                    crate::status(
-                        "Updated",
-                        format_args!("`{shown}`: added `{member}` to workspace.members"),
-                    );
-                }
-                WorkspaceEdit::MadeWorkspace => {
-                    std::fs::write(manifest, new_text)
-                        .with_context(|| format!("cannot write `{shown}`"))?;
-                    crate::status(
-                        "Updated",
-                        format_args!(
-                            "`{shown}`: added `[workspace]` with members `.` and `{member}`"
-                        ),
-                    );
-                }
+                WorkspaceEdit::AddedMember => crate::status(
+                    "Updated",
+                    format_args!("`{shown}`: added `{member}` to workspace.members"),
+                ),
+                WorkspaceEdit::MadeWorkspace => crate::status(
+                    "Updated",
+                    format_args!("`{shown}`: added `[workspace]` with members `.` and `{member}`"),
+                ),
             }
+            (shown, profile)
         }
-        None => crate::note(format_args!(
-            "`{}` is a workspace of its own; run `cargo migrate` inside it",
-            display_path(&path)
-        )),
+        None => {
+            crate::note(format_args!(
+                "`{}` is a workspace of its own; run `cargo migrate` inside it",
+                display_path(&path)
+            ));
+            (display_path(&path.join("Cargo.toml")), &own_profile)
+        }
+    };
+    if !added.is_empty() {
+        crate::status(
+            "Updated",
+            format_args!(
+                "`{profile_manifest}`: added build settings for fast rebuilds after a new \
+                 revision (keep or tune them):"
+            ),
+        );
+        for line in added {
+            eprintln!("{:>12} {line}", "");
+        }
     }
     if let DepSource::Path(dir) = &deps {
         crate::note(format_args!(
@@ -461,6 +559,73 @@ mod tests {
         assert!(glob_match("./crates/*-db", "crates/app-db"));
         assert!(!glob_match("crates/*", "crates/x/y"));
         assert!(!glob_match("crates/*-db", "crates/app"));
+    }
+
+    /// The overrides as `init` writes them into a manifest that has none.
+    const OVERRIDES: &str = "
+# Written by `cargo migrate init`: the migrations crate rebuilds fast after a new revision.
+# One codegen unit per revision module (with rustc's default of 256, adding a module regroups
+# them and recompiles a quarter of the crate); line tables only: half the LLVM work, and
+# backtraces keep file and line.
+[profile.dev.package.db]
+codegen-units = 4096
+debug = \"line-tables-only\"
+";
+
+    #[track_caller]
+    fn check_profile(before: &str, after: &str, added: &[&str]) {
+        let (text, got) = add_profile_overrides(before, "db").unwrap();
+        assert_eq!(text, after);
+        assert_eq!(got, added);
+        // a second run changes nothing
+        let (again, none) = add_profile_overrides(&text, "db").unwrap();
+        assert_eq!(again, text);
+        assert!(none.is_empty(), "{none:?}");
+    }
+
+    const ALL_ADDED: &[&str] = &[
+        "profile.dev.package.db.codegen-units = 4096",
+        "profile.dev.package.db.debug = \"line-tables-only\"",
+    ];
+
+    #[test]
+    fn profile_overrides_go_at_the_end() {
+        let ws = "[workspace]\nmembers = [\"db\"]\n";
+        check_profile(ws, &format!("{ws}{OVERRIDES}"), ALL_ADDED);
+    }
+
+    #[test]
+    fn profile_overrides_keep_other_profile_settings() {
+        let ws = "[workspace]\n\n[profile.dev]\ndebug = 1\n\n[profile.dev.package.\"*\"]\nopt-level = 1\n";
+        check_profile(ws, &format!("{ws}{OVERRIDES}"), ALL_ADDED);
+    }
+
+    #[test]
+    fn profile_overrides_keep_the_users_values() {
+        check_profile(
+            "[workspace]\n\n[profile.dev.package.db]\ncodegen-units = 16 # mine\n",
+            "[workspace]\n\n[profile.dev.package.db]\ncodegen-units = 16 # mine\ndebug = \"line-tables-only\"\n",
+            &["profile.dev.package.db.debug = \"line-tables-only\""],
+        );
+        // dotted keys and inline tables are tables too
+        let m = "[profile.dev]\npackage.db = { codegen-units = 16, debug = 0 }\n";
+        check_profile(m, m, &[]);
+        let m = "[profile.dev]\npackage.db.codegen-units = 1\npackage.db.debug = 2\n";
+        check_profile(m, m, &[]);
+    }
+
+    #[test]
+    fn profile_overrides_need_tables() {
+        let err = add_profile_overrides("profile = 1\n", "db").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`profile` in the profile settings is not a table"
+        );
+        let err = add_profile_overrides("[profile.dev]\npackage.db = 3\n", "db").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`db` in the profile settings is not a table"
+        );
     }
 
     #[test]

@@ -330,8 +330,9 @@ pub mod nested {
         workspace().join("target/tmp/e2e-target")
     }
 
-    /// Writes Cargo.toml (path dependencies on this workspace's crates, as `init` writes
-    /// them), build.rs and Cargo.lock (this workspace's).
+    /// Writes Cargo.toml (path dependencies on this workspace's crates and the profile
+    /// overrides, as `init` writes them for a crate that is its own workspace), build.rs and
+    /// Cargo.lock (this workspace's).
     pub fn write_manifest(root: &Path, name: &str) {
         let ws = workspace();
         let manifest = format!(
@@ -348,6 +349,10 @@ sqlx = {{ version = "=0.9.0", default-features = false }}
 sea-query = {{ version = "=1.0.2", default-features = false }}
 
 [workspace]
+
+[profile.dev.package.{name}]
+codegen-units = 4096
+debug = "line-tables-only"
 "#,
             core = ws.join("migrate-core").display(),
             macros = ws.join("migrate-macros").display(),

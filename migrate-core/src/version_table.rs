@@ -116,12 +116,29 @@ pub fn create_statement(backend: Backend, table: &str) -> String {
     with_builder!(backend, b => stmt.to_string(b))
 }
 
-/// Creates the version table when it does not exist.
+/// SQLite only: a partial index over the `pending` rows. Every revision re-checks for a
+/// `pending` row under the write lock (`Runner`'s SQLite gate); without the index that check
+/// scans the whole table, so 1,000 revisions in one run would read ~500,000 rows. The index
+/// holds only the rare `pending` rows, so it costs nothing on the writes.
+pub fn pending_index_statement(table: &str) -> String {
+    format!(
+        "CREATE INDEX IF NOT EXISTS \"{table}_pending\" ON \"{table}\" (revision) WHERE state = 'pending'"
+    )
+}
+
+/// Creates the version table (and on SQLite its `pending` index) when it does not exist.
 pub(crate) async fn create(db: &mut Db, table: &str) -> Result<(), Error> {
     let sql = create_statement(db.backend(), table);
     db.sql(&sql)
         .await
-        .map_err(|e| context(e, "creating the version table"))
+        .map_err(|e| context(e, "creating the version table"))?;
+    if db.backend() == Backend::Sqlite {
+        // best effort: it only saves time. It fails on a table that is not ours (no
+        // `revision` or `state` column), which reading the table then reports by name; a
+        // failed `CREATE INDEX` outside a transaction changes nothing
+        let _ = db.sql(&pending_index_statement(table)).await;
+    }
+    Ok(())
 }
 
 fn context(e: Error, what: &str) -> Error {

@@ -83,85 +83,6 @@ fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
 }
 
-/// NOT the product: a sketch of the fix proposed in BENCHMARKS.md (W6), to measure what it
-/// would gain. The same work `graph::check` does on a label-free graph — unique ids,
-/// dangling parents and dependencies, cycles (Kahn), bases and heads — but borrowing the
-/// input (`&str` keys, no `to_vec`), with flat edge arrays instead of a `Vec` per revision,
-/// an FNV hasher instead of SipHash, and no re-indexed `Graph` built and dropped.
-fn proposed_check(revs: &[RevisionInfo]) -> usize {
-    #[derive(Default)]
-    struct Fnv(u64);
-    impl std::hash::Hasher for Fnv {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-        fn write(&mut self, bytes: &[u8]) {
-            let mut h = if self.0 == 0 {
-                0xcbf2_9ce4_8422_2325
-            } else {
-                self.0
-            };
-            for &b in bytes {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-            self.0 = h;
-        }
-    }
-    type Fast = std::hash::BuildHasherDefault<Fnv>;
-    let n = revs.len();
-    let mut errors = 0;
-    let mut index: std::collections::HashMap<&str, u32, Fast> =
-        std::collections::HashMap::with_capacity_and_hasher(n, Fast::default());
-    for (i, r) in revs.iter().enumerate() {
-        if index.insert(r.id.as_str(), i as u32).is_some() {
-            errors += 1;
-        }
-    }
-    // flat child lists (CSR): edges parent -> child, dependency -> dependent
-    let mut indegree = vec![0u32; n];
-    let mut out_count = vec![0u32; n + 1];
-    let mut edges: Vec<(u32, u32)> = Vec::with_capacity(n + n / 8);
-    for (i, r) in revs.iter().enumerate() {
-        for p in r.down_revisions.iter().chain(&r.depends_on) {
-            match index.get(p.as_str()) {
-                Some(&pi) => {
-                    edges.push((pi, i as u32));
-                    indegree[i] += 1;
-                    out_count[pi as usize + 1] += 1;
-                }
-                None => errors += 1,
-            }
-        }
-    }
-    for i in 0..n {
-        out_count[i + 1] += out_count[i];
-    }
-    let mut fill = out_count.clone();
-    let mut targets = vec![0u32; edges.len()];
-    for &(from, to) in &edges {
-        targets[fill[from as usize] as usize] = to;
-        fill[from as usize] += 1;
-    }
-    let has_children: Vec<bool> = (0..n).map(|i| out_count[i + 1] > out_count[i]).collect();
-    let mut stack: Vec<u32> = (0..n as u32)
-        .filter(|&i| indegree[i as usize] == 0)
-        .collect();
-    let bases = revs.iter().filter(|r| r.down_revisions.is_empty()).count();
-    let mut ordered = 0;
-    while let Some(i) = stack.pop() {
-        ordered += 1;
-        for &c in &targets[out_count[i as usize] as usize..out_count[i as usize + 1] as usize] {
-            indegree[c as usize] -= 1;
-            if indegree[c as usize] == 0 {
-                stack.push(c);
-            }
-        }
-    }
-    let heads = has_children.iter().filter(|&&h| !h).count();
-    errors + usize::from(ordered < n) + usize::from(bases > 1) + usize::from(heads > 1)
-}
-
 fn bench_check(c: &mut Criterion) {
     let mut g = c.benchmark_group("graph_check");
     for &n in &SIZES {
@@ -171,23 +92,11 @@ fn bench_check(c: &mut Criterion) {
             ("merges", shuffled(merges(n))),
         ] {
             assert!(graph::check(&revs).is_empty());
-            // the chain check as the macro and the CLI call it (clones its input)
+            // the chain check as the macro and the CLI call it
             g.bench_with_input(
                 BenchmarkId::new(format!("check/{shape}"), n),
                 &revs,
                 |b, revs| b.iter(|| black_box(graph::check(black_box(revs)))),
-            );
-            // the allocation profile of check without the graph it builds and drops
-            g.bench_with_input(
-                BenchmarkId::new(format!("clone_and_drop_input/{shape}"), n),
-                &revs,
-                |b, revs| b.iter(|| black_box(black_box(revs).to_vec())),
-            );
-            assert_eq!(proposed_check(&revs), 0);
-            g.bench_with_input(
-                BenchmarkId::new(format!("proposed_check_sketch/{shape}"), n),
-                &revs,
-                |b, revs| b.iter(|| black_box(proposed_check(black_box(revs)))),
             );
         }
     }

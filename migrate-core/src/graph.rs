@@ -6,7 +6,11 @@
 //!
 //! Internally revisions are addressed by their index in [`Graph::revisions`], which is a
 //! topological order (every revision comes after all of its parents and `depends_on`
-//! dependencies). All queries are linear in the size of the graph or better.
+//! dependencies). Edges are kept in flat arrays (one per direction, not one `Vec` per
+//! revision) and ids in a hash table of indices, so the check and [`Graph::new`] allocate a
+//! handful of arrays whatever the graph's size. The check and [`Graph::new`] are linear in
+//! the size of the graph (the topological sort's heap adds a log of its width), and so are
+//! the queries, or better.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
@@ -210,10 +214,9 @@ impl std::error::Error for GraphErrors {}
 #[derive(Debug, Clone)]
 pub struct Graph {
     revs: Vec<RevisionInfo>,
-    index: HashMap<String, usize>,
-    parents: Vec<Vec<usize>>,
-    deps: Vec<Vec<usize>>,
-    children: Vec<Vec<usize>>,
+    index: IdIndex,
+    up: UpEdges,
+    children: Rows,
 }
 
 /// Checks a set of revisions and returns every problem found (empty when the graph is
@@ -223,10 +226,12 @@ pub struct Graph {
 /// Same rules as Alembic, stricter where Alembic fails late: duplicate ids, dangling
 /// `down_revision` or `depends_on`, cycles, unmerged heads and unlabeled extra bases are
 /// errors.
+///
+/// Linear in the number of revisions and edges, without cloning the input.
 pub fn check(revs: &[RevisionInfo]) -> Vec<GraphError> {
-    match Graph::build(revs.to_vec()) {
+    match analyze(revs) {
         Ok(_) => Vec::new(),
-        Err(e) => e.0,
+        Err(errors) => errors,
     }
 }
 
@@ -235,186 +240,49 @@ impl Graph {
     ///
     /// # Errors
     /// [`GraphErrors`] with every problem [`check`] finds.
-    pub fn new(revs: Vec<RevisionInfo>) -> Result<Graph, GraphErrors> {
-        Graph::build(revs)
-    }
+    pub fn new(mut revs: Vec<RevisionInfo>) -> Result<Graph, GraphErrors> {
+        let Analysis {
+            mut index,
+            up,
+            order,
+        } = analyze(&revs).map_err(GraphErrors)?;
 
-    fn build(revs: Vec<RevisionInfo>) -> Result<Graph, GraphErrors> {
-        let mut errors = Vec::new();
-
-        // 1. unique ids
-        let mut index: HashMap<String, usize> = HashMap::with_capacity(revs.len());
-        let mut dup: Vec<(String, Vec<usize>)> = Vec::new();
-        for (i, r) in revs.iter().enumerate() {
-            if let Some(&first) = index.get(&r.id) {
-                match dup.iter_mut().find(|(id, _)| *id == r.id) {
-                    Some((_, v)) => v.push(i),
-                    None => dup.push((r.id.clone(), vec![first, i])),
-                }
-            } else {
-                index.insert(r.id.clone(), i);
-            }
-        }
-        for (id, is) in &dup {
-            errors.push(GraphError::DuplicateRevision {
-                id: id.clone(),
-                files: is.iter().map(|&i| revs[i].file.clone()).collect(),
-            });
-        }
-
-        // 2. edges; dangling references
+        // Re-index in topological order: one permutation of the revisions, their edges and
+        // the id index.
         let n = revs.len();
-        let mut parents = vec![Vec::new(); n];
-        let mut deps = vec![Vec::new(); n];
-        let mut children = vec![Vec::new(); n];
-        for (i, r) in revs.iter().enumerate() {
-            if index.get(&r.id) != Some(&i) {
-                continue; // a duplicate: its edges would only repeat the error
-            }
-            for p in &r.down_revisions {
-                match index.get(p) {
-                    Some(&pi) => {
-                        parents[i].push(pi);
-                        children[pi].push(i);
-                    }
-                    None => errors.push(GraphError::MissingParent {
-                        id: r.id.clone(),
-                        file: r.file.clone(),
-                        parent: p.clone(),
-                    }),
-                }
-            }
-            for d in &r.depends_on {
-                match index.get(d) {
-                    Some(&di) => deps[i].push(di),
-                    None => errors.push(GraphError::MissingDependency {
-                        id: r.id.clone(),
-                        file: r.file.clone(),
-                        dependency: d.clone(),
-                    }),
-                }
-            }
-        }
-
-        // 3. topological order (Kahn); ties broken by input order so the result is stable
-        let mut indegree: Vec<usize> = (0..n).map(|i| parents[i].len() + deps[i].len()).collect();
-        let mut dependents = vec![Vec::new(); n];
-        for (i, ds) in deps.iter().enumerate() {
-            for &d in ds {
-                dependents[d].push(i);
-            }
-        }
-        let mut ready: BinaryHeap<Reverse<usize>> =
-            (0..n).filter(|&i| indegree[i] == 0).map(Reverse).collect();
-        let mut order = Vec::with_capacity(n);
-        while let Some(Reverse(i)) = ready.pop() {
-            order.push(i);
-            for &c in children[i].iter().chain(&dependents[i]) {
-                indegree[c] -= 1;
-                if indegree[c] == 0 {
-                    ready.push(Reverse(c));
-                }
-            }
-        }
-        if order.len() < n {
-            let in_cycle: Vec<bool> = indegree.iter().map(|&d| d > 0).collect();
-            let cycle = find_cycle(&in_cycle, &parents, &deps);
-            errors.push(GraphError::Cycle {
-                ids: cycle.iter().map(|&i| revs[i].id.clone()).collect(),
-                files: cycle.iter().map(|&i| revs[i].file.clone()).collect(),
-            });
-        }
-
-        // 4. labels: unique, and they must tell extra heads and bases apart
-        let mut label_owner: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, r) in revs.iter().enumerate() {
-            for l in &r.branch_labels {
-                let owners = label_owner.entry(l.as_str()).or_default();
-                if !owners.contains(&i) {
-                    owners.push(i);
-                }
-            }
-        }
-        let mut dup_labels: Vec<_> = label_owner.iter().filter(|(_, v)| v.len() > 1).collect();
-        dup_labels.sort();
-        for (label, is) in dup_labels {
-            errors.push(GraphError::DuplicateBranchLabel {
-                label: (*label).to_owned(),
-                ids: is.iter().map(|&i| revs[i].id.clone()).collect(),
-                files: is.iter().map(|&i| revs[i].file.clone()).collect(),
-            });
-        }
-
-        if errors.is_empty() {
-            let bases: Vec<usize> = (0..n).filter(|&i| parents[i].is_empty()).collect();
-            let unlabeled: Vec<usize> = bases
-                .iter()
-                .copied()
-                .filter(|&i| revs[i].branch_labels.is_empty())
-                .collect();
-            if unlabeled.len() > 1 {
-                errors.push(GraphError::MultipleBases {
-                    ids: unlabeled.iter().map(|&i| revs[i].id.clone()).collect(),
-                    files: unlabeled.iter().map(|&i| revs[i].file.clone()).collect(),
-                });
-            }
-            let heads: Vec<usize> = (0..n).filter(|&i| children[i].is_empty()).collect();
-            // unlabeled extra bases already explain extra heads: report the cause only
-            if heads.len() > 1 && unlabeled.len() <= 1 {
-                // Heads are told apart by the labels on their ancestry (Alembic's branch
-                // labels apply to a revision and every descendant on its branch).
-                let mut groups: Vec<(BTreeSet<&str>, Vec<usize>)> = Vec::new();
-                for &h in &heads {
-                    let labels = inherited_labels(h, &revs, &parents);
-                    match groups.iter_mut().find(|(l, _)| *l == labels) {
-                        Some((_, v)) => v.push(h),
-                        None => groups.push((labels, vec![h])),
-                    }
-                }
-                for (_, hs) in groups.into_iter().filter(|(_, v)| v.len() > 1) {
-                    errors.push(GraphError::MultipleHeads {
-                        ids: hs.iter().map(|&i| revs[i].id.clone()).collect(),
-                        files: hs.iter().map(|&i| revs[i].file.clone()).collect(),
-                    });
-                }
-            }
-        }
-
-        if !errors.is_empty() {
-            return Err(GraphErrors(errors));
-        }
-
-        // Re-index in topological order.
-        let mut pos = vec![0usize; n];
+        let mut pos = vec![0u32; n];
         for (new, &old) in order.iter().enumerate() {
-            pos[old] = new;
+            pos[old] = new as u32;
         }
-        let remap = |v: &Vec<usize>| v.iter().map(|&i| pos[i]).collect::<Vec<_>>();
-        let mut slots: Vec<Option<RevisionInfo>> = revs.into_iter().map(Some).collect();
-        let revs: Vec<RevisionInfo> = order
-            .iter()
-            .map(|&o| slots[o].take().expect("once"))
-            .collect();
-        let parents: Vec<Vec<usize>> = order.iter().map(|&o| remap(&parents[o])).collect();
-        let deps: Vec<Vec<usize>> = order.iter().map(|&o| remap(&deps[o])).collect();
-        let children: Vec<Vec<usize>> = order
-            .iter()
-            .map(|&o| {
-                let mut c = remap(&children[o]);
-                c.sort_unstable();
-                c
-            })
-            .collect();
-        let index = revs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
+        let mut dest = pos.clone();
+        for i in 0..n {
+            // every swap moves one revision to its final place
+            while dest[i] as usize != i {
+                let d = dest[i] as usize;
+                revs.swap(i, d);
+                dest.swap(i, d);
+            }
+        }
+        let mut moved = UpEdges {
+            start: Vec::with_capacity(n + 1),
+            mid: Vec::with_capacity(n),
+            to: Vec::with_capacity(up.to.len()),
+        };
+        moved.start.push(0);
+        let renumber = |&p: &usize| pos[p] as usize;
+        for &old in &order {
+            moved.to.extend(up.parents(old).iter().map(renumber));
+            moved.mid.push(moved.to.len());
+            moved.to.extend(up.dependencies(old).iter().map(renumber));
+            moved.start.push(moved.to.len());
+        }
+        index.renumber(&order, &pos);
+        // filled in index order, so each revision's children come out ascending
+        let children = Rows::transpose(n, |i| moved.parents(i));
         Ok(Graph {
             revs,
             index,
-            parents,
-            deps,
+            up: moved,
             children,
         })
     }
@@ -436,7 +304,7 @@ impl Graph {
 
     /// The topological index of a revision id, if it exists.
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.index.get(id).copied()
+        self.index.get(id)
     }
 
     /// The revision with this exact id.
@@ -451,30 +319,31 @@ impl Graph {
 
     /// Parent indices of a revision (its `down_revision`s).
     pub fn parents_of(&self, index: usize) -> &[usize] {
-        &self.parents[index]
+        self.up.parents(index)
     }
 
     /// `depends_on` indices of a revision.
     pub fn dependencies_of(&self, index: usize) -> &[usize] {
-        &self.deps[index]
+        self.up.dependencies(index)
     }
 
     /// Child indices of a revision (revisions whose `down_revision` names it), ascending.
     pub fn children_of(&self, index: usize) -> &[usize] {
-        &self.children[index]
+        self.children.row(index)
     }
 
     /// Head indices (revisions with no child), ascending.
     pub fn heads(&self) -> Vec<usize> {
+        let start = &self.children.start;
         (0..self.revs.len())
-            .filter(|&i| self.children[i].is_empty())
+            .filter(|&i| start[i] == start[i + 1])
             .collect()
     }
 
     /// Base indices (revisions with no parent), ascending.
     pub fn bases(&self) -> Vec<usize> {
         (0..self.revs.len())
-            .filter(|&i| self.parents[i].is_empty())
+            .filter(|&i| self.up.start[i] == self.up.mid[i])
             .collect()
     }
 
@@ -493,7 +362,7 @@ impl Graph {
         while let Some(i) = stack.pop() {
             if !mask[i] {
                 mask[i] = true;
-                stack.extend(self.parents[i].iter().chain(&self.deps[i]).copied());
+                stack.extend_from_slice(self.up.all(i));
             }
         }
         mask
@@ -509,12 +378,7 @@ impl Graph {
         // topological order: one forward pass suffices
         let start = roots.iter().copied().min().unwrap_or(self.revs.len());
         for i in start..self.revs.len() {
-            if !mask[i]
-                && self.parents[i]
-                    .iter()
-                    .chain(&self.deps[i])
-                    .any(|&p| mask[p])
-            {
+            if !mask[i] && self.up.all(i).iter().any(|&p| mask[p]) {
                 mask[i] = true;
             }
         }
@@ -524,59 +388,400 @@ impl Graph {
     /// Branch labels that apply to a revision: its own and those of its ancestors through
     /// `down_revision` (as Alembic: a label covers its revision and the branch after it).
     pub fn labels_of(&self, index: usize) -> BTreeSet<&str> {
-        let mask = self.ancestors_mask_parents_only(index);
-        self.revs
-            .iter()
-            .zip(mask)
-            .filter(|(_, m)| *m)
-            .flat_map(|(r, _)| r.branch_labels.iter().map(String::as_str))
-            .collect()
-    }
-
-    fn ancestors_mask_parents_only(&self, index: usize) -> Vec<bool> {
-        let mut mask = vec![false; self.revs.len()];
-        let mut stack = vec![index];
-        while let Some(i) = stack.pop() {
-            if !mask[i] {
-                mask[i] = true;
-                stack.extend(self.parents[i].iter().copied());
-            }
-        }
-        mask
+        inherited_labels(index, &self.revs, &self.up)
     }
 }
 
-fn inherited_labels<'a>(
-    head: usize,
-    revs: &'a [RevisionInfo],
-    parents: &[Vec<usize>],
-) -> BTreeSet<&'a str> {
+/// What [`analyze`] keeps of a valid input, for [`Graph::new`]; indices are input positions.
+struct Analysis {
+    index: IdIndex,
+    up: UpEdges,
+    /// A topological order: ties broken by input position, so it is stable.
+    order: Vec<usize>,
+}
+
+/// The chain check on the borrowed input, shared by [`check`] and [`Graph::new`]: every
+/// error in the documented order, or the index, edges and topological order of a valid graph.
+fn analyze(revs: &[RevisionInfo]) -> Result<Analysis, Vec<GraphError>> {
+    let n = revs.len();
+    assert!(n < u32::MAX as usize, "more than 4 billion revisions");
+    let mut errors = Vec::new();
+
+    // 1. unique ids; a duplicate's index says where the first declaration is
+    let mut index = IdIndex::with_capacity(n);
+    let mut dup: Vec<(usize, Vec<usize>)> = Vec::new(); // (first, every declaration)
+    // allocated at the first duplicate: which revisions are one, and where their id is in `dup`
+    let mut is_dup: Vec<bool> = Vec::new();
+    let mut dup_slot: Vec<usize> = Vec::new();
+    for (i, r) in revs.iter().enumerate() {
+        if let Some(first) = index.push(&r.id) {
+            if is_dup.is_empty() {
+                is_dup = vec![false; n];
+                dup_slot = vec![usize::MAX; n];
+            }
+            is_dup[i] = true;
+            match dup_slot[first] {
+                usize::MAX => {
+                    dup_slot[first] = dup.len();
+                    dup.push((first, vec![first, i]));
+                }
+                d => dup[d].1.push(i),
+            }
+        }
+    }
+    for (first, is) in &dup {
+        errors.push(GraphError::DuplicateRevision {
+            id: revs[*first].id.clone(),
+            files: is.iter().map(|&i| revs[i].file.clone()).collect(),
+        });
+    }
+
+    // 2. edges (parents, then dependencies); dangling references
+    let mut up = UpEdges {
+        start: Vec::with_capacity(n + 1),
+        mid: Vec::with_capacity(n),
+        to: Vec::with_capacity(n + n / 4),
+    };
+    up.start.push(0);
+    for (i, r) in revs.iter().enumerate() {
+        // a duplicate's edges would only repeat the error
+        if !is_dup.get(i).is_some_and(|&d| d) {
+            for p in &r.down_revisions {
+                match index.get(p) {
+                    Some(pi) => up.to.push(pi),
+                    None => errors.push(GraphError::MissingParent {
+                        id: r.id.clone(),
+                        file: r.file.clone(),
+                        parent: p.clone(),
+                    }),
+                }
+            }
+            up.mid.push(up.to.len());
+            for d in &r.depends_on {
+                match index.get(d) {
+                    Some(di) => up.to.push(di),
+                    None => errors.push(GraphError::MissingDependency {
+                        id: r.id.clone(),
+                        file: r.file.clone(),
+                        dependency: d.clone(),
+                    }),
+                }
+            }
+        } else {
+            up.mid.push(up.to.len());
+        }
+        up.start.push(up.to.len());
+    }
+
+    // 3. topological order (Kahn); ties broken by input order so the result is stable
+    let down = Rows::transpose(n, |i| up.all(i)); // children and dependents
+    let mut indegree: Vec<usize> = (0..n).map(|i| up.all(i).len()).collect();
+    let mut ready: BinaryHeap<Reverse<usize>> =
+        (0..n).filter(|&i| indegree[i] == 0).map(Reverse).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(Reverse(i)) = ready.pop() {
+        order.push(i);
+        for &c in down.row(i) {
+            indegree[c] -= 1;
+            if indegree[c] == 0 {
+                ready.push(Reverse(c));
+            }
+        }
+    }
+    if order.len() < n {
+        let cycle = find_cycle(&indegree, &up);
+        errors.push(GraphError::Cycle {
+            ids: cycle.iter().map(|&i| revs[i].id.clone()).collect(),
+            files: cycle.iter().map(|&i| revs[i].file.clone()).collect(),
+        });
+    }
+
+    // 4. labels: unique, and they must tell extra heads and bases apart
+    let mut label_owner: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in revs.iter().enumerate() {
+        for l in &r.branch_labels {
+            let owners = label_owner.entry(l.as_str()).or_default();
+            if !owners.contains(&i) {
+                owners.push(i);
+            }
+        }
+    }
+    let mut dup_labels: Vec<_> = label_owner.iter().filter(|(_, v)| v.len() > 1).collect();
+    dup_labels.sort();
+    for (label, is) in dup_labels {
+        errors.push(GraphError::DuplicateBranchLabel {
+            label: (*label).to_owned(),
+            ids: is.iter().map(|&i| revs[i].id.clone()).collect(),
+            files: is.iter().map(|&i| revs[i].file.clone()).collect(),
+        });
+    }
+
+    if errors.is_empty() {
+        let unlabeled: Vec<usize> = (0..n)
+            .filter(|&i| up.parents(i).is_empty() && revs[i].branch_labels.is_empty())
+            .collect();
+        if unlabeled.len() > 1 {
+            errors.push(GraphError::MultipleBases {
+                ids: unlabeled.iter().map(|&i| revs[i].id.clone()).collect(),
+                files: unlabeled.iter().map(|&i| revs[i].file.clone()).collect(),
+            });
+        }
+        let mut has_child = vec![false; n];
+        for &p in up.to_parents() {
+            has_child[p] = true;
+        }
+        let heads: Vec<usize> = (0..n).filter(|&i| !has_child[i]).collect();
+        // unlabeled extra bases already explain extra heads: report the cause only
+        if heads.len() > 1 && unlabeled.len() <= 1 {
+            // Heads are told apart by the labels on their ancestry (Alembic's branch
+            // labels apply to a revision and every descendant on its branch). Without any
+            // label they are all alike: no walk needed.
+            let mut groups: Vec<(BTreeSet<&str>, Vec<usize>)> = Vec::new();
+            if label_owner.is_empty() {
+                groups.push((BTreeSet::new(), heads));
+            } else {
+                for &h in &heads {
+                    let labels = inherited_labels(h, revs, &up);
+                    match groups.iter_mut().find(|(l, _)| *l == labels) {
+                        Some((_, v)) => v.push(h),
+                        None => groups.push((labels, vec![h])),
+                    }
+                }
+            }
+            for (_, hs) in groups.into_iter().filter(|(_, v)| v.len() > 1) {
+                errors.push(GraphError::MultipleHeads {
+                    ids: hs.iter().map(|&i| revs[i].id.clone()).collect(),
+                    files: hs.iter().map(|&i| revs[i].file.clone()).collect(),
+                });
+            }
+        }
+    }
+
+    if errors.is_empty() {
+        Ok(Analysis { index, up, order })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Adjacency lists in one flat array (compressed sparse rows): row `i` is
+/// `to[start[i]..start[i + 1]]`.
+#[derive(Debug, Clone)]
+struct Rows {
+    start: Vec<usize>,
+    to: Vec<usize>,
+}
+
+impl Rows {
+    fn row(&self, i: usize) -> &[usize] {
+        &self.to[self.start[i]..self.start[i + 1]]
+    }
+
+    /// The reverse edges of `rows` over `n` nodes (`j` in row `i` gives `i` in row `j`),
+    /// each row ascending.
+    fn transpose<'a>(n: usize, rows: impl Fn(usize) -> &'a [usize]) -> Rows {
+        // count into start[j], take inclusive prefix sums (start[j] = end of row j), then
+        // fill backwards so that every start[j] ends at the beginning of its row
+        let mut start = vec![0usize; n + 1];
+        for i in 0..n {
+            for &j in rows(i) {
+                start[j] += 1;
+            }
+        }
+        let mut sum = 0;
+        for s in &mut start {
+            sum += *s;
+            *s = sum;
+        }
+        let mut to = vec![0usize; sum];
+        for i in (0..n).rev() {
+            for &j in rows(i) {
+                start[j] -= 1;
+                to[start[j]] = i;
+            }
+        }
+        Rows { start, to }
+    }
+}
+
+/// Every revision's parents, then its `depends_on` dependencies, in one flat array: revision
+/// `i`'s are `to[start[i]..start[i + 1]]`, the parents before `mid[i]`.
+#[derive(Debug, Clone)]
+struct UpEdges {
+    start: Vec<usize>,
+    mid: Vec<usize>,
+    to: Vec<usize>,
+}
+
+impl UpEdges {
+    fn all(&self, i: usize) -> &[usize] {
+        &self.to[self.start[i]..self.start[i + 1]]
+    }
+
+    fn parents(&self, i: usize) -> &[usize] {
+        &self.to[self.start[i]..self.mid[i]]
+    }
+
+    fn dependencies(&self, i: usize) -> &[usize] {
+        &self.to[self.mid[i]..self.start[i + 1]]
+    }
+
+    /// Every parent edge's target, with repeats.
+    fn to_parents(&self) -> impl Iterator<Item = &usize> {
+        (0..self.mid.len()).flat_map(|i| self.parents(i))
+    }
+}
+
+/// The id index: an open-addressing hash table (linear probing, at most half full) of
+/// revision indices, keyed by id, with its own copy of the ids in one buffer. A slot keeps
+/// the index in its low 32 bits and 32 bits of the id's hash in its high bits, so most
+/// probes that miss never compare ids; those that do compare with the buffer (12 bytes a
+/// revision), not with the revisions' own strings scattered across the heap. The table
+/// holds no borrow, and survives re-indexing ([`IdIndex::renumber`]).
+#[derive(Debug, Clone)]
+struct IdIndex {
+    slots: Vec<u64>,
+    /// `64 - log2(slots.len())`: a hash's top bits pick its first slot.
+    shift: u32,
+    /// Every revision's id, concatenated in index order: revision `i`'s is
+    /// `ids[ends[i - 1]..ends[i]]` (from 0 for the first).
+    ids: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl IdIndex {
+    const EMPTY: u64 = u64::MAX;
+    const INDEX: u64 = 0xffff_ffff;
+
+    fn with_capacity(n: usize) -> IdIndex {
+        let len = (n * 2).next_power_of_two().max(8);
+        IdIndex {
+            slots: vec![IdIndex::EMPTY; len],
+            shift: 64 - len.trailing_zeros(),
+            ids: Vec::with_capacity(n * 12),
+            ends: Vec::with_capacity(n),
+        }
+    }
+
+    fn id(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.ids[start as usize..self.ends[i] as usize]
+    }
+
+    /// `Ok(index)` of the revision with this id, or `Err(slot)`: the free slot it would take.
+    fn find(&self, id: &str, hash: u64) -> Result<usize, usize> {
+        let mask = self.slots.len() - 1;
+        let tag = hash << 32;
+        let mut s = (hash >> self.shift) as usize;
+        loop {
+            let v = self.slots[s];
+            if v == IdIndex::EMPTY {
+                return Err(s);
+            }
+            let i = (v & IdIndex::INDEX) as usize;
+            if v & !IdIndex::INDEX == tag && self.id(i) == id.as_bytes() {
+                return Ok(i);
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /// The index of the revision with this id.
+    fn get(&self, id: &str) -> Option<usize> {
+        self.find(id, hash_id(id)).ok()
+    }
+
+    /// Adds the next revision (index: the number added so far) unless its id is present;
+    /// returns the index that already has it.
+    fn push(&mut self, id: &str) -> Option<usize> {
+        let i = self.ends.len();
+        self.ids.extend_from_slice(id.as_bytes());
+        let end = u32::try_from(self.ids.len()).expect("revision ids total under 4 GiB");
+        self.ends.push(end);
+        let hash = hash_id(id);
+        match self.find(id, hash) {
+            Ok(first) => Some(first),
+            Err(s) => {
+                self.slots[s] = (hash << 32) | i as u64;
+                None
+            }
+        }
+    }
+
+    /// Re-indexes: `order[new]` is the old index of each revision (`pos` its inverse).
+    fn renumber(&mut self, order: &[usize], pos: &[u32]) {
+        for v in &mut self.slots {
+            if *v != IdIndex::EMPTY {
+                *v = (*v & !IdIndex::INDEX) | u64::from(pos[(*v & IdIndex::INDEX) as usize]);
+            }
+        }
+        let mut ids = Vec::with_capacity(self.ids.len());
+        let mut ends = Vec::with_capacity(self.ends.len());
+        for &old in order {
+            ids.extend_from_slice(self.id(old));
+            ends.push(ids.len() as u32);
+        }
+        self.ids = ids;
+        self.ends = ends;
+    }
+}
+
+/// FxHash (rustc's hasher) over the id's bytes, eight at a time (the last eight overlap
+/// the previous word; the length is hashed first). Ids come from the user's own files and
+/// are short, so a fast non-cryptographic hash suits (SipHash was 6% of the check).
+fn hash_id(id: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+    let b = id.as_bytes();
+    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    let mut h = mix(0, b.len() as u64);
+    if b.len() >= 8 {
+        let mut at = 0;
+        while at + 8 < b.len() {
+            h = mix(h, word(at));
+            at += 8;
+        }
+        mix(h, word(b.len() - 8))
+    } else {
+        let w = b
+            .iter()
+            .enumerate()
+            .fold(0, |w, (k, &x)| w | (u64::from(x) << (8 * k)));
+        mix(h, w)
+    }
+}
+
+/// The branch labels of `index` and of its ancestors through parents (not `depends_on`).
+fn inherited_labels<'a>(index: usize, revs: &'a [RevisionInfo], up: &UpEdges) -> BTreeSet<&'a str> {
     let mut seen = vec![false; revs.len()];
-    let mut stack = vec![head];
+    let mut stack = vec![index];
     let mut labels = BTreeSet::new();
     while let Some(i) = stack.pop() {
         if !seen[i] {
             seen[i] = true;
             labels.extend(revs[i].branch_labels.iter().map(String::as_str));
-            stack.extend(parents[i].iter().copied());
+            stack.extend_from_slice(up.parents(i));
         }
     }
     labels
 }
 
-/// Finds one cycle among the nodes marked `in_cycle` (nodes Kahn's algorithm could not order).
-fn find_cycle(in_cycle: &[bool], parents: &[Vec<usize>], deps: &[Vec<usize>]) -> Vec<usize> {
-    let start = match in_cycle.iter().position(|&b| b) {
+/// Finds one cycle among the revisions Kahn's algorithm could not order (those left with a
+/// positive in-degree).
+fn find_cycle(indegree: &[usize], up: &UpEdges) -> Vec<usize> {
+    let unordered = |i: usize| indegree[i] > 0;
+    let start = match (0..indegree.len()).find(|&i| unordered(i)) {
         Some(s) => s,
         None => return Vec::new(),
     };
     // Walk parent pointers that stay inside the unordered set until a node repeats. Every
     // unordered node has at least one unordered predecessor, so the walk never gets stuck.
-    let mut pos_in_path: HashMap<usize, usize> = HashMap::new();
+    let mut pos_in_path = vec![usize::MAX; indegree.len()];
     let mut path = Vec::new();
     let mut cur = start;
     loop {
-        if let Some(&p) = pos_in_path.get(&cur) {
+        let p = pos_in_path[cur];
+        if p != usize::MAX {
             let mut cycle: Vec<usize> = path[p..].to_vec();
             cycle.reverse(); // parent -> child order reads as "a -> b" (b revises a)
             // rotate so the smallest index comes first: stable messages
@@ -590,14 +795,9 @@ fn find_cycle(in_cycle: &[bool], parents: &[Vec<usize>], deps: &[Vec<usize>]) ->
             }
             return cycle;
         }
-        pos_in_path.insert(cur, path.len());
+        pos_in_path[cur] = path.len();
         path.push(cur);
-        cur = match parents[cur]
-            .iter()
-            .chain(&deps[cur])
-            .copied()
-            .find(|&p| in_cycle[p])
-        {
+        cur = match up.all(cur).iter().copied().find(|&p| unordered(p)) {
             Some(next) => next,
             None => return path,
         };

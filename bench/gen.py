@@ -240,6 +240,70 @@ def versions_only(n, d):
             f.write(revision_text(i))
 
 
+ALEMBIC_TEMPLATE = '''"""${message}
+
+Revision ID: ${up_revision}
+Revises: ${down_revision | comma,n}
+Create Date: ${create_date}
+
+"""
+from alembic import op
+import sqlalchemy as sa
+${imports if imports else ""}
+
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
+branch_labels = ${repr(branch_labels)}
+depends_on = ${repr(depends_on)}
+
+
+def upgrade():
+    ${upgrades if upgrades else "pass"}
+
+
+def downgrade():
+    ${downgrades if downgrades else "pass"}
+'''
+
+
+def alembic_versions(n, d):
+    """W4 peer: an Alembic project with n revisions of the W1 shape, written with Alembic's
+    typed operations (op.create_table / op.create_index), and Alembic's generic template."""
+    ad = os.path.abspath(os.path.join(d, "alembic"))
+    vd = os.path.join(ad, "versions")
+    if os.path.isdir(vd):
+        for f in os.listdir(vd):
+            if f.endswith(".py"):
+                os.remove(os.path.join(vd, f))
+    os.makedirs(vd, exist_ok=True)
+    with open(os.path.join(ad, "env.py"), "w") as f:
+        f.write(ALEMBIC_ENV)
+    with open(os.path.join(ad, "script.py.mako"), "w") as f:
+        f.write(ALEMBIC_TEMPLATE)
+    with open(os.path.join(d, "alembic.ini"), "w") as f:
+        f.write(f"[alembic]\nscript_location = {ad}\n")
+    for i in range(n):
+        t = f"t{i:06d}"
+        with open(os.path.join(vd, f"{rid(i)}_create_{t}.py"), "w") as f:
+            f.write(
+                f'"""create {t}\n\nRevision ID: {rid(i)}\nRevises: {"" if i == 0 else rid(i - 1)}\n'
+                f'Create Date: 2026-11-21 12:00:00.000000\n\n"""\nfrom alembic import op\nimport sqlalchemy as sa\n\n'
+                f'revision = "{rid(i)}"\ndown_revision = {("None" if i == 0 else repr(rid(i - 1)))}\n'
+                "branch_labels = None\ndepends_on = None\n\n\n"
+                "def upgrade():\n"
+                f"    op.create_table(\n        \"{t}\",\n"
+                "        sa.Column(\"id\", sa.Integer, primary_key=True),\n"
+                "        sa.Column(\"name\", sa.String(100), nullable=False),\n"
+                "        sa.Column(\"email\", sa.String(255)),\n"
+                "        sa.Column(\"score\", sa.BigInteger, nullable=False, server_default=\"0\"),\n"
+                "        sa.Column(\"created_at\", sa.Text, nullable=False),\n    )\n"
+                f"    op.create_index(\"ix_{t}_name\", \"{t}\", [\"name\"])\n\n\n"
+                "def downgrade():\n"
+                f"    op.drop_index(\"ix_{t}_name\", table_name=\"{t}\")\n"
+                f"    op.drop_table(\"{t}\")\n"
+            )
+
+
 SEAORM_VERSION = "=2.0.4"
 # the backends our crate builds (migrate-core's sqlx: sqlite, postgres, mysql; no TLS)
 SEAORM_FEATURES = ["runtime-tokio", "sqlx-sqlite", "sqlx-postgres", "sqlx-mysql", "cli"]
@@ -407,6 +471,8 @@ if __name__ == "__main__":
         print(add_one(d) if os.path.isdir(os.path.join(d, "src", "versions")) else seaorm_add(d))
     elif cmd == "remove":
         print(remove_last(sys.argv[2]))
+    elif cmd == "alembic-versions":
+        alembic_versions(int(sys.argv[2]), sys.argv[3])
     elif cmd == "versions":
         versions_only(int(sys.argv[2]), sys.argv[3])
     elif cmd == "peers":

@@ -316,6 +316,12 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// Whether a raw script is a single statement. Conservative: a `;` anywhere but at the end
+/// (even inside a string literal) counts as several statements.
+pub(crate) fn is_one_statement(script: &str) -> bool {
+    !script.trim().trim_end_matches(';').contains(';')
+}
+
 /// Runs a raw multi-statement script through sqlx (PostgreSQL: one simple-query message).
 async fn raw_execute<DB: sqlx::Database>(
     c: &mut DB::Connection,
@@ -726,10 +732,8 @@ impl Db {
             }
             Target::Online(conn) => {
                 self.last_statement = Some(script.to_owned());
-                // conservative: a `;` anywhere but at the end (even inside a string) counts
-                // as several statements
-                self.last_call_atomic = self.backend == Backend::Postgres
-                    || !script.trim().trim_end_matches(';').contains(';');
+                self.last_call_atomic =
+                    self.backend == Backend::Postgres || is_one_statement(script);
                 let batch = match self.deferred.take() {
                     Some(begin) => format!("{begin};\n{script}"),
                     None => script.to_owned(),

@@ -97,17 +97,10 @@ impl SqliteConn {
         if unsafe { ffi::sqlite3_get_autocommit(db) } == 0 {
             return unsafe { exec(db, &sql, None) };
         }
-        // conservative: a `;` anywhere but at the end (even in a string) counts as several
-        if script.trim().trim_end_matches(';').contains(';') {
+        if !crate::db::is_one_statement(script) {
             return self.exec_via_worker(script).await;
         }
-        match self
-            .try_without_waiting(|db| unsafe { exec(db, &sql, None) })
-            .await?
-        {
-            Some(r) => r,
-            None => self.exec_via_worker(script).await,
-        }
+        self.exec_or_wait(script).await
     }
 
     /// [`SqliteConn::exec`] for a statement that may have to wait for another connection's

@@ -181,6 +181,19 @@ def peers(script_up, script_down, dialect, out):
         f.write("CREATE TABLE v (revision VARCHAR(64) PRIMARY KEY);\n")
         for i, u in enumerate(ups):
             f.write(begin + "\n" + "\n".join(u) + f"\nINSERT INTO v VALUES ('{rid(i)}');\nCOMMIT;\n")
+    # SQLite, to split W1's remaining gap: L1 plus exactly the version-table work our runner
+    # does (its table and pending index, its row, the per-revision gate query), one session
+    if dialect == "sqlite":
+        lines = [l for l in open(script_up).read().split("\n") if "migrate_version" in l]
+        setup = [l for l in lines if l.startswith("CREATE")]
+        rows = [l for l in lines if l.startswith("INSERT")]
+        assert len(rows) == n, (len(rows), n)
+        with open(os.path.join(out, "l1g_up.sql"), "w") as f:
+            f.write("\n".join(setup) + "\n")
+            for i, u in enumerate(ups):
+                gate = ("SELECT (SELECT COUNT(*) FROM \"migrate_version\" WHERE revision = "
+                        f"'{rid(i)}'), (SELECT MIN(revision) FROM \"migrate_version\" WHERE state = 'pending');")
+                f.write(begin + "\n" + gate + "\n" + "\n".join(u) + "\n" + rows[i] + "\nCOMMIT;\n")
     # sqlx: reversible migrations, <version>_<name>.up.sql / .down.sql
     sd = os.path.join(out, "sqlx")
     os.makedirs(sd, exist_ok=True)

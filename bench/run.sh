@@ -99,6 +99,8 @@ else:
 if dir_ == "up":
     add("L1", url("l1"), fresh("l1"), None, L1("l1", "l1_up.sql"))
     add("L1+version-row", url("l1v"), fresh("l1v"), None, L1("l1v", "l1v_up.sql"))
+    if be == "sqlite":  # L1 + our version table, row and per-revision gate query
+        add("L1+our version table and gate", url("l1g"), fresh("l1g"), None, L1("l1g", "l1g_up.sql") + " > /dev/null")
     add("cargo-migrate (release)", url("rel"), fresh("rel"), None, f"{rrel} --database-url {url('rel')} upgrade head 2>/dev/null")
     add("cargo-migrate (debug)", url("dbg"), fresh("dbg"), None, f"{rdbg} --database-url {url('dbg')} upgrade head 2>/dev/null")
     add("sqlx migrate run", url("sqlx"), fresh("sqlx"), None, f"{sqlx} migrate run --source {P}/sqlx --database-url {url('sqlx')}")

@@ -14,11 +14,11 @@ use std::process::{Command, ExitCode, Stdio};
 use anyhow::{Context as _, bail};
 use cargo_metadata::{Message, Package};
 use migrate_core::cli::{DbCommand, render_graph_command};
-use migrate_core::graph::{Graph, GraphError, RevisionInfo};
+use migrate_core::graph::{Graph, RevisionInfo};
 
 use crate::Cli;
 use crate::forward::runner_args;
-use crate::sources::Sources;
+use crate::sources::{Sources, only_unmerged_heads};
 use crate::workspace::{Project, runner_bin};
 
 /// The environment variable telling the runner where the project (workspace root) is: the
@@ -60,12 +60,7 @@ fn graph_command(project: &Project, cmd: &DbCommand) -> anyhow::Result<ExitCode>
             std::mem::forget(graph);
         }
         Err(errors) => {
-            if keep
-                && errors
-                    .0
-                    .iter()
-                    .all(|e| matches!(e, GraphError::MultipleHeads { .. }))
-            {
+            if keep && only_unmerged_heads(&errors.0) {
                 out = heads_of_unmerged(&sources, cmd).ok_or(errors)?;
                 crate::warning(
                     "several heads: the migrations crate will not compile until they are \

@@ -215,10 +215,7 @@ impl Sources {
         let errors = graph::check(&self.revisions);
         if errors.is_empty() {
             Ok(true)
-        } else if errors
-            .iter()
-            .all(|e| matches!(e, GraphError::MultipleHeads { .. }))
-        {
+        } else if only_unmerged_heads(&errors) {
             Ok(false)
         } else {
             Err(GraphErrors(errors)).context("the revision graph is invalid")
@@ -340,16 +337,16 @@ fn load_one(
     })?;
     let parsed =
         source::parse_file(text).with_context(|| format!("invalid revision file `{file}`"))?;
-    let args = parsed.args;
-    *info = RevisionInfo {
-        id: args.revision,
-        down_revisions: args.down_revisions,
-        branch_labels: args.branch_labels,
-        depends_on: args.depends_on,
-        message: parsed.message,
-        file,
-    };
+    *info = parsed.into_info(file);
     Ok(false)
+}
+
+/// Whether a graph's only problem is several heads nobody merged yet (the state `merge` is
+/// for, and that `heads` still answers).
+pub(crate) fn only_unmerged_heads(errors: &[GraphError]) -> bool {
+    errors
+        .iter()
+        .all(|e| matches!(e, GraphError::MultipleHeads { .. }))
 }
 
 /// Resolves `spec` to revision ids: with `migrate_core::spec::resolve` when the graph is

@@ -508,13 +508,20 @@ impl SourceRevision {
     /// The graph's view of this revision; `file` is the path to report in errors (relative
     /// to the crate root by convention, with forward slashes).
     pub fn to_info(&self, file: &str) -> RevisionInfo {
+        self.clone().into_info(file.to_owned())
+    }
+
+    /// [`SourceRevision::to_info`] without copying: the revision's strings move into the
+    /// result.
+    pub fn into_info(self, file: String) -> RevisionInfo {
+        let args = self.args;
         RevisionInfo {
-            id: self.args.revision.clone(),
-            down_revisions: self.args.down_revisions.clone(),
-            branch_labels: self.args.branch_labels.clone(),
-            depends_on: self.args.depends_on.clone(),
-            message: self.message.clone(),
-            file: file.to_owned(),
+            id: args.revision,
+            down_revisions: args.down_revisions,
+            branch_labels: args.branch_labels,
+            depends_on: args.depends_on,
+            message: self.message,
+            file,
         }
     }
 }

@@ -1180,6 +1180,7 @@ backend_test!(
     |db| async move {
         let holder = LockHolder::try_take(&db).await.expect("the lock is free");
         let before = db.tables().await;
+        let timeout = Duration::from_secs(1);
         let t = Instant::now();
         let out = run("slow", &db.url, &["--lock-timeout", "1", "upgrade", "head"]);
         let waited = t.elapsed();
@@ -1196,15 +1197,35 @@ backend_test!(
                     && out.stderr.contains("waiting for the migration lock"),
                 "{out}"
             );
+            // the runner's own measure of the wait ("timed out after N ms") is the timeout
+            let ms: u64 = out
+                .stderr
+                .split("timed out after ")
+                .nth(1)
+                .and_then(|rest| rest.split(" ms").next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no \"timed out after N ms\" in {out}"));
+            assert!(
+                Duration::from_millis(ms) >= timeout,
+                "reported a wait of {ms} ms, less than --lock-timeout 1: {out}"
+            );
         }
+        // it waited for the lock (not failing at once), and gave up at `--lock-timeout`, not at
+        // the 60 s default: bounds that fail when the flag is ignored, not a benchmark
+        assert!(
+            waited >= timeout,
+            "{:?}: gave up after {waited:?}, before --lock-timeout 1: {out}",
+            db.backend
+        );
+        assert!(
+            waited < Duration::from_secs(30),
+            "{:?}: gave up after {waited:?}, not at --lock-timeout 1: {out}",
+            db.backend
+        );
         assert_eq!(db.tables().await, before, "nothing changed");
         holder.release().await;
         let out = run("slow", &db.url, &["--lock-timeout", "1", "upgrade", "+1"]);
         assert!(out.status.success(), "{out}");
-        eprintln!(
-            "lock timeout {:?}: `--lock-timeout 1` gave up after {waited:?}",
-            db.backend
-        );
     }
 );
 

@@ -15,7 +15,7 @@ case the way Alembic does:
 * `resolve` has no command of its own in Alembic: it uses the resolution the commands use
   (`RevisionMap.get_revisions`, and `_parse_upgrade_target` / `_parse_downgrade_target` for
   relative specs, relative to the database's version rows); `current` is what `alembic current`
-  prints.
+  prints, `heads` what `alembic heads` prints.
 * `range A:B` is `RevisionMap.iterate_revisions(B, A, implicit_base=True)`: what an offline
   `upgrade A:B --sql` runs (exclusive of A).
 * `parse` cases test our own spec syntax round trip: they have no Alembic counterpart.
@@ -299,10 +299,12 @@ class Project:
         if cmd in ("upgrade", "downgrade"):
             sql = ":" in arg
             getattr(command, cmd)(self.cfg, arg, sql=sql)
+            self.last_applied = None if sql else self.applied_in_db(conn)
             return " ".join(log) or "none"
         if cmd == "stamp":
             command.stamp(self.cfg, arg.split())
-            return self.ids(self.applied_in_db(conn))
+            self.last_applied = self.applied_in_db(conn)
+            return self.ids(self.last_applied)
         if cmd == "history":
             command.history(self.cfg, arg)
             shown = [history_line_id(line) for line in out.getvalue().splitlines() if line.strip()]
@@ -324,8 +326,14 @@ class Project:
                 upper = self.rev_ids(self.map.get_revisions(upper_s or "heads"))
             # what an offline `upgrade A:B --sql` runs (`ScriptDirectory._upgrade_revs`)
             walked = [r.revision for r in self.map.iterate_revisions(upper, lower, implicit_base=True)]
-            # the bounds as sets: their maximal elements (the rows may also hold dependencies)
-            lower, upper = (maximal(self.revs, closure(self.revs, x)) for x in (lower, upper))
+            # the bounds: `current` as `alembic current` prints it, a spec as the maximal
+            # revisions it names (the version rows may also hold dependencies)
+            def bound(side, revs):
+                if side == "current":
+                    return self.rev_ids(self.script.get_all_current(revs))
+                return maximal(self.revs, closure(self.revs, revs))
+
+            lower, upper = bound(lower_s, lower), bound(upper_s, upper)
             return f"{self.ids(lower)} .. {self.ids(upper)} => " + (
                 " ".join(reversed(walked)) or "none"
             )
@@ -349,6 +357,11 @@ class Project:
                 # (`alembic upgrade b+4`: AssertionError, `downgrade head-6`: "Walked too far")
                 raise Failure(f"relative revision {spec!r} walks past the end of the graph")
             return self.rev_ids(revs)
+        if spec == "heads":
+            # what `alembic heads` lists: a head that another head depends on is one too
+            # ("effective head"); RevisionMap's own `heads` spec leaves it out, though upgrading
+            # to the others applies it all the same
+            return self.script.get_heads()
         return self.rev_ids(self.map.get_revisions(spec))
 
     # -- rendering ------------------------------------------------------------------------------

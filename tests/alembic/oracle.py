@@ -236,8 +236,11 @@ class Project:
             f.write(ENV_PY)
         with open(os.path.join(self.dir, "script.py.mako"), "w") as f:
             f.write("")
-        for r in revs:
-            with open(os.path.join(self.dir, "versions", f"v_{r.id}.py"), "w") as f:
+        # Alembic loads the version files in file-name order, and that order breaks the ties
+        # of its topological sort (plans, history): name them in the order the fixture writes
+        # them, as a project's files would be listed
+        for n, r in enumerate(revs):
+            with open(os.path.join(self.dir, "versions", f"{n:04d}_{r.id}.py"), "w") as f:
                 f.write(
                     VERSION_PY.format(
                         id=r.id,

@@ -19,6 +19,9 @@ each with `# deliberate:`):
   * `label@base`, `label@+N`, `label@-N` and `label@REV` for a label that is not on a base
     (Alembic's branch then takes in the trunk below the labeled revision);
   * relative specs in `stamp` (Alembic's stamp resolves no `+N`, `-N`, `REV±N`, `head-N`);
+  * downward walks (`-N`, `label@-N`, `REV-N`, `head-N`) that step off a merge revision:
+    Alembic refuses ("Ambiguous walk"); we undo the merge alone (cases.txt: `diamond | all |
+    downgrade -2`);
   * `REV-N` / `head-N` walking down past a base when there are several bases (Alembic's walk
     reaches its global `base` and undoes every branch; ours undoes REV's branch);
   * `label@REV...` with REV off the branch in upgrade/downgrade/stamp (Alembic checks branch
@@ -200,9 +203,38 @@ class QueryMaker:
             sym = down[0]
         return False
 
+    def walks_off_a_merge(self, applied: str, spec: str) -> bool:
+        """A downward walk (`-N`, `label@-N`, `REV-N`, `head-N`) that steps from a merge
+        revision to its parents: Alembic refuses ("Ambiguous walk"), we undo the merge alone."""
+        m = re.fullmatch(r"(?:(\w+)@)?(\w*)-(\d+)", spec)
+        if not m:
+            return False
+        label, sym, n = m.group(1), m.group(2), int(m.group(3))
+        if sym == "head" or not sym:
+            done = oracle.closure(self.revs, [] if applied == "none" else (self.order if applied == "all" else applied.split()))
+            starts = oracle.maximal(self.revs, done) + heads(self.by_id)
+            if label in self.members:
+                starts = [s for s in starts if s in self.members[label]]
+        elif sym in self.by_id:
+            starts = [sym]
+        else:
+            return False
+        for start in starts:
+            at = start
+            for _ in range(n):
+                down = self.by_id[at].down
+                if len(down) > 1:
+                    return True
+                if not down:
+                    break
+                at = down[0]
+        return False
+
     def skip(self, applied: str, command: str) -> bool:
         """Queries left out on purpose (see the module doc)."""
         cmd, _, arg = command.partition(" ")
+        if any(self.walks_off_a_merge(applied, part) for part in re.split(r"[ :]", arg)):
+            return True
         for label, rev in re.findall(r"(br_\d+)@(\w+)", arg):
             if rev in self.by_id and rev not in self.members[label] and cmd != "resolve":
                 return True  # Alembic checks branch membership only when resolving

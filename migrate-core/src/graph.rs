@@ -88,8 +88,8 @@ pub enum GraphError {
     /// A `down_revision` names a revision that no file declares.
     #[error(
         "revision `{id}` in `{file}` has down_revision `{parent}`, which no revision declares; \
-         fix: point down_revision at an existing revision (see `cargo migrate heads`) or restore \
-         the missing revision file"
+         fix: point down_revision at an existing revision (each revision file's `Revision ID:` \
+         line names one) or restore the missing revision file"
     )]
     MissingParent {
         /// The revision whose parent is missing.

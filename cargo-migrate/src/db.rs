@@ -29,6 +29,14 @@ pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
         let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
         return graph_command(&project, cmd);
     }
+    if let DbCommand::Current {
+        verbose,
+        check_heads,
+    } = cmd
+        && let Some(code) = current_of_unmerged(cli, *verbose, *check_heads)?
+    {
+        return Ok(code);
+    }
     let (project, package) =
         Project::locate_package(cli.manifest_path.as_deref(), cli.package.as_deref())?;
     let exe = build_runner(&project, &package)?;
@@ -43,7 +51,7 @@ fn graph_command(project: &Project, cmd: &DbCommand) -> anyhow::Result<ExitCode>
         &project.versions_dir(),
         Some(&project.header_cache()),
     )?;
-    let graph = sources.into_graph()?;
+    let (graph, _) = sources.into_graph()?;
     let mut out = String::new();
     let docstring = |r: &RevisionInfo| crate::sources::docstring(&project.crate_dir, &r.file);
     render_graph_command_with(&graph, cmd, None, &docstring, &mut out)?;
@@ -57,6 +65,38 @@ fn graph_command(project: &Project, cmd: &DbCommand) -> anyhow::Result<ExitCode>
         }
         _ => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `current` when the revision files have unmerged heads: the migrations crate does not
+/// compile then (no runner binary), so the version table is read against the lenient graph
+/// (`migrate_core::cli::current_from_graph`), with a warning to merge. `None` when there is
+/// one head per branch (the runner answers).
+fn current_of_unmerged(
+    cli: &Cli,
+    verbose: bool,
+    check_heads: bool,
+) -> anyhow::Result<Option<ExitCode>> {
+    let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
+    let sources = Sources::load(
+        &project.crate_dir,
+        &project.versions_dir(),
+        Some(&project.header_cache()),
+    )?;
+    if sources.heads().len() < 2 {
+        return Ok(None);
+    }
+    let (graph, unmerged) = sources.into_graph()?;
+    if !unmerged {
+        return Ok(None); // labeled branches: a valid graph
+    }
+    // the default SQLite database is in the workspace root, as for the runner
+    Ok(Some(migrate_core::cli::current_from_graph(
+        &graph,
+        &cli.db,
+        &project.workspace_root,
+        verbose,
+        check_heads,
+    )?))
 }
 
 /// `$CARGO build` of the runner binary; compiler errors go to the terminal. Returns the

@@ -234,7 +234,9 @@ impl Sources {
     /// declares, a note first names the revisions nothing builds on (where it most likely
     /// meant to point: `heads` cannot answer until the graph is valid).
     pub fn graph(&self) -> anyhow::Result<Graph> {
-        lenient(self.revisions.clone(), false).map_err(|e| e.with_heads(self))
+        lenient(self.revisions.clone(), false)
+            .map(|(graph, _)| graph)
+            .map_err(|e| e.with_heads(self))
     }
 
     /// [`Sources::graph`] without a copy, for the read-only commands (large histories): the
@@ -244,7 +246,7 @@ impl Sources {
     ///
     /// # Errors
     /// As [`Sources::graph`].
-    pub fn into_graph(mut self) -> anyhow::Result<Graph> {
+    pub fn into_graph(mut self) -> anyhow::Result<(Graph, bool)> {
         let revisions = std::mem::take(&mut self.revisions);
         lenient(revisions, true).map_err(|e| match e {
             Invalid::Other(e) => e,
@@ -372,8 +374,9 @@ impl Invalid {
     }
 }
 
-/// [`Graph::lenient`]; with `warn`, a warning on stderr about unmerged heads.
-fn lenient(revisions: Vec<RevisionInfo>, warn: bool) -> Result<Graph, Invalid> {
+/// [`Graph::lenient`] and whether it has unmerged heads; with `warn`, a warning on stderr
+/// about them.
+fn lenient(revisions: Vec<RevisionInfo>, warn: bool) -> Result<(Graph, bool), Invalid> {
     match Graph::lenient(revisions) {
         Ok((graph, unmerged)) => {
             for e in unmerged.iter().filter(|_| warn) {
@@ -385,7 +388,7 @@ fn lenient(revisions: Vec<RevisionInfo>, warn: bool) -> Result<Graph, Invalid> {
                     ));
                 }
             }
-            Ok(graph)
+            Ok((graph, !unmerged.is_empty()))
         }
         Err(errors) => Err(invalid(errors)),
     }

@@ -145,6 +145,26 @@ fn end_to_end_with_sqlite() {
     let current = cm(&app, &["migrate", "current"]).ok();
     assert_eq!(current.stdout.trim(), "");
 
+    // a database whose table was created by hand: the failure says how to adopt it (stamp)
+    assert!(sql_ok(
+        &db,
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+    ));
+    let err = cm(&app, &["migrate", "upgrade"]).fails(1);
+    assert!(err.contains("table \"users\" already exists"), "{err}");
+    assert!(
+        err.ends_with(&format!(
+            "; hint: the database already has what revision {users} creates (was it created by \
+             hand or by another tool?); if its schema already matches revision {users} or a later \
+             one, record that without running anything with `cargo migrate stamp {users}` (or the \
+             later revision), then upgrade from there"
+        )),
+        "{err}"
+    );
+    cm(&app, &["migrate", "stamp", &users]).ok();
+    cm(&app, &["migrate", "upgrade"]).ok();
+    assert!(sql_ok(&db, "SELECT id, name, email FROM users"));
+
     // graph commands read the files: newest first, Alembic's format
     let history = cm(&app, &["migrate", "history"]).ok();
     assert_eq!(
@@ -700,6 +720,40 @@ fn read_commands_show_every_head_of_an_unmerged_fork() {
             run.stderr
         );
     }
+    // `current` too (the crate does not compile: the version table is read without it)
+    let db = tmp.path().join("fork.db");
+    let table = migrate_core::version_table::create_statement(
+        migrate_core::Backend::Sqlite,
+        "migrate_version",
+    );
+    assert!(sql_ok(&db, &table));
+    assert!(sql_ok(
+        &db,
+        "INSERT INTO migrate_version VALUES ('r0', '', 'applied', '2026-01-02 03:04:05.000', 1), \
+         ('r1', '', 'applied', '2026-01-02 03:04:05.000', 1), \
+         ('r3', '', 'applied', '2026-01-02 03:04:05.000', 1)"
+    ));
+    let url = format!("sqlite:{}", db.display());
+    let current = cm(&app, &["migrate", "current", "--database-url", &url]).ok();
+    // `alembic current` on this graph at r3
+    assert_eq!(current.stdout, "r3 (head)\n");
+    assert!(
+        current.stderr.contains("warning: several heads (r2, r3)"),
+        "{}",
+        current.stderr
+    );
+    let check = cm(
+        &app,
+        &[
+            "migrate",
+            "current",
+            "--check-heads",
+            "--database-url",
+            &url,
+        ],
+    );
+    assert_eq!(check.code, 1, "{}", check.stderr);
+
     // `head` is ambiguous, in Alembic's words
     let err = cm(&app, &["migrate", "show", "head"]).fails(1);
     assert!(

@@ -20,8 +20,10 @@ use crate::runner::{Event, OfflineCommand, Options, Runner, TransactionMode, ids
 use crate::{Error, Migrations};
 
 mod args;
+mod current;
 mod render;
 
+pub use current::current_from_graph;
 pub use render::{
     Docstring, current_line, hint, log_entry, render_graph_command, render_graph_command_with,
 };
@@ -236,10 +238,9 @@ pub fn main(migrations: &'static Migrations) -> ExitCode {
         Err(e) => {
             // a URL can reach a message through any argument (one typed where a revision
             // goes): no password is printed, wherever it came from
-            eprintln!("error: {}", redact_url(&e.to_string()));
-            if let Some(h) = hint(&e) {
-                eprintln!("hint: {h}");
-            }
+            // one line, the hint (if any) last
+            let hint = hint(&e).map(|h| format!("; {h}")).unwrap_or_default();
+            eprintln!("error: {}{hint}", redact_url(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -254,6 +255,18 @@ pub fn main(migrations: &'static Migrations) -> ExitCode {
 /// [`Error::EmptyDatabaseUrl`] when `DATABASE_URL` is set but empty (say, a CI secret that
 /// is missing): that is refused rather than migrating the default SQLite file instead.
 pub fn resolve_database_url(explicit: Option<&str>) -> Result<(String, String), Error> {
+    resolve_database_url_in(explicit, None)
+}
+
+/// [`resolve_database_url`] with the project directory given (`None`: from the environment,
+/// as there).
+///
+/// # Errors
+/// As [`resolve_database_url`].
+pub fn resolve_database_url_in(
+    explicit: Option<&str>,
+    project_dir: Option<&std::path::Path>,
+) -> Result<(String, String), Error> {
     if let Some(u) = explicit {
         return Ok((
             u.to_owned(),
@@ -271,9 +284,9 @@ pub fn resolve_database_url(explicit: Option<&str>) -> Result<(String, String), 
             format!("using {} (DATABASE_URL)", redact_url(&u)),
         ));
     }
-    let dir = std::env::var("CARGO_MIGRATE_PROJECT_DIR")
-        .ok()
+    let dir = project_dir
         .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("CARGO_MIGRATE_PROJECT_DIR").map(Into::into))
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
     let path = dir.join("migrate.db");

@@ -454,7 +454,7 @@ fn history_range(
     Ok((0..graph.len()).filter(|&i| mask[i]).collect())
 }
 
-/// A hint for an error where users get stuck, printed after it, or `None`.
+/// A hint for an error where users get stuck, printed after it on its line, or `None`.
 ///
 /// - A revision that fails because an object it creates already exists (PostgreSQL
 ///   `relation "users" already exists`, MySQL `Table 'users' already exists`, SQLite `table
@@ -469,10 +469,10 @@ pub fn hint(err: &Error) -> Option<String> {
             ..
         } if *direction == "upgrade" && source.to_string().contains("already exists") => {
             Some(format!(
-                "the database already has what revision {revision} creates: was it created by \
-                 hand or by another tool? If its schema already matches revision {revision} (or \
-                 a later one), record that without running anything with `cargo migrate stamp \
-                 {revision}` (or the later revision), then upgrade from there"
+                "hint: the database already has what revision {revision} creates (was it \
+                 created by hand or by another tool?); if its schema already matches revision \
+                 {revision} or a later one, record that without running anything with `cargo \
+                 migrate stamp {revision}` (or the later revision), then upgrade from there"
             ))
         }
         _ => None,
@@ -497,6 +497,35 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn an_object_that_already_exists_suggests_stamp() {
+        let failed = |direction: &'static str, db_says: &str| Error::RevisionFailed {
+            direction,
+            revision: "3f2a9c1b7e4d".into(),
+            message: "create users".into(),
+            statement: None,
+            rolled_back: true,
+            source: db_says.into(),
+        };
+        // each backend's words (PostgreSQL 42P07, MySQL 1050, SQLite)
+        for says in [
+            "error returned from database: relation \"users\" already exists",
+            "error returned from database: 1050 (42S01): Table 'users' already exists",
+            "error returned from database: (code: 1) table users already exists",
+        ] {
+            let hint = hint(&failed("upgrade", says)).expect(says);
+            assert!(
+                hint.contains("`cargo migrate stamp 3f2a9c1b7e4d`"),
+                "{hint}"
+            );
+        }
+        assert_eq!(hint(&failed("upgrade", "no such table: users")), None);
+        assert_eq!(
+            hint(&failed("downgrade", "table users already exists")),
+            None
+        );
     }
 
     #[test]

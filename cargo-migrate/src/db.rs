@@ -2,10 +2,9 @@
 //!
 //! Graph commands (`heads`, `branches`, `show`, `history` without `-i`) are answered from the
 //! revision files, without compiling anything. The others are forwarded to the migrations
-//! crate's runner binary: built with `$CARGO build`, then run with `cargo migrate`'s
-//! arguments minus its own options, its exit code becoming ours.
+//! crate's runner binary: built with `$CARGO build`, then run with the parsed command written
+//! back as arguments (`forward`), its exit code becoming ours.
 
-use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::io::{BufReader, Write as _};
 use std::path::PathBuf;
@@ -13,64 +12,52 @@ use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context as _, bail};
 use cargo_metadata::{Message, Package};
-use migrate_core::cli::{DbCommand, render_graph_command};
-use migrate_core::graph::{Graph, RevisionInfo};
+use migrate_core::cli::{DbCommand, render_graph_command_with};
+use migrate_core::graph::RevisionInfo;
 
 use crate::Cli;
 use crate::forward::runner_args;
-use crate::sources::{Sources, only_unmerged_heads};
+use crate::sources::Sources;
 use crate::workspace::{Project, runner_bin};
 
 /// The environment variable telling the runner where the project (workspace root) is: the
 /// default SQLite database lives there.
 pub const PROJECT_DIR_ENV: &str = "CARGO_MIGRATE_PROJECT_DIR";
 
-pub(crate) fn run(cli: &Cli, cmd: &DbCommand, args: &[OsString]) -> anyhow::Result<ExitCode> {
+pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
     if cmd.graph_only() {
         let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
         return graph_command(&project, cmd);
     }
+    if let DbCommand::Current {
+        verbose,
+        check_heads,
+    } = cmd
+        && let Some(code) = current_of_unmerged(cli, *verbose, *check_heads)?
+    {
+        return Ok(code);
+    }
     let (project, package) =
         Project::locate_package(cli.manifest_path.as_deref(), cli.package.as_deref())?;
     let exe = build_runner(&project, &package)?;
-    run_runner(&project, &exe, &runner_args(args))
+    run_runner(&project, &exe, &runner_args(&cli.db, cmd))
 }
 
-/// Answers a graph command from the revision files.
+/// Answers a graph command from the revision files, on the lenient graph (a fork nobody
+/// merged yet is shown with every head, as Alembic does, and a warning says to merge).
 fn graph_command(project: &Project, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
-    let mut sources = Sources::load(
+    let sources = Sources::load(
         &project.crate_dir,
         &project.versions_dir(),
         Some(&project.header_cache()),
     )?;
-    // after a fork nobody merged yet, `heads` is what you want to see: keep the revisions for
-    // that answer (a copy only when there are several heads)
-    let keep = matches!(cmd, DbCommand::Heads { .. }) && sources.heads().len() > 1;
-    let revisions = if keep {
-        sources.revisions.clone()
-    } else {
-        std::mem::take(&mut sources.revisions)
-    };
+    let (graph, _) = sources.into_graph()?;
     let mut out = String::new();
-    match Graph::new(revisions) {
-        Ok(graph) => {
-            render_graph_command(&graph, cmd, None, &mut out)?;
-            // freeing every revision one by one costs milliseconds on a large history; the
-            // process is about to exit and gives the memory back anyway
-            std::mem::forget(graph);
-        }
-        Err(errors) => {
-            if keep && only_unmerged_heads(&errors.0) {
-                out = heads_of_unmerged(&sources, cmd).ok_or(errors)?;
-                crate::warning(
-                    "several heads: the migrations crate will not compile until they are \
-                     merged (`cargo migrate merge heads -m \"merge\"`)",
-                );
-            } else {
-                return Err(errors).context("the revision graph is invalid");
-            }
-        }
-    }
+    let docstring = |r: &RevisionInfo| crate::sources::docstring(&project.crate_dir, &r.file);
+    render_graph_command_with(&graph, cmd, None, &docstring, &mut out)?;
+    // freeing every revision one by one costs milliseconds on a large history; the process
+    // is about to exit and gives the memory back anyway
+    std::mem::forget(graph);
     match std::io::stdout().lock().write_all(out.as_bytes()) {
         // `cargo migrate history | head`: the reader has what it wanted
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -80,39 +67,36 @@ fn graph_command(project: &Project, cmd: &DbCommand) -> anyhow::Result<ExitCode>
     }
 }
 
-/// `heads` for a graph whose only problem is several heads: each head rendered within its
-/// own ancestry (a valid graph with one head), so the output is what `heads` prints once the
-/// fork is labeled.
-fn heads_of_unmerged(sources: &Sources, cmd: &DbCommand) -> Option<String> {
-    let by_id: HashMap<&str, &RevisionInfo> = sources
-        .revisions
-        .iter()
-        .map(|r| (r.id.as_str(), r))
-        .collect();
-    let mut out = String::new();
-    for head in sources.heads() {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![head];
-        let mut sub = Vec::new();
-        while let Some(id) = stack.pop() {
-            if seen.insert(id) {
-                let r = by_id.get(id)?;
-                stack.extend(
-                    r.down_revisions
-                        .iter()
-                        .chain(&r.depends_on)
-                        .map(String::as_str),
-                );
-                sub.push((*r).clone());
-            }
-        }
-        let graph = Graph::new(sub).ok()?;
-        if graph.heads() != [graph.index_of(head)?] {
-            return None; // a depends_on pulled in another leaf
-        }
-        render_graph_command(&graph, cmd, None, &mut out).ok()?;
+/// `current` when the revision files have unmerged heads: the migrations crate does not
+/// compile then (no runner binary), so the version table is read against the lenient graph
+/// (`migrate_core::cli::current_from_graph`), with a warning to merge. `None` when there is
+/// one head per branch (the runner answers).
+fn current_of_unmerged(
+    cli: &Cli,
+    verbose: bool,
+    check_heads: bool,
+) -> anyhow::Result<Option<ExitCode>> {
+    let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
+    let sources = Sources::load(
+        &project.crate_dir,
+        &project.versions_dir(),
+        Some(&project.header_cache()),
+    )?;
+    if sources.heads().len() < 2 {
+        return Ok(None);
     }
-    Some(out)
+    let (graph, unmerged) = sources.into_graph()?;
+    if !unmerged {
+        return Ok(None); // labeled branches: a valid graph
+    }
+    // the default SQLite database is in the workspace root, as for the runner
+    Ok(Some(migrate_core::cli::current_from_graph(
+        &graph,
+        &cli.db,
+        &project.workspace_root,
+        verbose,
+        check_heads,
+    )?))
 }
 
 /// `$CARGO build` of the runner binary; compiler errors go to the terminal. Returns the

@@ -108,19 +108,18 @@ pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
     args
 }
 
-/// Runs a parsed command line. `args` are the arguments it was parsed from (after
-/// [`normalize_args`], program name first): the database commands forward them to the
-/// runner binary.
+/// Runs a parsed command line. The database commands hand the parsed command to the runner
+/// binary (written back as arguments, see `migrate_core::cli::DbCommand::to_args`).
 ///
 /// # Errors
 /// Anything that stops the command, with context; the caller prints it on one line
 /// ([`error_line`]) and exits with 1.
-pub fn run(cli: &Cli, args: &[OsString]) -> anyhow::Result<ExitCode> {
+pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Init(a) => init::run(a),
         Command::Revision(a) => revision::run(cli, a),
         Command::Merge(a) => merge::run(cli, a),
-        Command::Db(cmd) => db::run(cli, cmd, args),
+        Command::Db(cmd) => db::run(cli, cmd),
     }
 }
 

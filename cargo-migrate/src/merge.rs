@@ -35,16 +35,12 @@ pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
         &project.versions_dir(),
         Some(&project.header_cache()),
     )?;
-    // the specs are resolved on the graph when it is valid (labeled branches)
-    let graph = if sources.check_allowing_heads()? {
-        Some(sources.graph()?)
-    } else {
-        None
-    };
+    // the graph is lenient: merging unmerged heads is what `merge` is for
+    let graph = sources.graph()?;
     let mut parents: Vec<String> = Vec::new();
     for spec in &args.revisions {
-        for id in sources::resolve(&sources, graph.as_ref(), spec)
-            .with_context(|| format!("cannot merge `{spec}`"))?
+        for id in
+            sources::resolve(&graph, spec).with_context(|| format!("cannot merge `{spec}`"))?
         {
             if !parents.contains(&id) {
                 parents.push(id);
@@ -65,7 +61,10 @@ pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
     // a parent that is an ancestor of another parent adds nothing (Alembic refuses too)
     for p in &parents {
         for q in &parents {
-            if p != q && is_ancestor(&sources, p, q) {
+            let (Some(pi), Some(qi)) = (graph.index_of(p), graph.index_of(q)) else {
+                continue;
+            };
+            if p != q && graph.ancestors_mask(&[qi])[pi] {
                 bail!(
                     "cannot merge `{p}` with its descendant `{q}`; merge revisions on different branches"
                 );
@@ -85,24 +84,4 @@ pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
     };
     write_revision(&project, sources, &new)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Whether `ancestor` is reached from `of` through down_revision pointers.
-fn is_ancestor(sources: &Sources, ancestor: &str, of: &str) -> bool {
-    let mut stack = vec![of];
-    let mut seen = std::collections::HashSet::new();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        if let Some(r) = sources.get(id) {
-            for p in &r.down_revisions {
-                if p == ancestor {
-                    return true;
-                }
-                stack.push(p);
-            }
-        }
-    }
-    false
 }

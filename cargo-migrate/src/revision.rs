@@ -158,16 +158,16 @@ pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
         &project.versions_dir(),
         Some(&project.header_cache()),
     )?;
-    let valid = sources.check_allowing_heads()?;
-    // a graph only to resolve specs (the plain `revision -m` needs none)
+    // a graph only to resolve specs (the plain `revision -m` needs none, only the check)
     let needs_graph = !args.depends_on.is_empty()
         || args
             .head
             .as_deref()
             .is_some_and(|h| h != "head" && h != "base");
-    let graph = if valid && needs_graph {
+    let graph = if needs_graph {
         Some(sources.graph()?)
     } else {
+        sources.check_allowing_heads()?;
         None
     };
     let id = choose_id(&sources, args.rev_id.as_deref())?;
@@ -175,9 +175,8 @@ pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
     let down_revisions = parent(&sources, graph.as_ref(), args)?;
     let mut depends_on = Vec::new();
     for d in &args.depends_on {
-        for id in sources::resolve(&sources, graph.as_ref(), d)
-            .with_context(|| format!("--depends-on `{d}`"))?
-        {
+        let graph = graph.as_ref().context("no revision graph")?;
+        for id in sources::resolve(graph, d).with_context(|| format!("--depends-on `{d}`"))? {
             if down_revisions.contains(&id) {
                 bail!("--depends-on `{d}`: `{id}` is already the new revision's parent");
             }
@@ -227,8 +226,8 @@ fn parent(
             Ok(Vec::new())
         }
         Some(spec) => {
-            let ids = sources::resolve(sources, graph, spec)
-                .with_context(|| format!("--head `{spec}`"))?;
+            let graph = graph.context("no revision graph")?;
+            let ids = sources::resolve(graph, spec).with_context(|| format!("--head `{spec}`"))?;
             let [id] = ids.as_slice() else {
                 bail!(
                     "--head `{spec}` names {} revisions ({}); name exactly one",

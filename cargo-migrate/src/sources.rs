@@ -1,19 +1,18 @@
 //! The revision files of a migrations crate, read as text (no compiling):
 //! `migrate_core::source::parse_file` on every `*.rs` of `src/versions`.
 //!
-//! Also the few graph questions `revision` and `merge` must answer when the graph is not
-//! valid *only* because a fork was not merged yet (several heads): that is exactly when you
-//! need `merge`, and `migrate_core::graph::Graph::new` refuses such a graph.
+//! The graph they form is built lenient about unmerged heads ([`Graph::lenient`]): a fork
+//! nobody merged yet is exactly when you need `heads`, `history` and `merge`.
 
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ffi::OsString;
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anyhow::{Context as _, bail};
-use migrate_core::graph::{self, Graph, GraphError, GraphErrors, RevisionInfo};
+use anyhow::Context as _;
+use migrate_core::graph::{Graph, GraphError, GraphErrors, RevisionInfo};
 use migrate_core::source;
 
 use crate::cache;
@@ -28,6 +27,9 @@ pub(crate) struct Sources {
     pub revisions: Vec<RevisionInfo>,
     /// Id to position in `revisions` (the first file declaring it), built on first use.
     index: OnceCell<HashMap<String, usize>>,
+    /// Where they were read from (the crate, its versions directory).
+    crate_dir: PathBuf,
+    versions_dir: PathBuf,
 }
 
 /// One file to look at: its directory entry and name, and what the header cache holds for it.
@@ -56,7 +58,7 @@ impl Sources {
         let entries = match std::fs::read_dir(versions_dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Sources::new(Vec::new()));
+                return Ok(Sources::new(Vec::new(), crate_dir, versions_dir));
             }
             Err(e) => {
                 return Err(e).with_context(|| {
@@ -185,13 +187,15 @@ impl Sources {
             let entries: Vec<_> = entries.collect();
             cache::write(cache, versions_dir, entries.into_iter());
         }
-        Ok(Sources::new(revisions))
+        Ok(Sources::new(revisions, crate_dir, versions_dir))
     }
 
-    fn new(revisions: Vec<RevisionInfo>) -> Sources {
+    fn new(revisions: Vec<RevisionInfo>, crate_dir: &Path, versions_dir: &Path) -> Sources {
         Sources {
             revisions,
             index: OnceCell::new(),
+            crate_dir: crate_dir.to_owned(),
+            versions_dir: versions_dir.to_owned(),
         }
     }
 
@@ -205,30 +209,52 @@ impl Sources {
         })
     }
 
-    /// Checks the graph (`migrate_core::graph::check`, without building a [`Graph`]):
-    /// `Ok(true)` when it is valid, `Ok(false)` when its only problem is several unmerged
-    /// heads.
+    /// Checks the graph (`migrate_core::graph::check`, without building a [`Graph`]) as
+    /// [`Sources::graph`] would: unmerged heads are fine.
     ///
     /// # Errors
-    /// Any other problem, with every problem listed.
-    pub fn check_allowing_heads(&self) -> anyhow::Result<bool> {
-        let errors = graph::check(&self.revisions);
+    /// As [`Sources::graph`].
+    pub fn check_allowing_heads(&self) -> anyhow::Result<()> {
+        let errors: Vec<GraphError> = migrate_core::graph::check(&self.revisions)
+            .into_iter()
+            .filter(|e| !matches!(e, GraphError::MultipleHeads { .. }))
+            .collect();
         if errors.is_empty() {
-            Ok(true)
-        } else if only_unmerged_heads(&errors) {
-            Ok(false)
-        } else {
-            Err(GraphErrors(errors)).context("the revision graph is invalid")
+            return Ok(());
         }
+        Err(invalid(GraphErrors(errors)).with_heads(self))
     }
 
-    /// The checked graph, built from a copy of the revisions: only for resolving revision
-    /// specs (`revision --head`, `--depends-on`, `merge`), never on the paths that only read.
+    /// The graph of these revisions (a copy), lenient about unmerged heads
+    /// ([`Graph::lenient`]): what `revision` and `merge` resolve specs on, so a fork nobody
+    /// merged yet can still be merged.
     ///
     /// # Errors
-    /// Every problem of the graph.
+    /// Every other problem of the graph; when a `down_revision` names a revision no file
+    /// declares, a note first names the revisions nothing builds on (where it most likely
+    /// meant to point: `heads` cannot answer until the graph is valid).
     pub fn graph(&self) -> anyhow::Result<Graph> {
-        Graph::new(self.revisions.clone()).context("the revision graph is invalid")
+        lenient(self.revisions.clone(), false)
+            .map(|(graph, _)| graph)
+            .map_err(|e| e.with_heads(self))
+    }
+
+    /// [`Sources::graph`] without a copy, for the read-only commands (large histories): the
+    /// revisions move into the graph. Warns on stderr when there are unmerged heads (the
+    /// migrations crate does not compile until they are merged). On a dangling
+    /// `down_revision` the files are read again for the list of revisions nothing builds on.
+    ///
+    /// # Errors
+    /// As [`Sources::graph`].
+    pub fn into_graph(mut self) -> anyhow::Result<(Graph, bool)> {
+        let revisions = std::mem::take(&mut self.revisions);
+        lenient(revisions, true).map_err(|e| match e {
+            Invalid::Other(e) => e,
+            dangling => match Sources::load(&self.crate_dir, &self.versions_dir, None) {
+                Ok(again) => dangling.with_heads(&again),
+                Err(_) => dangling.into_error(),
+            },
+        })
     }
 
     /// The revision declaring `id`.
@@ -248,50 +274,6 @@ impl Sources {
             .map(|r| r.id.as_str())
             .filter(|id| !parents.contains(id))
             .collect()
-    }
-
-    /// Resolves `spec` without a valid graph: `heads`, `head` (only when there is one head),
-    /// an exact id, a branch label, or a unique id prefix.
-    pub fn resolve_plain(&self, spec: &str) -> anyhow::Result<Vec<String>> {
-        let heads = self.heads();
-        match spec {
-            "heads" => return Ok(heads.iter().map(|s| (*s).to_owned()).collect()),
-            "head" => {
-                return match heads.as_slice() {
-                    [one] => Ok(vec![(*one).to_owned()]),
-                    _ => bail!(
-                        "Multiple head revisions are present for given argument 'head'; please \
-                         specify a specific target revision or 'heads' for all heads (heads: {})",
-                        heads.join(", ")
-                    ),
-                };
-            }
-            _ => {}
-        }
-        if let Some(r) = self.get(spec) {
-            return Ok(vec![r.id.clone()]);
-        }
-        if let Some(r) = self
-            .revisions
-            .iter()
-            .find(|r| r.branch_labels.iter().any(|l| l == spec))
-        {
-            return Ok(vec![r.id.clone()]);
-        }
-        let matches: Vec<&str> = self
-            .revisions
-            .iter()
-            .map(|r| r.id.as_str())
-            .filter(|id| id.starts_with(spec))
-            .collect();
-        match matches.as_slice() {
-            [one] => Ok(vec![(*one).to_owned()]),
-            [] => bail!("Can't locate revision identified by '{spec}'"),
-            many => bail!(
-                "Revision prefix '{spec}' is ambiguous: it matches {}; give more characters",
-                many.join(", ")
-            ),
-        }
     }
 }
 
@@ -341,28 +323,118 @@ fn load_one(
     Ok(false)
 }
 
-/// Whether a graph's only problem is several heads nobody merged yet (the state `merge` is
-/// for, and that `heads` still answers).
-pub(crate) fn only_unmerged_heads(errors: &[GraphError]) -> bool {
-    errors
-        .iter()
-        .all(|e| matches!(e, GraphError::MultipleHeads { .. }))
+/// A graph that [`lenient`] refused.
+enum Invalid {
+    /// A `down_revision` names a revision no file declares (with the other problems).
+    Dangling(anyhow::Error),
+    /// Anything else.
+    Other(anyhow::Error),
 }
 
-/// Resolves `spec` to revision ids: with `migrate_core::spec::resolve` when the graph is
-/// valid, else with [`Sources::resolve_plain`].
-pub(crate) fn resolve(
-    sources: &Sources,
-    graph: Option<&Graph>,
-    spec: &str,
-) -> anyhow::Result<Vec<String>> {
-    match graph {
-        Some(g) => {
-            let ids = migrate_core::spec::resolve(g, &BTreeSet::new(), spec)?;
-            Ok(ids.into_iter().map(|i| g.at(i).id.clone()).collect())
+impl Invalid {
+    fn into_error(self) -> anyhow::Error {
+        match self {
+            Invalid::Dangling(e) | Invalid::Other(e) => e,
         }
-        None => sources.resolve_plain(spec),
     }
+
+    /// The error; for a dangling `down_revision`, first a note on stderr naming the
+    /// revisions of `sources` that no other revision names as down_revision (the error is
+    /// the last line, as always).
+    fn with_heads(self, sources: &Sources) -> anyhow::Error {
+        match self {
+            Invalid::Other(e) => e,
+            Invalid::Dangling(e) => {
+                // not the revisions whose down_revision dangles: they are what to fix
+                let broken: HashSet<&str> = sources
+                    .revisions
+                    .iter()
+                    .filter(|r| r.down_revisions.iter().any(|p| sources.get(p).is_none()))
+                    .map(|r| r.id.as_str())
+                    .collect();
+                let heads: Vec<String> = sources
+                    .heads()
+                    .iter()
+                    .filter(|id| !broken.contains(*id))
+                    .map(|id| {
+                        let file = sources.get(id).map_or("", |r| r.file.as_str());
+                        format!("`{id}` (in `{file}`)")
+                    })
+                    .collect();
+                if !heads.is_empty() {
+                    crate::note(format_args!(
+                        "the revisions no other revision builds on (a down_revision usually \
+                         names one of them): {}",
+                        heads.join(", ")
+                    ));
+                }
+                e
+            }
+        }
+    }
+}
+
+/// [`Graph::lenient`] and whether it has unmerged heads; with `warn`, a warning on stderr
+/// about them.
+fn lenient(revisions: Vec<RevisionInfo>, warn: bool) -> Result<(Graph, bool), Invalid> {
+    match Graph::lenient(revisions) {
+        Ok((graph, unmerged)) => {
+            for e in unmerged.iter().filter(|_| warn) {
+                if let GraphError::MultipleHeads { ids, .. } = e {
+                    crate::warning(format_args!(
+                        "several heads ({}): the migrations crate will not compile until they \
+                         are merged (`cargo migrate merge heads -m \"merge\"`)",
+                        ids.join(", ")
+                    ));
+                }
+            }
+            Ok((graph, !unmerged.is_empty()))
+        }
+        Err(errors) => Err(invalid(errors)),
+    }
+}
+
+fn invalid(errors: GraphErrors) -> Invalid {
+    let dangling = errors
+        .0
+        .iter()
+        .any(|e| matches!(e, GraphError::MissingParent { .. }));
+    let e = anyhow::Error::from(errors).context("the revision graph is invalid");
+    if dangling {
+        Invalid::Dangling(e)
+    } else {
+        Invalid::Other(e)
+    }
+}
+
+/// Resolves `spec` to revision ids on `graph` ([`migrate_core::spec::resolve`], nothing
+/// applied).
+pub(crate) fn resolve(graph: &Graph, spec: &str) -> anyhow::Result<Vec<String>> {
+    let ids = migrate_core::spec::resolve(graph, &BTreeSet::new(), spec)?;
+    Ok(ids.into_iter().map(|i| graph.at(i).id.clone()).collect())
+}
+
+/// The docstring of a revision file (its leading `//!` lines, each without the `//!` and one
+/// space, trimmed as a whole), as Alembic prints a revision's docstring in `history
+/// --verbose` and `show`: message, `Revision ID:`, `Revises:`, `Create Date:`. `file` is
+/// relative to `crate_dir`. `None` when the file cannot be read or has no docstring.
+pub(crate) fn docstring(crate_dir: &Path, file: &str) -> Option<String> {
+    let text = std::fs::read_to_string(crate_dir.join(file)).ok()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut doc = String::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        let Some(rest) = line.strip_prefix("//!") else {
+            if line.is_empty() && doc.is_empty() {
+                continue;
+            }
+            break;
+        };
+        doc.push_str(rest.strip_prefix(" ").unwrap_or(rest));
+        doc.push('\n');
+    }
+    let doc = doc.trim();
+    (!doc.is_empty()).then(|| doc.to_owned())
 }
 
 /// Writes a new file, refusing to overwrite one.

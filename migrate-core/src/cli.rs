@@ -15,11 +15,18 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::db::{Backend, Db, redact_url};
-use crate::graph::Graph;
 use crate::plan::Direction;
 use crate::runner::{Event, OfflineCommand, Options, Runner, TransactionMode, ids_or_base};
-use crate::spec;
 use crate::{Error, Migrations};
+
+mod args;
+mod current;
+mod render;
+
+pub use current::current_from_graph;
+pub use render::{
+    Docstring, current_line, hint, log_entry, render_graph_command, render_graph_command_with,
+};
 
 /// Options every database command takes.
 #[derive(Debug, Clone, Args)]
@@ -134,8 +141,13 @@ pub enum DbCommand {
     Check,
     /// List revisions, newest first.
     History {
-        /// Range `A:B` (either side optional).
-        #[arg(short = 'r', long = "rev-range", value_name = "RANGE")]
+        /// Range `A:B` (either side optional); `-N` counts from the heads (`-r -2:`).
+        #[arg(
+            short = 'r',
+            long = "rev-range",
+            value_name = "RANGE",
+            allow_hyphen_values = true
+        )]
         rev_range: Option<String>,
         /// Show each revision's details.
         #[arg(short, long)]
@@ -161,7 +173,8 @@ pub enum DbCommand {
     },
     /// Show one revision.
     Show {
-        /// The revision (id, prefix, `head`, …).
+        /// The revision (id, prefix, `head`, `heads`, …); `-N` is N below each head.
+        #[arg(allow_hyphen_values = true)]
         revision: String,
     },
 }
@@ -183,13 +196,13 @@ impl DbCommand {
     }
 }
 
-/// Whether a spec or range refers to the database's current revision (`current`, or a
-/// step count relative to it such as `+1`, `-2`, `label@+1`), so it cannot be answered from
-/// the revision files alone.
+/// Whether a spec or range of `show` or `history -r` refers to the database's current
+/// revision (`current`, or a step up from it such as `+1`, `label@+1`), so it cannot be
+/// answered from the revision files alone. `-N` counts from the heads there, as in Alembic.
 fn needs_current(spec: &str) -> bool {
     spec.split(':').any(|side| {
         let side = side.rsplit('@').next().unwrap_or(side);
-        side == "current" || side.starts_with('+') || side.starts_with('-')
+        side == "current" || side.starts_with('+')
     })
 }
 
@@ -225,7 +238,9 @@ pub fn main(migrations: &'static Migrations) -> ExitCode {
         Err(e) => {
             // a URL can reach a message through any argument (one typed where a revision
             // goes): no password is printed, wherever it came from
-            eprintln!("error: {}", redact_url(&e.to_string()));
+            // one line, the hint (if any) last
+            let hint = hint(&e).map(|h| format!("; {h}")).unwrap_or_default();
+            eprintln!("error: {}{hint}", redact_url(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -240,6 +255,18 @@ pub fn main(migrations: &'static Migrations) -> ExitCode {
 /// [`Error::EmptyDatabaseUrl`] when `DATABASE_URL` is set but empty (say, a CI secret that
 /// is missing): that is refused rather than migrating the default SQLite file instead.
 pub fn resolve_database_url(explicit: Option<&str>) -> Result<(String, String), Error> {
+    resolve_database_url_in(explicit, None)
+}
+
+/// [`resolve_database_url`] with the project directory given (`None`: from the environment,
+/// as there).
+///
+/// # Errors
+/// As [`resolve_database_url`].
+pub fn resolve_database_url_in(
+    explicit: Option<&str>,
+    project_dir: Option<&std::path::Path>,
+) -> Result<(String, String), Error> {
     if let Some(u) = explicit {
         return Ok((
             u.to_owned(),
@@ -257,9 +284,9 @@ pub fn resolve_database_url(explicit: Option<&str>) -> Result<(String, String), 
             format!("using {} (DATABASE_URL)", redact_url(&u)),
         ));
     }
-    let dir = std::env::var("CARGO_MIGRATE_PROJECT_DIR")
-        .ok()
+    let dir = project_dir
         .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("CARGO_MIGRATE_PROJECT_DIR").map(Into::into))
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_default();
     let path = dir.join("migrate.db");
@@ -428,10 +455,10 @@ async fn run_online(
             }
             for &h in &status.heads {
                 if *verbose {
-                    render_entry(graph, h, true, None, out);
+                    log_entry(graph, h, out);
                 } else {
                     // Alembic's `current`: `ae1027a6acf (head)`
-                    let _ = writeln!(out, "{}", tagged(graph, h, None));
+                    let _ = writeln!(out, "{}", current_line(graph, h));
                 }
             }
             if *check_heads {
@@ -473,140 +500,6 @@ async fn run_online(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Renders `heads`, `history`, `branches` and `show` from the graph alone, in Alembic's
-/// formats. `applied`, when given, marks the current revision(s) (`history -i`).
-///
-/// # Errors
-/// [`Error::Plan`] when a revision or range cannot be resolved.
-pub fn render_graph_command(
-    graph: &Graph,
-    command: &DbCommand,
-    applied: Option<&BTreeSet<usize>>,
-    out: &mut String,
-) -> Result<(), Error> {
-    let none = BTreeSet::new();
-    let current = applied.unwrap_or(&none);
-    match command {
-        DbCommand::Heads {
-            verbose,
-            resolve_dependencies,
-        } => {
-            let mut heads = graph.heads();
-            if *resolve_dependencies {
-                // a head that another revision depends on is not a head
-                heads.retain(|&h| !(0..graph.len()).any(|i| graph.dependencies_of(i).contains(&h)));
-            }
-            for h in heads {
-                render_entry(graph, h, *verbose, applied, out);
-            }
-        }
-        DbCommand::History {
-            rev_range, verbose, ..
-        } => {
-            let revs: Vec<usize> = match rev_range {
-                Some(r) => spec::history_range(graph, current, r)?,
-                None => (0..graph.len()).collect(),
-            };
-            for &i in revs.iter().rev() {
-                render_entry(graph, i, *verbose, applied, out);
-            }
-        }
-        DbCommand::Branches { verbose } => {
-            for i in 0..graph.len() {
-                let children = graph.children_of(i);
-                if children.len() > 1 {
-                    render_entry(graph, i, *verbose, applied, out);
-                    for &c in children {
-                        let _ = writeln!(
-                            out,
-                            "             -> {}, {}",
-                            tagged(graph, c, applied),
-                            graph.at(c).message
-                        );
-                    }
-                }
-            }
-        }
-        DbCommand::Show { revision } => {
-            for i in spec::resolve(graph, current, revision)? {
-                render_entry(graph, i, true, applied, out);
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// `id (label) (head) (branchpoint) (mergepoint) (current)` as Alembic tags revisions.
-fn tagged(graph: &Graph, i: usize, applied: Option<&BTreeSet<usize>>) -> String {
-    let r = graph.at(i);
-    let mut s = r.id.clone();
-    if !r.branch_labels.is_empty() {
-        let _ = write!(s, " ({})", r.branch_labels.join(", "));
-    }
-    if graph.children_of(i).is_empty() {
-        s.push_str(" (head)");
-    }
-    if graph.children_of(i).len() > 1 {
-        s.push_str(" (branchpoint)");
-    }
-    if graph.parents_of(i).len() > 1 {
-        s.push_str(" (mergepoint)");
-    }
-    if let Some(applied) = applied
-        && applied.contains(&i)
-        && !graph.children_of(i).iter().any(|c| applied.contains(c))
-    {
-        s.push_str(" (current)");
-    }
-    s
-}
-
-fn render_entry(
-    graph: &Graph,
-    i: usize,
-    verbose: bool,
-    applied: Option<&BTreeSet<usize>>,
-    out: &mut String,
-) {
-    let r = graph.at(i);
-    let parents: Vec<&str> = graph
-        .parents_of(i)
-        .iter()
-        .map(|&p| graph.at(p).id.as_str())
-        .collect();
-    if !verbose {
-        let _ = writeln!(
-            out,
-            "{} -> {}, {}",
-            ids_or_base(&parents),
-            tagged(graph, i, applied),
-            r.message
-        );
-        return;
-    }
-    let _ = writeln!(out, "Rev: {}", tagged(graph, i, applied));
-    let _ = writeln!(out, "Parent: {}", ids_or_base(&parents));
-    if !r.depends_on.is_empty() {
-        let _ = writeln!(out, "Also depends on: {}", r.depends_on.join(", "));
-    }
-    let children: Vec<&str> = graph
-        .children_of(i)
-        .iter()
-        .map(|&c| graph.at(c).id.as_str())
-        .collect();
-    if children.len() > 1 {
-        let _ = writeln!(out, "Branches into: {}", children.join(", "));
-    }
-    if parents.len() > 1 {
-        let _ = writeln!(out, "Merges: {}", parents.join(", "));
-    }
-    let _ = writeln!(out, "Path: {}", r.file);
-    let _ = writeln!(out);
-    let _ = writeln!(out, "    {}", r.message);
-    let _ = writeln!(out);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -614,15 +507,7 @@ mod tests {
 
     #[test]
     fn specs_that_need_the_database() {
-        for s in [
-            "current",
-            "+1",
-            "-2",
-            "current:",
-            ":current",
-            "branch@+1",
-            "a:-1",
-        ] {
+        for s in ["current", "+1", "current:", ":current", "branch@+1", "a:+1"] {
             assert!(needs_current(s), "{s}");
         }
         for s in [
@@ -633,6 +518,9 @@ mod tests {
             "a:b",
             "branch@head",
             "a1b2+2",
+            "-2",
+            "-1:",
+            "branch@-1",
         ] {
             assert!(!needs_current(s), "{s}");
         }

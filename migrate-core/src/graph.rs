@@ -16,6 +16,8 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::fmt;
 
+mod lenient;
+
 /// One revision as the graph sees it: its id, its parents and its labels.
 ///
 /// Built by the registry macro from a revision file's `#[migration(...)]` attribute and
@@ -86,8 +88,8 @@ pub enum GraphError {
     /// A `down_revision` names a revision that no file declares.
     #[error(
         "revision `{id}` in `{file}` has down_revision `{parent}`, which no revision declares; \
-         fix: point down_revision at an existing revision (see `cargo migrate heads`) or restore \
-         the missing revision file"
+         fix: point down_revision at an existing revision (each revision file's `Revision ID:` \
+         line names one) or restore the missing revision file"
     )]
     MissingParent {
         /// The revision whose parent is missing.
@@ -229,7 +231,7 @@ pub struct Graph {
 ///
 /// Linear in the number of revisions and edges, without cloning the input.
 pub fn check(revs: &[RevisionInfo]) -> Vec<GraphError> {
-    match analyze(revs) {
+    match analyze(revs, false) {
         Ok(_) => Vec::new(),
         Err(errors) => errors,
     }
@@ -240,12 +242,19 @@ impl Graph {
     ///
     /// # Errors
     /// [`GraphErrors`] with every problem [`check`] finds.
-    pub fn new(mut revs: Vec<RevisionInfo>) -> Result<Graph, GraphErrors> {
+    pub fn new(revs: Vec<RevisionInfo>) -> Result<Graph, GraphErrors> {
+        let analysis = analyze(&revs, false).map_err(GraphErrors)?;
+        Ok(Graph::build(revs, analysis))
+    }
+
+    /// The graph of a valid analysis of `revs` (see [`Graph::new`]; `lenient.rs`).
+    fn build(mut revs: Vec<RevisionInfo>, analysis: Analysis) -> Graph {
         let Analysis {
             mut index,
             up,
             order,
-        } = analyze(&revs).map_err(GraphErrors)?;
+            ..
+        } = analysis;
 
         // Re-index in topological order: one permutation of the revisions, their edges and
         // the id index.
@@ -279,12 +288,12 @@ impl Graph {
         index.renumber(&order, &pos);
         // filled in index order, so each revision's children come out ascending
         let children = Rows::transpose(n, |i| moved.parents(i));
-        Ok(Graph {
+        Graph {
             revs,
             index,
             up: moved,
             children,
-        })
+        }
     }
 
     /// All revisions in topological order: parents (and `depends_on`) before children.
@@ -398,14 +407,19 @@ struct Analysis {
     up: UpEdges,
     /// A topological order: ties broken by input position, so it is stable.
     order: Vec<usize>,
+    /// The [`GraphError::MultipleHeads`] problems, when they were allowed (`lenient.rs`).
+    unmerged: Vec<GraphError>,
 }
 
 /// The chain check on the borrowed input, shared by [`check`] and [`Graph::new`]: every
 /// error in the documented order, or the index, edges and topological order of a valid graph.
-fn analyze(revs: &[RevisionInfo]) -> Result<Analysis, Vec<GraphError>> {
+/// With `allow_unmerged_heads`, unmerged heads are not errors: they are returned in
+/// [`Analysis::unmerged`] (the lenient graph of `lenient.rs`).
+fn analyze(revs: &[RevisionInfo], allow_unmerged_heads: bool) -> Result<Analysis, Vec<GraphError>> {
     let n = revs.len();
     assert!(n < u32::MAX as usize, "more than 4 billion revisions");
     let mut errors = Vec::new();
+    let mut unmerged = Vec::new();
 
     // 1. unique ids; a duplicate's index says where the first declaration is
     let mut index = IdIndex::with_capacity(n);
@@ -549,7 +563,7 @@ fn analyze(revs: &[RevisionInfo]) -> Result<Analysis, Vec<GraphError>> {
                 }
             }
             for (_, hs) in groups.into_iter().filter(|(_, v)| v.len() > 1) {
-                errors.push(GraphError::MultipleHeads {
+                unmerged.push(GraphError::MultipleHeads {
                     ids: hs.iter().map(|&i| revs[i].id.clone()).collect(),
                     files: hs.iter().map(|&i| revs[i].file.clone()).collect(),
                 });
@@ -557,8 +571,16 @@ fn analyze(revs: &[RevisionInfo]) -> Result<Analysis, Vec<GraphError>> {
         }
     }
 
+    if !allow_unmerged_heads {
+        errors.append(&mut unmerged);
+    }
     if errors.is_empty() {
-        Ok(Analysis { index, up, order })
+        Ok(Analysis {
+            index,
+            up,
+            order,
+            unmerged,
+        })
     } else {
         Err(errors)
     }

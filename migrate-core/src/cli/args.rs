@@ -1,0 +1,203 @@
+//! The parsed command line written back as arguments: how `cargo migrate` hands a database
+//! command to the runner binary. The arguments are generated from [`DbArgs`] and
+//! [`DbCommand`] (every option as `--name=value`, positional values after `--`), never copied
+//! from the user's argv, so what the runner parses is exactly what `cargo migrate` parsed.
+//!
+//! Every field is destructured without `..`: a new option does not compile until it is
+//! forwarded here.
+
+use std::ffi::OsString;
+
+use clap::ValueEnum;
+
+use super::{DbArgs, DbCommand, SqlArgs};
+
+fn value_name(v: &impl ValueEnum) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_owned())
+        .unwrap_or_default()
+}
+
+impl DbArgs {
+    /// These options as arguments (`--version-table=NAME`, …), every one given explicitly.
+    pub fn to_args(&self) -> Vec<OsString> {
+        let DbArgs {
+            database_url,
+            version_table,
+            lock_timeout,
+            transaction_mode,
+            allow_changed_revisions,
+        } = self;
+        let mut out: Vec<OsString> = Vec::new();
+        if let Some(u) = database_url {
+            out.push(format!("--database-url={u}").into());
+        }
+        out.push(format!("--version-table={version_table}").into());
+        out.push(format!("--lock-timeout={lock_timeout}").into());
+        out.push(format!("--transaction-mode={}", value_name(transaction_mode)).into());
+        if *allow_changed_revisions {
+            out.push("--allow-changed-revisions".into());
+        }
+        out
+    }
+}
+
+impl SqlArgs {
+    fn push_args(&self, out: &mut Vec<OsString>) {
+        let SqlArgs { sql, dialect } = self;
+        if *sql {
+            out.push("--sql".into());
+        }
+        if let Some(d) = dialect {
+            out.push(format!("--dialect={}", value_name(d)).into());
+        }
+    }
+}
+
+impl DbCommand {
+    /// The command as arguments: its name, its options, then `--` and its positional values
+    /// (so a value such as `-1` is never read as an option).
+    pub fn to_args(&self) -> Vec<OsString> {
+        let mut out: Vec<OsString> = Vec::new();
+        let flag = |out: &mut Vec<OsString>, on: bool, name: &str| {
+            if on {
+                out.push(name.into());
+            }
+        };
+        let mut positional: Vec<&str> = Vec::new();
+        match self {
+            DbCommand::Upgrade { revision, sql } => {
+                out.push("upgrade".into());
+                sql.push_args(&mut out);
+                positional.push(revision);
+            }
+            DbCommand::Downgrade { revision, sql } => {
+                out.push("downgrade".into());
+                sql.push_args(&mut out);
+                positional.push(revision);
+            }
+            DbCommand::Current {
+                verbose,
+                check_heads,
+            } => {
+                out.push("current".into());
+                flag(&mut out, *verbose, "--verbose");
+                flag(&mut out, *check_heads, "--check-heads");
+            }
+            DbCommand::Stamp {
+                revisions,
+                purge,
+                sql,
+            } => {
+                out.push("stamp".into());
+                flag(&mut out, *purge, "--purge");
+                sql.push_args(&mut out);
+                positional.extend(revisions.iter().map(String::as_str));
+            }
+            DbCommand::Check => out.push("check".into()),
+            DbCommand::History {
+                rev_range,
+                verbose,
+                indicate_current,
+            } => {
+                out.push("history".into());
+                if let Some(r) = rev_range {
+                    out.push(format!("--rev-range={r}").into());
+                }
+                flag(&mut out, *verbose, "--verbose");
+                flag(&mut out, *indicate_current, "--indicate-current");
+            }
+            DbCommand::Heads {
+                verbose,
+                resolve_dependencies,
+            } => {
+                out.push("heads".into());
+                flag(&mut out, *verbose, "--verbose");
+                flag(&mut out, *resolve_dependencies, "--resolve-dependencies");
+            }
+            DbCommand::Branches { verbose } => {
+                out.push("branches".into());
+                flag(&mut out, *verbose, "--verbose");
+            }
+            DbCommand::Show { revision } => {
+                out.push("show".into());
+                positional.push(revision);
+            }
+        }
+        if !positional.is_empty() {
+            out.push("--".into());
+            out.extend(positional.into_iter().map(OsString::from));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::super::RunnerCli;
+
+    /// Parsing the generated arguments gives back the parsed command line.
+    #[track_caller]
+    fn round_trip(line: &[&str]) {
+        let argv = std::iter::once("runner").chain(line.iter().copied());
+        let cli = RunnerCli::try_parse_from(argv).unwrap();
+        let mut again: Vec<std::ffi::OsString> = vec!["runner".into()];
+        again.extend(cli.db.to_args());
+        again.extend(cli.command.to_args());
+        let back = RunnerCli::try_parse_from(&again)
+            .unwrap_or_else(|e| panic!("{again:?} does not parse: {e}"));
+        assert_eq!(format!("{back:?}"), format!("{cli:?}"), "{again:?}");
+    }
+
+    #[test]
+    fn every_command_survives_the_trip() {
+        for line in [
+            &["upgrade"][..],
+            &["upgrade", "head", "--sql", "--dialect", "postgres"],
+            &["upgrade", "-1:+2", "--sql"],
+            &["downgrade", "-1"],
+            &["downgrade", "--", "-2"],
+            &["downgrade", "base", "--sql", "--dialect", "mysql"],
+            &["current", "-v", "--check-heads"],
+            &["stamp", "head", "--purge"],
+            &["stamp", "-1", "a@head", "--sql", "--dialect", "sqlite"],
+            &["check"],
+            &["history", "-r", "-1:", "-v", "-i"],
+            &["history", "-r-2:current"],
+            &["history", "--rev-range", "a:b"],
+            &["heads", "-v", "--resolve-dependencies"],
+            &["branches", "--verbose"],
+            &["show", "-1"],
+            &["show", "head-1"],
+            &["show", "--", "--weird"],
+            &[
+                "--database-url",
+                "postgres://u:p@h/db?x=-1",
+                "--version-table",
+                "My-Versions",
+                "--lock-timeout",
+                "7",
+                "--transaction-mode",
+                "all",
+                "--allow-changed-revisions",
+                "upgrade",
+            ],
+        ] {
+            round_trip(line);
+        }
+    }
+
+    #[test]
+    fn values_that_look_like_options_stay_values() {
+        let cli = RunnerCli::try_parse_from(["runner", "downgrade", "-1"]).unwrap();
+        let args: Vec<String> = cli
+            .command
+            .to_args()
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect();
+        assert_eq!(args, ["downgrade", "--", "-1"]);
+    }
+}

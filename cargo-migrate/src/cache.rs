@@ -67,10 +67,29 @@ impl Key {
 
     /// Whether the file may be recorded: its timestamps are older than [`RACY_WINDOW`] at
     /// `started` (the time the command started looking at the files), and not in the future.
+    /// `started` is replaced by the time in `CARGO_MIGRATE_CACHE_NOW` when that is set (see
+    /// [`clock_override`]).
     pub fn is_settled(&self, started: SystemTime) -> bool {
-        let limit = system_ns(started) - RACY_WINDOW.as_nanos() as i128;
+        let now = clock_override().unwrap_or_else(|| system_ns(started));
+        let limit = now.saturating_sub(RACY_WINDOW.as_nanos() as i128);
         self.mtime_ns < limit && self.ctime_ns < limit
     }
+}
+
+/// The time the young-file rule ([`Key::is_settled`]) measures file ages against instead of
+/// the command's start: `CARGO_MIGRATE_CACHE_NOW`, Unix time in nanoseconds. For tests, which
+/// move this clock instead of waiting [`RACY_WINDOW`] for files to age. A value that is not
+/// an integer makes every file too young to record (the safe side). Read once per process.
+fn clock_override() -> Option<i128> {
+    static NOW: std::sync::OnceLock<Option<i128>> = std::sync::OnceLock::new();
+    *NOW.get_or_init(|| {
+        let v = std::env::var_os("CARGO_MIGRATE_CACHE_NOW")?;
+        Some(
+            v.to_str()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(i128::MIN),
+        )
+    })
 }
 
 fn system_ns(t: SystemTime) -> i128 {

@@ -23,7 +23,6 @@
 //! a different cargo version picked by a new `rust-toolchain.toml` (cargo's answer to
 //! `--no-deps` about names and paths does not depend on it).
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -230,29 +229,13 @@ fn opt_bytes(w: &mut Writer, v: Option<&std::ffi::OsStr>) {
     }
 }
 
-/// `$XDG_CACHE_HOME/cargo-migrate`, else `~/.cache/cargo-migrate` (`%LOCALAPPDATA%` on
-/// Windows, `~/Library/Caches` on macOS).
+/// The user's cache directory (the `dirs` crate: `$XDG_CACHE_HOME`, else `~/.cache`;
+/// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows), then `cargo-migrate`.
 fn cache_dir() -> Option<PathBuf> {
-    let abs = |v: OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
-    let base = if let Some(x) = std::env::var_os("XDG_CACHE_HOME").and_then(abs) {
-        x
-    } else if cfg!(windows) {
-        std::env::var_os("LOCALAPPDATA").and_then(abs)?
-    } else if cfg!(target_os = "macos") {
-        std::env::var_os("HOME")
-            .and_then(abs)?
-            .join("Library/Caches")
-    } else {
-        std::env::var_os("HOME").and_then(abs)?.join(".cache")
-    };
-    Some(base.join("cargo-migrate"))
+    Some(dirs::cache_dir()?.join("cargo-migrate"))
 }
 
-/// `$CARGO_HOME`, else `~/.cargo`.
+/// Cargo's home (the `home` crate, as cargo: `$CARGO_HOME` made absolute, else `~/.cargo`).
 fn cargo_home() -> Option<PathBuf> {
-    if let Some(h) = std::env::var_os("CARGO_HOME") {
-        return Some(std::env::current_dir().ok()?.join(h));
-    }
-    let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })?;
-    Some(PathBuf::from(home).join(".cargo"))
+    home::cargo_home().ok()
 }

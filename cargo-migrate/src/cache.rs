@@ -11,20 +11,25 @@
 //! problem). The cache is tied to the binary (version, and the executable's size and mtime),
 //! so another build of `cargo migrate` never trusts it.
 //!
-//! Reading is all or nothing: a cache that is missing, truncated, corrupt (checksum), of
-//! another format or binary, or of another directory is ignored. Writing is best effort and
-//! atomic (a temporary file renamed over the old one); it never fails a command.
+//! A cache file is 8 bytes naming its kind and format version, its content encoded with serde
+//! and `postcard`, and an `xxh3` checksum of both ([`seal`] / [`unseal`]; `xxh3` is also the hash in file
+//! names). Reading is all or nothing: a cache that is missing, truncated, corrupt (checksum),
+//! of another format or binary, or of another directory is ignored. Writing is best effort
+//! and atomic (a temporary file renamed over the old one); it never fails a command.
 
+use std::borrow::Cow;
+use std::ffi::OsString;
 use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use migrate_core::graph::RevisionInfo;
+use serde::{Deserialize, Serialize};
 
 pub(crate) mod project;
 
-/// The first bytes of a cache file.
-const MAGIC: &[u8; 8] = b"CMHDRC\0\x01";
+/// The first bytes of a header cache file: its kind and format version.
+const MAGIC: &[u8; 8] = b"CMHDRC\0\x02";
 
 /// Files whose mtime or ctime is less than this old when they are read are not recorded
 /// (they are read again by the next command): longer than the coarsest timestamp granularity
@@ -32,7 +37,7 @@ const MAGIC: &[u8; 8] = b"CMHDRC\0\x01";
 pub(crate) const RACY_WINDOW: Duration = Duration::from_secs(3);
 
 /// What identifies one version of a file: if any of it changed, the entry is not used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Key {
     size: u64,
     mtime_ns: i128,
@@ -67,10 +72,29 @@ impl Key {
 
     /// Whether the file may be recorded: its timestamps are older than [`RACY_WINDOW`] at
     /// `started` (the time the command started looking at the files), and not in the future.
+    /// `started` is replaced by the time in `CARGO_MIGRATE_CACHE_NOW` when that is set (see
+    /// [`clock_override`]).
     pub fn is_settled(&self, started: SystemTime) -> bool {
-        let limit = system_ns(started) - RACY_WINDOW.as_nanos() as i128;
+        let now = clock_override().unwrap_or_else(|| system_ns(started));
+        let limit = now.saturating_sub(RACY_WINDOW.as_nanos() as i128);
         self.mtime_ns < limit && self.ctime_ns < limit
     }
+}
+
+/// The time the young-file rule ([`Key::is_settled`]) measures file ages against instead of
+/// the command's start: `CARGO_MIGRATE_CACHE_NOW`, Unix time in nanoseconds. For tests, which
+/// move this clock instead of waiting [`RACY_WINDOW`] for files to age. A value that is not
+/// an integer makes every file too young to record (the safe side). Read once per process.
+fn clock_override() -> Option<i128> {
+    static NOW: std::sync::OnceLock<Option<i128>> = std::sync::OnceLock::new();
+    *NOW.get_or_init(|| {
+        let v = std::env::var_os("CARGO_MIGRATE_CACHE_NOW")?;
+        Some(
+            v.to_str()
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(i128::MIN),
+        )
+    })
 }
 
 fn system_ns(t: SystemTime) -> i128 {
@@ -91,7 +115,7 @@ pub(crate) struct Entry<'a> {
 
 /// The cache file of a versions directory in `target_dir`.
 pub(crate) fn path(target_dir: &Path, package: &str, versions_dir: &Path) -> PathBuf {
-    let hash = fnv1a(versions_dir.as_os_str().as_encoded_bytes());
+    let hash = hash(versions_dir.as_os_str().as_encoded_bytes());
     target_dir
         .join("cargo-migrate")
         .join(format!("headers-{package}-{hash:016x}.bin"))
@@ -110,41 +134,53 @@ pub(crate) fn stats_wanted() -> bool {
 
 /// What ties a cache to the binary that wrote it: its version, and its executable's size and
 /// mtime (a rebuilt `cargo-migrate` may parse differently).
-fn binary_stamp() -> Vec<u8> {
-    let mut w = Writer(Vec::new());
-    w.str(env!("CARGO_PKG_VERSION"));
-    let exe = std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .map(|m| Key::of(&m));
-    match exe {
-        Ok(k) => {
-            w.u64(k.size);
-            w.i128(k.mtime_ns);
-        }
-        // no executable to tie to: a random stamp, so no cache is ever read back
-        Err(_) => w.u64(rand_u64()),
-    }
-    w.0
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct BinaryStamp {
+    version: Cow<'static, str>,
+    exe_size: u64,
+    exe_mtime_ns: i128,
 }
 
-fn rand_u64() -> u64 {
-    let mut b = [0u8; 8];
-    let _ = getrandom::fill(&mut b);
-    u64::from_le_bytes(b) | 1
+/// The stamp of this binary; `None` (no caching) when its executable cannot be found.
+fn binary_stamp() -> Option<BinaryStamp> {
+    let exe = std::env::current_exe().and_then(std::fs::metadata).ok()?;
+    let k = Key::of(&exe);
+    Some(BinaryStamp {
+        version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
+        exe_size: k.size,
+        exe_mtime_ns: k.mtime_ns,
+    })
 }
 
-/// What ties a header cache to the binary and the directory: written after the magic bytes.
-fn stamp(versions_dir: &Path) -> Vec<u8> {
-    let mut w = Writer(binary_stamp());
-    w.bytes(versions_dir.as_os_str().as_encoded_bytes());
-    w.0
+/// A header cache file's content.
+#[derive(Serialize, Deserialize)]
+struct Headers<'a> {
+    binary: BinaryStamp,
+    /// The versions directory.
+    dir: OsString,
+    #[serde(borrow)]
+    entries: Vec<Stored<'a>>,
+}
+
+/// One entry as stored: borrowed when written, the name borrowed from the file's bytes when
+/// read.
+#[derive(Serialize, Deserialize)]
+struct Stored<'a> {
+    name: &'a str,
+    key: Key,
+    id: Cow<'a, str>,
+    down_revisions: Cow<'a, [String]>,
+    branch_labels: Cow<'a, [String]>,
+    depends_on: Cow<'a, [String]>,
+    message: Cow<'a, str>,
 }
 
 /// The bytes of a header cache file, read by [`read`]; [`entries`] decodes them.
 #[derive(Debug)]
 pub(crate) struct Cache {
     data: Vec<u8>,
-    stamp: Vec<u8>,
+    binary: BinaryStamp,
+    dir: OsString,
 }
 
 /// Reads the cache file at `path` for `versions_dir`; `None` when there is none or caching is
@@ -153,53 +189,43 @@ pub(crate) fn read(path: &Path, versions_dir: &Path) -> Option<Cache> {
     if disabled() {
         return None;
     }
+    let binary = binary_stamp()?;
     let data = std::fs::read(path).ok()?;
     Some(Cache {
         data,
-        stamp: stamp(versions_dir),
+        binary,
+        dir: versions_dir.as_os_str().to_owned(),
     })
 }
 
 /// The entries of a cache, in the order they were written, or `None` when it is not usable
 /// (truncated, corrupt, written by another binary or for another directory).
 pub(crate) fn entries(cache: &Cache) -> Option<Vec<Entry<'_>>> {
-    decode(&cache.data, &cache.stamp)
+    decode(&cache.data, &cache.binary, &cache.dir)
 }
 
-fn decode<'a>(data: &'a [u8], stamp: &[u8]) -> Option<Vec<Entry<'a>>> {
-    let body_len = data.len().checked_sub(8)?;
-    let (body, sum) = data.split_at(body_len);
-    if u64::from_le_bytes(sum.try_into().ok()?) != checksum(body) {
+fn decode<'a>(data: &'a [u8], binary: &BinaryStamp, dir: &OsString) -> Option<Vec<Entry<'a>>> {
+    let headers: Headers<'a> = postcard::from_bytes(unseal(MAGIC, data)?).ok()?;
+    if headers.binary != *binary || headers.dir != *dir {
         return None;
     }
-    let mut r = Reader(body);
-    if r.take(MAGIC.len())? != MAGIC {
-        return None;
-    }
-    if r.take(stamp.len())? != stamp {
-        return None;
-    }
-    let n = r.len()?;
-    let mut entries = Vec::with_capacity(n);
-    for _ in 0..n {
-        let name = r.str()?;
-        let key = Key {
-            size: r.u64()?,
-            mtime_ns: r.i128()?,
-            ctime_ns: r.i128()?,
-            ino: r.u64()?,
-        };
-        let info = RevisionInfo {
-            id: r.string()?,
-            down_revisions: r.strings()?,
-            branch_labels: r.strings()?,
-            depends_on: r.strings()?,
-            message: r.string()?,
-            file: String::new(),
-        };
-        entries.push(Entry { name, key, info });
-    }
-    r.0.is_empty().then_some(entries)
+    let entries = headers
+        .entries
+        .into_iter()
+        .map(|e| Entry {
+            name: e.name,
+            key: e.key,
+            info: RevisionInfo {
+                id: e.id.into_owned(),
+                down_revisions: e.down_revisions.into_owned(),
+                branch_labels: e.branch_labels.into_owned(),
+                depends_on: e.depends_on.into_owned(),
+                message: e.message.into_owned(),
+                file: String::new(),
+            },
+        })
+        .collect();
+    Some(entries)
 }
 
 /// Writes the cache for `versions_dir`: `entries` are (file name, key, header). Best effort:
@@ -212,25 +238,52 @@ pub(crate) fn write<'a>(
     if disabled() {
         return;
     }
-    let mut w = Writer(Vec::with_capacity(128 * entries.len() + 256));
-    w.0.extend_from_slice(MAGIC);
-    w.0.extend_from_slice(&stamp(versions_dir));
-    w.u64(entries.len() as u64);
-    for (name, key, info) in entries {
-        w.str(name);
-        w.u64(key.size);
-        w.i128(key.mtime_ns);
-        w.i128(key.ctime_ns);
-        w.u64(key.ino);
-        w.str(&info.id);
-        w.strs(&info.down_revisions);
-        w.strs(&info.branch_labels);
-        w.strs(&info.depends_on);
-        w.str(&info.message);
+    let Some(binary) = binary_stamp() else {
+        return;
+    };
+    let _ = write_atomic(path, &encode(binary, versions_dir, entries));
+}
+
+fn encode<'a>(
+    binary: BinaryStamp,
+    versions_dir: &Path,
+    entries: impl Iterator<Item = (&'a str, Key, &'a RevisionInfo)>,
+) -> Vec<u8> {
+    let headers = Headers {
+        binary,
+        dir: versions_dir.as_os_str().to_owned(),
+        entries: entries
+            .map(|(name, key, info)| Stored {
+                name,
+                key,
+                id: Cow::Borrowed(&info.id),
+                down_revisions: Cow::Borrowed(&info.down_revisions),
+                branch_labels: Cow::Borrowed(&info.branch_labels),
+                depends_on: Cow::Borrowed(&info.depends_on),
+                message: Cow::Borrowed(&info.message),
+            })
+            .collect(),
+    };
+    seal(MAGIC, &headers).expect("a header cache encodes")
+}
+
+/// `magic`, `value` encoded with postcard, and the [`hash`] of both: a cache file's bytes.
+fn seal(magic: &[u8; 8], value: &impl Serialize) -> Option<Vec<u8>> {
+    let mut data = postcard::to_extend(value, magic.to_vec()).ok()?;
+    let sum = hash(&data);
+    data.extend_from_slice(&sum.to_le_bytes());
+    Some(data)
+}
+
+/// The encoded value in a cache file's bytes sealed with `magic` by [`seal`]: `None` when
+/// they are truncated, corrupt (checksum) or of another kind or format version.
+fn unseal<'a>(magic: &[u8; 8], data: &'a [u8]) -> Option<&'a [u8]> {
+    let body_len = data.len().checked_sub(8)?;
+    let (body, sum) = data.split_at(body_len);
+    if u64::from_le_bytes(sum.try_into().ok()?) != hash(body) {
+        return None;
     }
-    let sum = checksum(&w.0);
-    w.u64(sum);
-    let _ = write_atomic(path, &w.0);
+    body.strip_prefix(magic.as_slice())
 }
 
 fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
@@ -246,103 +299,11 @@ fn write_atomic(path: &Path, data: &[u8]) -> std::io::Result<()> {
     result
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-/// A fast checksum (8 bytes at a time) that catches truncation and flipped bytes; not a
-/// defence against someone forging a cache in the target directory.
-fn checksum(data: &[u8]) -> u64 {
-    let mut chunks = data.chunks_exact(8);
-    let mut h: u64 = 0x9e37_79b9_7f4a_7c15 ^ data.len() as u64;
-    let mut mix = |w: u64| {
-        h = (h ^ w).wrapping_mul(0xff51_afd7_ed55_8ccd).rotate_left(29);
-    };
-    for c in &mut chunks {
-        mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-    }
-    let mut last = [0u8; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    mix(u64::from_le_bytes(last));
-    h ^ (h >> 31)
-}
-
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn i128(&mut self, v: i128) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn bytes(&mut self, b: &[u8]) {
-        self.0.extend_from_slice(&(b.len() as u32).to_le_bytes());
-        self.0.extend_from_slice(b);
-    }
-    fn str(&mut self, s: &str) {
-        self.bytes(s.as_bytes());
-    }
-    fn strs(&mut self, v: &[String]) {
-        self.0.extend_from_slice(&(v.len() as u32).to_le_bytes());
-        for s in v {
-            self.str(s);
-        }
-    }
-}
-
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if n > self.0.len() {
-            return None;
-        }
-        let (head, rest) = self.0.split_at(n);
-        self.0 = rest;
-        Some(head)
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn i128(&mut self) -> Option<i128> {
-        Some(i128::from_le_bytes(self.take(16)?.try_into().ok()?))
-    }
-    fn len(&mut self) -> Option<usize> {
-        let n = usize::try_from(self.u64()?).ok()?;
-        // every entry takes more than one byte: a length beyond the data is corrupt
-        (n <= self.0.len()).then_some(n)
-    }
-    fn u32_len(&mut self) -> Option<usize> {
-        let n = u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize;
-        (n <= self.0.len()).then_some(n)
-    }
-    fn str(&mut self) -> Option<&'a str> {
-        let n = self.u32_len()?;
-        std::str::from_utf8(self.take(n)?).ok()
-    }
-    fn string(&mut self) -> Option<String> {
-        self.str().map(str::to_owned)
-    }
-    fn path(&mut self) -> Option<PathBuf> {
-        let n = self.u32_len()?;
-        let b = self.take(n)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::ffi::OsStrExt as _;
-            Some(PathBuf::from(std::ffi::OsStr::from_bytes(b)))
-        }
-        #[cfg(not(unix))]
-        {
-            std::str::from_utf8(b).ok().map(PathBuf::from)
-        }
-    }
-    fn strings(&mut self) -> Option<Vec<String>> {
-        let n = self.u32_len()?;
-        (0..n).map(|_| self.string()).collect()
-    }
+/// The one hash of the caches (file names and checksums): 64-bit XXH3. It catches truncation
+/// and flipped bytes; it is not a defence against someone forging a cache in the target
+/// directory.
+fn hash(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 #[cfg(test)]
@@ -367,28 +328,25 @@ mod tests {
         }
     }
 
-    fn encoded(stamp: &[u8]) -> Vec<u8> {
-        let infos = [info("a", &[]), info("b", &["a"])];
-        let mut w = Writer(Vec::new());
-        w.0.extend_from_slice(MAGIC);
-        w.0.extend_from_slice(stamp);
-        w.u64(2);
-        for (i, inf) in infos.iter().enumerate() {
-            w.str(&format!("{}.rs", inf.id));
-            let k = key(i as u64);
-            w.u64(k.size);
-            w.i128(k.mtime_ns);
-            w.i128(k.ctime_ns);
-            w.u64(k.ino);
-            w.str(&inf.id);
-            w.strs(&inf.down_revisions);
-            w.strs(&inf.branch_labels);
-            w.strs(&inf.depends_on);
-            w.str(&inf.message);
+    fn stamp(version: &'static str) -> BinaryStamp {
+        BinaryStamp {
+            version: Cow::Borrowed(version),
+            exe_size: 1,
+            exe_mtime_ns: 2,
         }
-        let sum = checksum(&w.0);
-        w.u64(sum);
-        w.0
+    }
+
+    fn encoded(binary: BinaryStamp, dir: &Path) -> Vec<u8> {
+        let infos = [info("a", &[]), info("b", &["a"])];
+        let names = ["a.rs", "b.rs"];
+        encode(
+            binary,
+            dir,
+            infos
+                .iter()
+                .enumerate()
+                .map(|(i, inf)| (names[i], key(i as u64), inf)),
+        )
     }
 
     #[test]
@@ -415,18 +373,26 @@ mod tests {
 
     #[test]
     fn every_truncation_and_flipped_byte_is_rejected() {
-        let stamp = b"stamp".to_vec();
-        let data = encoded(&stamp);
-        assert_eq!(decode(&data, &stamp).unwrap().len(), 2);
+        let dir = Path::new("/x/src/versions");
+        let data = encoded(stamp("1"), dir);
+        let dir_s = dir.as_os_str().to_owned();
+        let back = decode(&data, &stamp("1"), &dir_s).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!((back[1].name, back[1].key), ("b.rs", key(1)));
+        assert_eq!(back[1].info, info("b", &["a"]));
+        let rejected = |d: &[u8]| decode(d, &stamp("1"), &dir_s).is_none();
         for n in 0..data.len() {
-            assert!(decode(&data[..n], &stamp).is_none(), "truncated at {n}");
+            assert!(rejected(&data[..n]), "truncated at {n}");
         }
         for i in 0..data.len() {
             let mut bad = data.clone();
             bad[i] ^= 0x20;
-            assert!(decode(&bad, &stamp).is_none(), "byte {i} flipped");
+            assert!(rejected(&bad), "byte {i} flipped");
         }
-        assert!(decode(&data, b"other").is_none());
+        // another binary, another directory, another kind of cache
+        assert!(decode(&data, &stamp("2"), &dir.as_os_str().to_owned()).is_none());
+        assert!(decode(&data, &stamp("1"), &OsString::from("/y")).is_none());
+        assert!(unseal(b"CMPROJ\0\x02", &data).is_none());
     }
 
     #[test]

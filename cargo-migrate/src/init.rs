@@ -190,31 +190,25 @@ fn child_table<'a>(
         .with_context(|| format!("`{key}` in the profile settings is not a table"))
 }
 
-/// Cargo's member globs, enough for `crates/*` and `*-migrations`: `*` matches within one
-/// path component.
+/// Whether the `workspace.members` entry `pattern` covers `path` (relative to the workspace
+/// root): cargo's member globs (the `glob` crate, as cargo uses), matched component by
+/// component (`*` does not cross a `/`), `.` components ignored. A pattern that is not a
+/// valid glob covers only itself.
 fn glob_match(pattern: &str, path: &str) -> bool {
-    let pats: Vec<&str> = pattern
-        .split('/')
-        .filter(|c| !c.is_empty() && *c != ".")
-        .collect();
-    let comps: Vec<&str> = path
-        .split('/')
-        .filter(|c| !c.is_empty() && *c != ".")
-        .collect();
-    pats.len() == comps.len() && pats.iter().zip(&comps).all(|(p, c)| component_match(p, c))
-}
-
-fn component_match(pat: &str, s: &str) -> bool {
-    match pat.split_once('*') {
-        None => pat == s,
-        Some((head, tail)) => {
-            let Some(rest) = s.strip_prefix(head) else {
-                return false;
-            };
-            (0..=rest.len())
-                .filter(|&i| rest.is_char_boundary(i))
-                .any(|i| component_match(tail, &rest[i..]))
-        }
+    let normal = |s: &str| {
+        s.split('/')
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let (pattern, path) = (normal(pattern), normal(path));
+    let options = glob::MatchOptions {
+        require_literal_separator: true,
+        ..glob::MatchOptions::new()
+    };
+    match glob::Pattern::new(&pattern) {
+        Ok(p) => p.matches_with(&path, options),
+        Err(_) => pattern == path,
     }
 }
 
@@ -559,6 +553,10 @@ mod tests {
         assert!(glob_match("./crates/*-db", "crates/app-db"));
         assert!(!glob_match("crates/*", "crates/x/y"));
         assert!(!glob_match("crates/*-db", "crates/app"));
+        assert!(glob_match("crates/db?", "crates/db1"));
+        assert!(glob_match("crates/[ab]*", "crates/b-db"));
+        assert!(!glob_match("crates/[ab]*", "crates/c-db"));
+        assert!(glob_match("crates/[", "crates/["));
     }
 
     /// The overrides as `init` writes them into a manifest that has none.

@@ -47,15 +47,6 @@ pub mod prelude {
     pub type Result<T = (), E = BoxError> = std::result::Result<T, E>;
 }
 
-/// Re-exports for generated code. Not public API.
-#[doc(hidden)]
-#[cfg(feature = "runtime")]
-pub mod __private {
-    pub use sea_query;
-    pub use sqlx;
-    pub use std::boxed::Box;
-}
-
 #[cfg(feature = "runtime")]
 pub use sea_query;
 #[cfg(feature = "runtime")]

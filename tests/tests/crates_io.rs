@@ -8,6 +8,16 @@
 //!   (`2024-10-25-112826_make-unique-version-unique`), naming that revision and the
 //!   database's message, and leaves the database consistent at that revision;
 //! - `upgrade head` from there gives the reference schema again.
+//!
+//! The data is not in the repository, so this suite is not part of `cargo test --workspace`
+//! (which must pass on a plain clone): it runs from its own command, which `.ci/run` runs too,
+//!
+//! ```sh
+//! MIGRATE_CRATES_IO_DATA=/path/to/crates-io cargo test -p migrate-tests --test crates_io -- --ignored
+//! ```
+//!
+//! with the data at `$MIGRATE_CRATES_IO_DATA`, by default `../shared/data/crates-io` beside
+//! the repository root. Run that way without the data, it fails (never skips).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,15 +34,18 @@ struct Migration {
     transactional: bool,
 }
 
+/// `$MIGRATE_CRATES_IO_DATA`, else `../shared/data/crates-io` beside the repository root;
+/// panics when it holds no `order.txt`.
 fn data_dir() -> PathBuf {
-    let d = std::env::var("MIGRATE_CRATES_IO_DATA")
+    let d = std::env::var_os("MIGRATE_CRATES_IO_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| {
+        .unwrap_or_else(|| {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/crates-io")
         });
     assert!(
         d.join("order.txt").exists(),
-        "crates.io data not found at {} (set MIGRATE_CRATES_IO_DATA)",
+        "crates.io data not found at {} (no order.txt there): set MIGRATE_CRATES_IO_DATA to \
+         the crates-io data directory (see README.md, Testing)",
         d.display()
     );
     d.canonicalize().unwrap()
@@ -175,6 +188,8 @@ fn psql_replay(url: &str, data: &Path, ups: &[Migration], downs: &[&Migration]) 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the crates.io data from outside the repository: run with \
+            `cargo test -p migrate-tests --test crates_io -- --ignored` (README.md, Testing)"]
 async fn crates_io_history_replays_on_postgres() {
     let data = data_dir();
     let ms = migrations(&data);

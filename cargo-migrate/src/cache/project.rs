@@ -28,12 +28,13 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use cargo_metadata::Metadata;
+use serde::{Deserialize, Serialize};
 
-use super::{Key, Reader, Writer, checksum, fnv1a, write_atomic};
+use super::{BinaryStamp, Key, hash, seal, unseal, write_atomic};
 use crate::workspace::Project;
 
-/// The first bytes of a project cache file.
-const MAGIC: &[u8; 8] = b"CMPROJ\0\x01";
+/// The first bytes of a project cache file: its kind and format version.
+const MAGIC: &[u8; 8] = b"CMPROJ\0\x02";
 
 /// The environment variables `cargo metadata`'s answer may depend on.
 const ENV: &[&str] = &[
@@ -48,13 +49,34 @@ const ENV: &[&str] = &[
 /// One question to `cargo metadata`, and where its answer is cached.
 #[derive(Debug)]
 pub(crate) struct Query {
+    asked: Asked,
+    file: PathBuf,
+}
+
+/// What a question is: a cache file answers it only if it was written for exactly this.
+/// (Paths are stored as strings: a question with a path that is not UTF-8 is not cached.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Asked {
+    binary: BinaryStamp,
     cwd: PathBuf,
     /// `--manifest-path`, made absolute.
     manifest: Option<PathBuf>,
-    /// The encoded query (with the binary's stamp): a cache file is used only if it starts
-    /// with exactly this.
-    stamp: Vec<u8>,
-    file: PathBuf,
+    package: Option<String>,
+    /// The values of [`ENV`], in order.
+    env: Vec<Option<OsString>>,
+}
+
+/// A project cache file's content.
+#[derive(Serialize, Deserialize)]
+struct Answer {
+    asked: Asked,
+    workspace_root: PathBuf,
+    name: String,
+    manifest_path: PathBuf,
+    crate_dir: PathBuf,
+    target_dir: PathBuf,
+    /// Every path the answer depends on, with its key when it existed (`None`: it did not).
+    watched: Vec<(PathBuf, Option<Key>)>,
 }
 
 impl Query {
@@ -66,67 +88,42 @@ impl Query {
         }
         let dir = cache_dir()?;
         let cwd = std::env::current_dir().ok()?;
-        let manifest = manifest_path.map(|m| cwd.join(m));
-        let mut w = Writer(Vec::new());
-        w.0.extend_from_slice(MAGIC);
-        w.0.extend_from_slice(&super::binary_stamp());
-        w.bytes(cwd.as_os_str().as_encoded_bytes());
-        opt_bytes(&mut w, manifest.as_ref().map(|m| m.as_os_str()));
-        opt_bytes(&mut w, package.map(std::ffi::OsStr::new));
-        for name in ENV {
-            opt_bytes(&mut w, std::env::var_os(name).as_deref());
-        }
-        let file = dir.join(format!("project-{:016x}.bin", fnv1a(&w.0)));
-        Some(Query {
+        let asked = Asked {
+            binary: super::binary_stamp()?,
+            manifest: manifest_path.map(|m| cwd.join(m)),
             cwd,
-            manifest,
-            stamp: w.0,
-            file,
-        })
+            package: package.map(str::to_owned),
+            env: ENV.iter().map(std::env::var_os).collect(),
+        };
+        let key = postcard::to_stdvec(&asked).ok()?;
+        let file = dir.join(format!("project-{:016x}.bin", hash(&key)));
+        Some(Query { asked, file })
     }
 
     /// The cached answer, when there is one and nothing it depends on changed.
     pub fn read(&self) -> Option<Project> {
         let data = std::fs::read(&self.file).ok()?;
-        let body_len = data.len().checked_sub(8)?;
-        let (body, sum) = data.split_at(body_len);
-        if u64::from_le_bytes(sum.try_into().ok()?) != checksum(body) {
+        let answer: Answer = postcard::from_bytes(unseal(MAGIC, &data)?).ok()?;
+        if answer.asked != self.asked {
             return None;
         }
-        let mut r = Reader(body);
-        if r.take(self.stamp.len())? != self.stamp.as_slice() {
-            return None;
-        }
-        let project = Project {
-            workspace_root: r.path()?,
-            name: r.string()?,
-            manifest_path: r.path()?,
-            crate_dir: r.path()?,
-            target_dir: r.path()?,
-        };
-        let n = r.len()?;
-        for _ in 0..n {
-            let path = r.path()?;
-            let recorded = match r.take(1)? {
-                [0] => None,
-                [1] => Some(Key {
-                    size: r.u64()?,
-                    mtime_ns: r.i128()?,
-                    ctime_ns: r.i128()?,
-                    ino: r.u64()?,
-                }),
-                _ => return None,
-            };
-            let now = match std::fs::metadata(&path) {
+        for (path, recorded) in &answer.watched {
+            let now = match std::fs::metadata(path) {
                 Ok(m) => Some(Key::of(&m)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(_) => return None,
             };
-            if now != recorded {
+            if now != *recorded {
                 return None;
             }
         }
-        r.0.is_empty().then_some(project)
+        Some(Project {
+            workspace_root: answer.workspace_root,
+            name: answer.name,
+            manifest_path: answer.manifest_path,
+            crate_dir: answer.crate_dir,
+            target_dir: answer.target_dir,
+        })
     }
 
     /// Records `project`, the answer `metadata` gave; `started` is when `cargo metadata` was
@@ -136,53 +133,52 @@ impl Query {
         let Some(paths) = self.watched(metadata) else {
             return;
         };
-        let mut w = Writer(self.stamp.clone());
-        w.bytes(project.workspace_root.as_os_str().as_encoded_bytes());
-        w.str(&project.name);
-        for p in [
-            &project.manifest_path,
-            &project.crate_dir,
-            &project.target_dir,
-        ] {
-            w.bytes(p.as_os_str().as_encoded_bytes());
-        }
-        w.u64(paths.len() as u64);
-        for path in &paths {
-            w.bytes(path.as_os_str().as_encoded_bytes());
-            match std::fs::metadata(path) {
+        let mut watched = Vec::with_capacity(paths.len());
+        for path in paths {
+            let key = match std::fs::metadata(&path) {
                 Ok(m) => {
                     let key = Key::of(&m);
                     if !key.is_settled(started) {
                         return;
                     }
-                    w.0.push(1);
-                    w.u64(key.size);
-                    w.i128(key.mtime_ns);
-                    w.i128(key.ctime_ns);
-                    w.u64(key.ino);
+                    Some(key)
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => w.0.push(0),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(_) => return,
-            }
+            };
+            watched.push((path, key));
         }
-        let sum = checksum(&w.0);
-        w.u64(sum);
-        let _ = write_atomic(&self.file, &w.0);
+        let answer = Answer {
+            asked: self.asked.clone(),
+            workspace_root: project.workspace_root.clone(),
+            name: project.name.clone(),
+            manifest_path: project.manifest_path.clone(),
+            crate_dir: project.crate_dir.clone(),
+            target_dir: project.target_dir.clone(),
+            watched,
+        };
+        if let Some(data) = seal(MAGIC, &answer) {
+            let _ = write_atomic(&self.file, &data);
+        }
     }
 
     /// Every path whose state `cargo metadata`'s answer depends on (see the module docs);
     /// `None` when the workspace cannot be watched this way.
     fn watched(&self, metadata: &Metadata) -> Option<Vec<PathBuf>> {
         let mut paths: Vec<PathBuf> = Vec::new();
-        let start = match &self.manifest {
+        let start = match &self.asked.manifest {
             Some(m) => m.parent()?.to_owned(),
-            None => self.cwd.clone(),
+            None => self.asked.cwd.clone(),
         };
         for dir in start.ancestors() {
             paths.push(dir.join("Cargo.toml"));
         }
-        let mut config_dirs: Vec<PathBuf> =
-            self.cwd.ancestors().map(|d| d.join(".cargo")).collect();
+        let mut config_dirs: Vec<PathBuf> = self
+            .asked
+            .cwd
+            .ancestors()
+            .map(|d| d.join(".cargo"))
+            .collect();
         config_dirs.push(cargo_home()?);
         for dir in config_dirs {
             paths.push(dir.join("config"));
@@ -220,39 +216,13 @@ impl Query {
     }
 }
 
-fn opt_bytes(w: &mut Writer, v: Option<&std::ffi::OsStr>) {
-    match v {
-        Some(v) => {
-            w.0.push(1);
-            w.bytes(v.as_encoded_bytes());
-        }
-        None => w.0.push(0),
-    }
-}
-
-/// `$XDG_CACHE_HOME/cargo-migrate`, else `~/.cache/cargo-migrate` (`%LOCALAPPDATA%` on
-/// Windows, `~/Library/Caches` on macOS).
+/// The user's cache directory (the `dirs` crate: `$XDG_CACHE_HOME`, else `~/.cache`;
+/// `~/Library/Caches` on macOS, `%LOCALAPPDATA%` on Windows), then `cargo-migrate`.
 fn cache_dir() -> Option<PathBuf> {
-    let abs = |v: OsString| Some(PathBuf::from(v)).filter(|p| p.is_absolute());
-    let base = if let Some(x) = std::env::var_os("XDG_CACHE_HOME").and_then(abs) {
-        x
-    } else if cfg!(windows) {
-        std::env::var_os("LOCALAPPDATA").and_then(abs)?
-    } else if cfg!(target_os = "macos") {
-        std::env::var_os("HOME")
-            .and_then(abs)?
-            .join("Library/Caches")
-    } else {
-        std::env::var_os("HOME").and_then(abs)?.join(".cache")
-    };
-    Some(base.join("cargo-migrate"))
+    Some(dirs::cache_dir()?.join("cargo-migrate"))
 }
 
-/// `$CARGO_HOME`, else `~/.cargo`.
+/// Cargo's home (the `home` crate, as cargo: `$CARGO_HOME` made absolute, else `~/.cargo`).
 fn cargo_home() -> Option<PathBuf> {
-    if let Some(h) = std::env::var_os("CARGO_HOME") {
-        return Some(std::env::current_dir().ok()?.join(h));
-    }
-    let home = std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })?;
-    Some(PathBuf::from(home).join(".cargo"))
+    home::cargo_home().ok()
 }

@@ -40,12 +40,30 @@ const CREATE_USERS: (&str, &str) = (
 ",
 );
 
+/// A typed data migration, as `init` leaves the crate: `#[derive(migrate_macros::FromRow)]`
+/// works without sqlx's `derive` feature.
 const ADD_EMAIL: (&str, &str) = (
-    "    pub async fn upgrade(db: &mut Db) -> Result<()> {
+    "    #[derive(migrate_macros::FromRow)]
+    struct User {
+        id: i32,
+    }
+
+    pub async fn upgrade(db: &mut Db) -> Result<()> {
         db.alter_table(
             Table::alter().table(\"users\").add_column(ColumnDef::new(\"email\").string().null()).to_owned(),
         )
         .await?;
+        let users: Vec<User> = db.fetch_all(&Query::select().column(\"id\").from(\"users\").to_owned()).await?;
+        for user in users {
+            db.execute(
+                &Query::update()
+                    .table(\"users\")
+                    .value(\"email\", format!(\"user{}@example.invalid\", user.id))
+                    .and_where(Expr::col(\"id\").eq(user.id))
+                    .to_owned(),
+            )
+            .await?;
+        }
         Ok(())
     }
 ",

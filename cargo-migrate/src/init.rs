@@ -708,8 +708,9 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
     match &deps {
         DepSource::Path(dir) => crate::note(format_args!(
             "a teammate's clone builds with {build} when the cargo-migrate checkout sits at \
-             `{}` relative to the workspace root (here `{}`); `cargo migrate init --deps \
-             git=URL` works anywhere (README: Sharing the project)",
+             `{}` relative to the workspace root (here `{}`); to build anywhere (CI, Docker), \
+             point the `[patch.crates-io]` entries at the repository with `git = \"URL\"` \
+             (what `init --deps git=URL` writes; README: Sharing the project)",
             relative_path(&root, dir)?,
             dir.display()
         )),

@@ -211,3 +211,57 @@ fn a_piped_build_says_how_long_it_took() {
     let again = cm(&app, &["migrate", "current"]).ok();
     assert!(!again.stderr.contains("uild"), "{}", again.stderr);
 }
+
+/// `--deps git=URL`: the patch names the repository, so the project builds wherever cargo
+/// can fetch it. The repository here is a clone of this checkout's committed history.
+#[test]
+fn a_git_source_builds_anywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("cargo-migrate.git");
+    git(
+        tmp.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            &repo_root().to_string_lossy(),
+            &repo.to_string_lossy(),
+        ],
+    );
+    let url = format!("file://{}", repo.display());
+    let app = cargo_new(tmp.path(), "app");
+    let init = cm(
+        &app,
+        &[
+            "migrate",
+            "init",
+            "git_migrations",
+            "--deps",
+            &format!("git={url}"),
+        ],
+    )
+    .ok();
+    assert!(
+        init.stderr
+            .contains("cargo fetches migrate-core and migrate-macros from"),
+        "{}",
+        init.stderr
+    );
+    let root = read(&app.join("Cargo.toml"));
+    assert!(
+        root.contains(&format!(
+            "[patch.crates-io]\nmigrate-core = {{ git = \"{url}\" }}\nmigrate-macros = {{ git = \"{url}\" }}\n"
+        )),
+        "{root}"
+    );
+    let (users, _) = revision(&app, "create users", &[]);
+    fill(&app.join(&users), CREATE_USERS.0, CREATE_USERS.1);
+    let up = cm(&app, &["migrate", "upgrade"]).ok();
+    assert!(
+        sql_ok(&app.join("migrate.db"), "SELECT id FROM users"),
+        "{}",
+        up.stderr
+    );
+    let lock = read(&app.join("Cargo.lock"));
+    assert!(lock.contains(&format!("source = \"git+{url}")), "{lock}");
+}

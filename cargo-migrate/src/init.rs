@@ -962,6 +962,21 @@ debug = \"line-tables-only\"
         );
         assert!(parse_deps("git=").is_err());
         assert!(parse_deps("svn=x").is_err());
+        // a directory without the crates is refused before anything is written
+        let tmp = tempfile::tempdir().unwrap();
+        let err = dep_source(Some(&DepsArg::Path(Some("nowhere".into()))), tmp.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("--deps path=`") && err.contains("has no `migrate-core/Cargo.toml`"),
+            "{err}"
+        );
+        // this checkout is one
+        let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        assert_eq!(
+            dep_source(Some(&DepsArg::Path(Some(here.clone()))), tmp.path()).unwrap(),
+            DepSource::Path(here.canonicalize().unwrap())
+        );
     }
 
     #[test]

@@ -104,12 +104,11 @@ fn current_of_unmerged(
 fn build_runner(project: &Project, package: &Package) -> anyhow::Result<PathBuf> {
     let bin = runner_bin(package)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let show_progress = cargo_progress_visible();
+    let started = std::time::Instant::now();
     let mut child = Command::new(&cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--message-format=json-render-diagnostics",
-        ])
+        .args(["build", "--message-format=json-render-diagnostics"])
+        .args((!show_progress).then_some("--quiet"))
         .arg("--manifest-path")
         .arg(&project.manifest_path)
         .args(["-p", project.name(), "--bin", bin])
@@ -130,11 +129,14 @@ fn build_runner(project: &Project, package: &Package) -> anyhow::Result<PathBuf>
             && !a.fresh
             && !announced
         {
-            // `--quiet` hides cargo's progress: say once that something is being compiled
-            crate::status(
-                "Building",
-                format_args!("migrations crate `{}`", project.name()),
-            );
+            // cargo's progress is on the terminal, or `--quiet` hides it: then say once that
+            // something is being compiled
+            if !show_progress {
+                crate::status(
+                    "Building",
+                    format_args!("migrations crate `{}`", project.name()),
+                );
+            }
             announced = true;
         }
         match message {
@@ -154,12 +156,32 @@ fn build_runner(project: &Project, package: &Package) -> anyhow::Result<PathBuf>
             project.name()
         );
     }
+    if announced && !show_progress {
+        // on a terminal cargo's own `Finished` line gives the time
+        crate::status(
+            "Finished",
+            format_args!(
+                "building migrations crate `{}` in {:.1} s",
+                project.name(),
+                started.elapsed().as_secs_f64()
+            ),
+        );
+    }
     exe.with_context(|| {
         format!(
             "`cargo build` did not report the executable of `{}`'s binary `{bin}`",
             project.name()
         )
     })
+}
+
+/// Whether `cargo build` of the runner shows its own progress (`Compiling …` lines, the
+/// progress bar, `Finished … in 12.3s`): when our stderr, which it inherits, is a terminal.
+/// Piped (CI logs, tests) it runs with `--quiet`, and we print one `Building` line before
+/// and one `Finished … in N s` line after a build that compiled something.
+fn cargo_progress_visible() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stderr().is_terminal()
 }
 
 /// Runs the runner with `args` in the current directory; on unix the process becomes the

@@ -11,13 +11,15 @@ use toml_edit::{Array, DocumentMut, Item, Table, TableLike, Value};
 use crate::sources::display_path;
 use crate::workspace::VERSIONS_DIR;
 
-/// The sqlx requirement the workspace pins (a unit test keeps them equal).
-const SQLX_VERSION: &str = "=0.9.0";
-/// The sea-query requirement the workspace pins (a unit test keeps them equal).
-const SEA_QUERY_VERSION: &str = "=1.0.2";
-/// Points at a directory holding `migrate-core/` and `migrate-macros/`: the new crate
-/// depends on them by path instead of by version.
+/// The sqlx requirement of the workspace, a caret one (a unit test keeps them equal).
+const SQLX_VERSION: &str = "0.9.0";
+/// The sea-query requirement of the workspace, a caret one (a unit test keeps them equal).
+const SEA_QUERY_VERSION: &str = "1.0.2";
+/// Points at a directory holding `migrate-core/` and `migrate-macros/`: the default of
+/// `--deps path`, and the default source when `--deps` is not given.
 const DEP_PATH_ENV: &str = "CARGO_MIGRATE_DEP_PATH";
+/// The crates `init` makes the new crate depend on by version, and patches.
+const OUR_CRATES: [&str; 2] = ["migrate-core", "migrate-macros"];
 
 /// `init` options.
 #[derive(Debug, Clone, Args)]
@@ -28,6 +30,37 @@ pub struct InitArgs {
     /// The package name (default: the directory name).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
+    /// Where cargo takes migrate-core and migrate-macros from: `crates-io`; `path` (this
+    /// tool's checkout) or `path=DIR`, written as a `[patch.crates-io]` path relative to the
+    /// workspace root; `git=URL`, a `[patch.crates-io]` git source. Default: `path` when
+    /// this tool was built from a checkout, else `crates-io`.
+    #[arg(long, value_name = "SOURCE", value_parser = parse_deps)]
+    pub deps: Option<DepsArg>,
+}
+
+/// `init --deps`: where migrate-core and migrate-macros come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DepsArg {
+    /// crates.io: version requirements only.
+    CratesIo,
+    /// A checkout holding `migrate-core/` and `migrate-macros/` (`None`: `CARGO_MIGRATE_DEP_PATH`,
+    /// else the checkout this tool was built from).
+    Path(Option<PathBuf>),
+    /// A git repository holding both crates.
+    Git(String),
+}
+
+/// Parses `crates-io`, `path`, `path=DIR` or `git=URL`.
+fn parse_deps(s: &str) -> Result<DepsArg, String> {
+    match s.split_once('=') {
+        None if s == "crates-io" => Ok(DepsArg::CratesIo),
+        None if s == "path" => Ok(DepsArg::Path(None)),
+        Some(("path", dir)) if !dir.is_empty() => Ok(DepsArg::Path(Some(PathBuf::from(dir)))),
+        Some(("git", url)) if !url.is_empty() => Ok(DepsArg::Git(url.to_owned())),
+        _ => Err(format!(
+            "`{s}` is not a dependency source; use `crates-io`, `path`, `path=DIR` or `git=URL`"
+        )),
+    }
 }
 
 /// What `init` did to the enclosing manifest.
@@ -212,36 +245,154 @@ fn glob_match(pattern: &str, path: &str) -> bool {
     }
 }
 
-/// How the new crate refers to migrate-core and migrate-macros.
+/// Where cargo takes migrate-core and migrate-macros from, resolved. The migrations crate
+/// always depends on them by version, as on published crates; the workspace root's
+/// `[patch.crates-io]` says where they are while they are not published.
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum DepSource {
-    /// A directory holding `migrate-core/` and `migrate-macros/`.
+    /// A checkout holding `migrate-core/` and `migrate-macros/` (absolute, canonical): the
+    /// patch is a path relative to the workspace root.
     Path(PathBuf),
-    /// crates.io, this version.
-    Version(&'static str),
+    /// A git repository holding both crates.
+    Git(String),
+    /// crates.io: no patch.
+    CratesIo,
 }
 
-fn dep_source() -> anyhow::Result<DepSource> {
+/// The checkout a `--deps path` without a directory means: `CARGO_MIGRATE_DEP_PATH`, else the
+/// checkout this tool was built from, if it still exists.
+fn default_checkout() -> anyhow::Result<Option<PathBuf>> {
     if let Some(dir) = std::env::var_os(DEP_PATH_ENV).filter(|d| !d.is_empty()) {
-        let dir = PathBuf::from(dir);
-        if !dir.join("migrate-core/Cargo.toml").is_file() {
-            bail!(
-                "{DEP_PATH_ENV}=`{}` has no `migrate-core/Cargo.toml`",
-                dir.display()
-            );
-        }
-        let dir = dir
-            .canonicalize()
-            .with_context(|| format!("cannot resolve `{}`", dir.display()))?;
-        return Ok(DepSource::Path(dir));
+        return checkout(&PathBuf::from(dir), DEP_PATH_ENV).map(Some);
     }
-    // built from a checkout of this repository (not published yet): depend on it by path
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     if repo.join("migrate-core/Cargo.toml").is_file()
         && let Ok(dir) = repo.canonicalize()
     {
-        return Ok(DepSource::Path(dir));
+        return Ok(Some(dir));
     }
-    Ok(DepSource::Version(env!("CARGO_PKG_VERSION")))
+    Ok(None)
+}
+
+/// `dir`, canonical, after checking it holds both crates.
+fn checkout(dir: &Path, what: &str) -> anyhow::Result<PathBuf> {
+    for krate in OUR_CRATES {
+        if !dir.join(krate).join("Cargo.toml").is_file() {
+            bail!(
+                "{what}=`{}` has no `{krate}/Cargo.toml` (a cargo-migrate checkout holds both \
+                 migrate-core/ and migrate-macros/)",
+                dir.display()
+            );
+        }
+    }
+    dir.canonicalize()
+        .with_context(|| format!("cannot resolve `{}`", dir.display()))
+}
+
+fn dep_source(arg: Option<&DepsArg>, cwd: &Path) -> anyhow::Result<DepSource> {
+    Ok(match arg {
+        Some(DepsArg::CratesIo) => DepSource::CratesIo,
+        Some(DepsArg::Git(url)) => DepSource::Git(url.clone()),
+        Some(DepsArg::Path(Some(dir))) => DepSource::Path(checkout(&cwd.join(dir), "--deps path")?),
+        Some(DepsArg::Path(None)) => match default_checkout()? {
+            Some(dir) => DepSource::Path(dir),
+            None => bail!(
+                "`--deps path` needs a directory here (`--deps path=DIR`): this cargo-migrate \
+                 was not built from a checkout and {DEP_PATH_ENV} is not set"
+            ),
+        },
+        None => match default_checkout()? {
+            Some(dir) => DepSource::Path(dir),
+            None => DepSource::CratesIo,
+        },
+    })
+}
+
+/// `to` relative to `from` (both absolute, canonical), `/`-separated: `../tools/cargo-migrate`.
+///
+/// # Errors
+/// When they share no root (another drive on Windows): no relative path exists.
+fn relative_path(from: &Path, to: &Path) -> anyhow::Result<String> {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        bail!(
+            "no relative path leads from `{}` to `{}`; use `--deps git=URL`",
+            from.iter().collect::<PathBuf>().display(),
+            to.iter().collect::<PathBuf>().display()
+        );
+    }
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    })
+}
+
+/// The comment above the `[patch.crates-io]` table `init` writes.
+const PATCH_COMMENT: &str = "\
+# Written by `cargo migrate init`: migrate-core and migrate-macros are not on crates.io yet;
+# cargo takes them from here. A path is relative to this file: a clone builds when the
+# cargo-migrate checkout sits at the same place next to it (or use `git = \"URL\"`). Delete
+# these lines once the crates are published.
+";
+
+/// Adds `[patch.crates-io]` entries for migrate-core and migrate-macros to a workspace root
+/// manifest (cargo reads patches there only): `path = "<rel>/migrate-core"` where `rel` is
+/// the checkout relative to `root` (the manifest's directory), or `git = "URL"`. Entries the
+/// manifest already has are kept. Returns the new text and the added entries as
+/// `patch.crates-io.<crate> = { … }` lines; nothing for [`DepSource::CratesIo`].
+///
+/// # Errors
+/// When the manifest is not valid TOML, `patch` / `patch.crates-io` is not a table, or no
+/// relative path leads from `root` to the checkout.
+fn add_patch(
+    manifest: &str,
+    root: &Path,
+    deps: &DepSource,
+) -> anyhow::Result<(String, Vec<String>)> {
+    let source = |krate: &str| -> anyhow::Result<Option<(&'static str, String)>> {
+        Ok(match deps {
+            DepSource::CratesIo => None,
+            DepSource::Git(url) => Some(("git", url.clone())),
+            DepSource::Path(dir) => {
+                let rel = relative_path(root, &dir.join(krate))?;
+                Some(("path", rel))
+            }
+        })
+    };
+    if *deps == DepSource::CratesIo {
+        return Ok((manifest.to_owned(), Vec::new()));
+    }
+    let mut doc: DocumentMut = manifest.parse().context("invalid TOML")?;
+    let patch = child_table(doc.as_table_mut(), "patch", None)?;
+    let table = child_table(patch, "crates-io", Some(PATCH_COMMENT))?;
+    let mut added = Vec::new();
+    for krate in OUR_CRATES {
+        if table.contains_key(krate) {
+            continue;
+        }
+        let (key, value) = source(krate)?.expect("not crates.io");
+        let mut inline = toml_edit::InlineTable::new();
+        inline.insert(key, Value::from(value));
+        let value = Value::InlineTable(inline);
+        added.push(format!(
+            "patch.crates-io.{krate} = {}",
+            value.to_string().trim()
+        ));
+        table.insert(krate, Item::Value(value));
+    }
+    if added.is_empty() {
+        return Ok((manifest.to_owned(), added));
+    }
+    Ok((doc.to_string(), added))
 }
 
 /// A TOML string literal.
@@ -249,20 +400,11 @@ fn toml_str(s: &str) -> String {
     Value::from(s).to_string().trim().to_owned()
 }
 
-fn cargo_toml(name: &str, deps: &DepSource) -> String {
-    let (core, macros) = match deps {
-        DepSource::Path(dir) => (
-            format!(
-                "path = {}",
-                toml_str(&dir.join("migrate-core").to_string_lossy())
-            ),
-            format!(
-                "path = {}",
-                toml_str(&dir.join("migrate-macros").to_string_lossy())
-            ),
-        ),
-        DepSource::Version(v) => (format!("version = \"{v}\""), format!("version = \"{v}\"")),
-    };
+/// The migrations crate's manifest: migrate-core and migrate-macros by version requirement,
+/// as published crates (the workspace root's `[patch.crates-io]` says where they are until
+/// then), sqlx and sea-query with the workspace's caret requirements.
+fn cargo_toml(name: &str) -> String {
+    let v = env!("CARGO_PKG_VERSION");
     let mut s = String::new();
     let _ = write!(
         s,
@@ -273,8 +415,8 @@ fn cargo_toml(name: &str, deps: &DepSource) -> String {
          publish = false\n\
          \n\
          [dependencies]\n\
-         migrate-core = {{ {core}, features = [\"cli\"] }}\n\
-         migrate-macros = {{ {macros} }}\n\
+         migrate-core = {{ version = \"{v}\", features = [\"cli\"] }}\n\
+         migrate-macros = {{ version = \"{v}\" }}\n\
          sqlx = {{ version = \"{SQLX_VERSION}\", default-features = false }}\n\
          sea-query = {{ version = \"{SEA_QUERY_VERSION}\", default-features = false }}\n",
         name = toml_str(name),
@@ -328,6 +470,44 @@ const VERSIONS_README: &str = "\
 One file per revision, created with `cargo migrate revision -m \"message\"` and named
 `<revision id>_<message>.rs`. Only `*.rs` files here are revisions.
 ";
+
+/// The `.gitignore` lines for the default SQLite database (`migrate.db` in the project
+/// directory, with SQLite's `-journal` / `-wal` / `-shm` side files).
+const GITIGNORE_LINES: &str = "\
+# the default SQLite database of `cargo migrate` (added by `cargo migrate init`)
+/migrate.db
+/migrate.db-*
+";
+
+/// Makes `<root>/.gitignore` ignore the default SQLite database, creating the file when
+/// missing; a file that already names `migrate.db` (or ignores every `*.db`) is left alone.
+/// Returns whether the file changed.
+///
+/// # Errors
+/// When the file cannot be read or written.
+fn ignore_default_database(root: &Path) -> anyhow::Result<bool> {
+    let file = root.join(".gitignore");
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(e).with_context(|| format!("cannot read `{}`", file.display())),
+    };
+    if text.lines().map(str::trim).any(|l| {
+        matches!(
+            l,
+            "migrate.db" | "/migrate.db" | "migrate.db*" | "/migrate.db*" | "*.db" | "/*.db"
+        )
+    }) {
+        return Ok(false);
+    }
+    let mut new = text;
+    if !new.is_empty() && !new.ends_with('\n') {
+        new.push('\n');
+    }
+    new.push_str(GITIGNORE_LINES);
+    std::fs::write(&file, new).with_context(|| format!("cannot write `{}`", file.display()))?;
+    Ok(true)
+}
 
 fn valid_package_name(name: &str) -> bool {
     !name.is_empty()
@@ -388,6 +568,7 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot resolve `{}`", parent.display()))?;
     let path = parent.join(path.file_name().expect("checked above"));
 
+    let deps = dep_source(args.deps.as_ref(), &cwd)?;
     // plan the manifest edit first: a manifest we cannot parse stops us before we write
     let edit = match enclosing_manifest(&parent)? {
         Some(manifest) => {
@@ -404,21 +585,29 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
             let (new_text, what) = add_workspace_member(&text, &member)
                 .with_context(|| format!("cannot edit `{}`", manifest.display()))?;
             // profiles are read from the workspace root only
-            let (new_text, profile) = add_profile_overrides(&new_text, &name)
+            let (new_text, mut profile) = add_profile_overrides(&new_text, &name)
                 .with_context(|| format!("cannot edit `{}`", manifest.display()))?;
+            // so are patches
+            let (new_text, patch) = add_patch(&new_text, root, &deps)
+                .with_context(|| format!("cannot edit `{}`", manifest.display()))?;
+            profile.extend(patch);
             Some((manifest, new_text, what, member, profile))
         }
         None => None,
     };
 
-    let deps = dep_source()?;
     let versions = path.join(VERSIONS_DIR);
     std::fs::create_dir_all(&versions)
         .with_context(|| format!("cannot create directory `{}`", versions.display()))?;
     // no enclosing manifest: the crate is its own workspace root and holds the profiles
     let (manifest, own_profile) = match edit {
-        Some(_) => (cargo_toml(&name, &deps), Vec::new()),
-        None => add_profile_overrides(&cargo_toml(&name, &deps), &name)?,
+        Some(_) => (cargo_toml(&name), Vec::new()),
+        None => {
+            let (text, mut added) = add_profile_overrides(&cargo_toml(&name), &name)?;
+            let (text, patch) = add_patch(&text, &path, &deps)?;
+            added.extend(patch);
+            (text, added)
+        }
     };
     let files = [
         ("Cargo.toml", manifest),
@@ -463,7 +652,9 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
             (display_path(&path.join("Cargo.toml")), &own_profile)
         }
     };
-    if !added.is_empty() {
+    let (settings, patches): (Vec<&String>, Vec<&String>) =
+        added.iter().partition(|l| l.starts_with("profile."));
+    if !settings.is_empty() {
         crate::status(
             "Updated",
             format_args!(
@@ -471,20 +662,60 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
                  revision (keep or tune them):"
             ),
         );
-        for line in added {
+        for line in settings {
             eprintln!("{:>12} {line}", "");
         }
     }
-    if let DepSource::Path(dir) = &deps {
-        crate::note(format_args!(
-            "migrate-core and migrate-macros are path dependencies on `{}`",
-            dir.display()
-        ));
+    if !patches.is_empty() {
+        crate::status(
+            "Updated",
+            format_args!(
+                "`{profile_manifest}`: migrate-core and migrate-macros are not on crates.io yet; \
+                 cargo takes them from:"
+            ),
+        );
+        for line in patches {
+            eprintln!("{:>12} {line}", "");
+        }
+    }
+    let root = match &edit {
+        Some((manifest, ..)) => manifest.parent().expect("a file has a parent").to_owned(),
+        None => path.clone(),
+    };
+    if ignore_default_database(&root)? {
+        crate::status(
+            "Updated",
+            format_args!(
+                "`{}`: ignores the default SQLite database `migrate.db`",
+                display_path(&root.join(".gitignore"))
+            ),
+        );
     }
     crate::note(
         "next: `cargo migrate revision -m \"create users\"`, write its upgrade and downgrade, \
          then `cargo migrate upgrade`",
     );
+    let build = match &edit {
+        Some(_) => "`cargo build` in the workspace".to_owned(),
+        None => format!("`cargo build` in `{}`", display_path(&path)),
+    };
+    match &deps {
+        DepSource::Path(dir) => crate::note(format_args!(
+            "a teammate's clone builds with {build} when the cargo-migrate checkout sits at \
+             `{}` relative to the workspace root (here `{}`); to build anywhere (CI, Docker), \
+             point the `[patch.crates-io]` entries at the repository with `git = \"URL\"` \
+             (what `init --deps git=URL` writes; README: Sharing the project)",
+            relative_path(&root, dir)?,
+            dir.display()
+        )),
+        DepSource::Git(url) => crate::note(format_args!(
+            "a teammate's clone builds with {build}; cargo fetches migrate-core and \
+             migrate-macros from `{url}`"
+        )),
+        DepSource::CratesIo => {
+            crate::note(format_args!("a teammate's clone builds with {build}"));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -637,17 +868,130 @@ debug = \"line-tables-only\"
             deps["sea-query"]["version"].as_str(),
             Some(SEA_QUERY_VERSION)
         );
-        let toml = cargo_toml("my-migrations", &DepSource::Path(PathBuf::from("/r")));
+        let toml = cargo_toml("my-migrations");
         let parsed: DocumentMut = toml.parse().unwrap();
         assert_eq!(parsed["package"]["name"].as_str(), Some("my-migrations"));
+        // version requirements only, never a path, never an exact pin
+        let v = env!("CARGO_PKG_VERSION");
         assert_eq!(
-            parsed["dependencies"]["migrate-core"]["path"].as_str(),
-            Some("/r/migrate-core")
+            parsed["dependencies"]["migrate-core"]["version"].as_str(),
+            Some(v)
         );
-        let toml = cargo_toml("m", &DepSource::Version("0.1.0"));
+        assert!(!toml.contains("path") && !toml.contains("\"="), "{toml}");
         assert!(
-            toml.contains("migrate-macros = { version = \"0.1.0\" }"),
+            toml.contains(&format!("migrate-macros = {{ version = \"{v}\" }}")),
             "{toml}"
         );
+        for (name, dep) in doc["workspace"]["dependencies"]
+            .as_table_like()
+            .unwrap()
+            .iter()
+        {
+            let req = dep.get("version").and_then(|v| v.as_str()).or(dep.as_str());
+            assert!(
+                !req.unwrap_or_default().starts_with('='),
+                "`{name}` is pinned exactly: {req:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn relative_paths() {
+        let rel = |a: &str, b: &str| relative_path(Path::new(a), Path::new(b)).unwrap();
+        assert_eq!(
+            rel("/home/me/app", "/home/me/tools/cm/migrate-core"),
+            "../tools/cm/migrate-core"
+        );
+        assert_eq!(rel("/a", "/a/b"), "b");
+        assert_eq!(rel("/a/b", "/a"), "..");
+        assert_eq!(rel("/a", "/a"), ".");
+        assert_eq!(rel("/x/y", "/z"), "../../z");
+    }
+
+    #[test]
+    fn patches() {
+        let ws = "[workspace]\nmembers = [\"db\"]\n";
+        let deps = DepSource::Path(PathBuf::from("/home/me/cargo-migrate"));
+        let (text, added) = add_patch(ws, Path::new("/home/me/app"), &deps).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "{ws}\n{PATCH_COMMENT}[patch.crates-io]\n\
+                 migrate-core = {{ path = \"../cargo-migrate/migrate-core\" }}\n\
+                 migrate-macros = {{ path = \"../cargo-migrate/migrate-macros\" }}\n"
+            )
+        );
+        assert_eq!(
+            added,
+            [
+                "patch.crates-io.migrate-core = { path = \"../cargo-migrate/migrate-core\" }",
+                "patch.crates-io.migrate-macros = { path = \"../cargo-migrate/migrate-macros\" }"
+            ]
+        );
+        // a second run, or a patch the user wrote, is kept
+        let (again, none) = add_patch(&text, Path::new("/elsewhere"), &deps).unwrap();
+        assert_eq!(again, text);
+        assert!(none.is_empty());
+        let git = DepSource::Git("https://example.invalid/cm.git".into());
+        let (text, _) = add_patch(ws, Path::new("/a"), &git).unwrap();
+        assert!(
+            text.ends_with(
+                "migrate-core = { git = \"https://example.invalid/cm.git\" }\n\
+                 migrate-macros = { git = \"https://example.invalid/cm.git\" }\n"
+            ),
+            "{text}"
+        );
+        let (text, none) = add_patch(ws, Path::new("/a"), &DepSource::CratesIo).unwrap();
+        assert_eq!(text, ws);
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn deps_flag() {
+        assert_eq!(parse_deps("crates-io"), Ok(DepsArg::CratesIo));
+        assert_eq!(parse_deps("path"), Ok(DepsArg::Path(None)));
+        assert_eq!(
+            parse_deps("path=../cm"),
+            Ok(DepsArg::Path(Some(PathBuf::from("../cm"))))
+        );
+        assert_eq!(
+            parse_deps("git=https://x/y.git"),
+            Ok(DepsArg::Git("https://x/y.git".into()))
+        );
+        assert!(parse_deps("git=").is_err());
+        assert!(parse_deps("svn=x").is_err());
+        // a directory without the crates is refused before anything is written
+        let tmp = tempfile::tempdir().unwrap();
+        let err = dep_source(Some(&DepsArg::Path(Some("nowhere".into()))), tmp.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("--deps path=`") && err.contains("has no `migrate-core/Cargo.toml`"),
+            "{err}"
+        );
+        // this checkout is one
+        let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        assert_eq!(
+            dep_source(Some(&DepsArg::Path(Some(here.clone()))), tmp.path()).unwrap(),
+            DepSource::Path(here.canonicalize().unwrap())
+        );
+    }
+
+    #[test]
+    fn gitignore() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join(".gitignore");
+        std::fs::write(&f, "/target").unwrap();
+        assert!(ignore_default_database(tmp.path()).unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            format!("/target\n{GITIGNORE_LINES}")
+        );
+        assert!(!ignore_default_database(tmp.path()).unwrap());
+        std::fs::write(&f, "*.db\n").unwrap();
+        assert!(!ignore_default_database(tmp.path()).unwrap());
+        std::fs::remove_file(&f).unwrap();
+        assert!(ignore_default_database(tmp.path()).unwrap());
+        assert_eq!(std::fs::read_to_string(&f).unwrap(), GITIGNORE_LINES);
     }
 }

@@ -95,8 +95,15 @@ pub(crate) fn check_labels(sources: &Sources, labels: &[String]) -> anyhow::Resu
     Ok(())
 }
 
+/// Whether stdout and stderr both go to a terminal (the user would read a path printed on
+/// each twice).
+fn both_on_a_terminal() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
+}
+
 /// Writes `new` into the versions directory, checks the resulting graph (`sources` plus the
-/// new revision), prints the path. Returns the path.
+/// new revision), prints the path (see [`both_on_a_terminal`]). Returns the path.
 pub(crate) fn write_revision(
     project: &Project,
     sources: Sources,
@@ -109,7 +116,11 @@ pub(crate) fn write_revision(
     let text = source::render_revision_file(new);
     sources::write_new(&path, &text)?;
     let shown = sources::display_path(&path);
-    println!("{shown}");
+    // the path once: the `Created` line on a terminal; piped, also alone on stdout for scripts
+    // (`$EDITOR "$(cargo migrate revision -m x)"`)
+    if !both_on_a_terminal() {
+        println!("{shown}");
+    }
     crate::status("Created", &shown);
 
     // say now what the compiler will say at the next build

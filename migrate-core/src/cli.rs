@@ -456,6 +456,15 @@ async fn run_online(
             for &h in &status.heads {
                 if *verbose {
                     log_entry(graph, h, out);
+                    // the head's version-table row: when it was recorded, as the entry's
+                    // last indented line (before the blank line that ends it)
+                    let id = graph.at(h).id.as_str();
+                    if let Some(row) = status.rows.iter().find(|r| r.revision == id)
+                        && out.ends_with("\n\n")
+                    {
+                        out.pop();
+                        let _ = writeln!(out, "    Applied: {} UTC\n", row.applied_at);
+                    }
                 } else {
                     // Alembic's `current`: `ae1027a6acf (head)`
                     let _ = writeln!(out, "{}", current_line(graph, h));

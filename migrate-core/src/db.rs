@@ -869,7 +869,7 @@ impl Db {
 
     /// Sends a deferred `BEGIN` on its own (before a statement that cannot carry it: bound
     /// statements and fetches use the extended protocol, one statement at a time).
-    async fn flush_deferred(&mut self) -> Result<(), Error> {
+    pub(crate) async fn flush_deferred(&mut self) -> Result<(), Error> {
         let Some(begin) = self.deferred.take() else {
             return Ok(());
         };

@@ -170,6 +170,17 @@ pub enum Error {
         /// How long we waited, in milliseconds.
         waited_ms: u64,
     },
+    /// `Db::execute_sql` got a statement whose `?` placeholders and values differ in number.
+    #[error(
+        "the statement has {placeholders} `?` placeholder(s) but {values} value(s) were given \
+         (on PostgreSQL write `??` for a literal `?`)"
+    )]
+    BoundValues {
+        /// The `?` placeholders in the statement.
+        placeholders: usize,
+        /// The values given.
+        values: usize,
+    },
 }
 
 /// A driver error for a message. PostgreSQL's errors lose the "at line N" sqlx appends (a line

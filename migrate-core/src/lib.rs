@@ -12,9 +12,13 @@ pub mod spec;
 pub mod source;
 
 #[cfg(feature = "runtime")]
+mod bound_sql;
+#[cfg(feature = "runtime")]
 mod db;
 #[cfg(feature = "runtime")]
 mod error;
+#[cfg(feature = "runtime")]
+mod introspect;
 #[cfg(feature = "runtime")]
 mod registry;
 #[cfg(feature = "runtime")]

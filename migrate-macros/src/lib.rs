@@ -66,6 +66,7 @@ extern crate proc_macro;
 mod attr;
 mod checksum;
 mod expand;
+mod from_row;
 mod registry;
 mod valid;
 
@@ -201,4 +202,36 @@ pub fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn migrations(input: TokenStream) -> TokenStream {
     let invoking_file = proc_macro::Span::call_site().local_file();
     registry::migrations(input.into(), invoking_file).into()
+}
+
+/// `sqlx::FromRow` for a struct with named fields, for the rows of every backend: the row
+/// type [`Db::fetch_all`](../migrate_core/struct.Db.html#method.fetch_all) and its siblings
+/// decode into. Each field reads the column of its name (`r#type` reads `type`), and a
+/// column may be NULL only where the field is an `Option`.
+///
+/// ```rust
+/// #[derive(migrate_macros::FromRow)]
+/// struct Post {
+///     id: i32,
+///     title: String,
+///     slug: Option<String>,
+/// }
+///
+/// fn decodes<T: migrate_core::FromAnyRow>() {}
+/// decodes::<Post>();
+/// ```
+///
+/// The same as `#[derive(sqlx::FromRow)]` without its attributes, but with no need for
+/// sqlx's `derive` feature: turning that on in a migrations crate rebuilds the database
+/// drivers (BENCHMARKS.md, "typed rows"). The generated impl names sqlx through
+/// `migrate_core`, so the crate needs no `sqlx` dependency for it.
+///
+/// # Errors
+///
+/// A compile error at the input when it is an enum, a union, a tuple struct or a unit
+/// struct. A field whose type sqlx cannot decode fails where the row is fetched (a missing
+/// `Decode` / `Type` bound).
+#[proc_macro_derive(FromRow)]
+pub fn derive_from_row(input: TokenStream) -> TokenStream {
+    from_row::derive(input.into()).into()
 }

@@ -5,13 +5,14 @@
 //! Create Date: 2026-11-21 12:15:00.000
 //!
 //! A data migration: the new column is backfilled from each post's title with typed rows
-//! (`sqlx::FromRow`) and bound values, inside the revision's transaction.
+//! (`migrate_macros::FromRow`, no sqlx `derive` feature needed) and bound values, inside the
+//! revision's transaction.
 
 #[migrate_macros::migration(revision = "e4d5c6b7a8f9", down_revision = "b7c1d2e3f4a5")]
 mod revision {
     use migrate_core::prelude::*;
 
-    #[derive(sqlx::FromRow)]
+    #[derive(migrate_macros::FromRow)]
     struct Post {
         id: i32,
         title: String,

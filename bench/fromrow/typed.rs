@@ -1,0 +1,30 @@
+//! add slug to posts
+//!
+//! Revision ID: 8021968f7641
+//! Revises:
+//! Create Date: 2026-12-04 14:46:42 UTC
+
+#[migrate_macros::migration(revision = "8021968f7641")]
+mod revision {
+    use migrate_core::prelude::*;
+
+    #[derive(migrate_macros::FromRow)]
+    struct Post {
+        id: i32,
+        title: String,
+    }
+
+    pub async fn upgrade(db: &mut Db) -> Result<()> {
+        db.alter_table(Table::alter().table("posts").add_column(ColumnDef::new("slug").string_len(200).null()).to_owned()).await?;
+        let posts: Vec<Post> = db.fetch_all(&Query::select().columns(["id", "title"]).from("posts").to_owned()).await?;
+        for post in posts {
+            db.execute(&Query::update().table("posts").value("slug", post.title.to_lowercase()).and_where(Expr::col("id").eq(post.id)).to_owned()).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn downgrade(db: &mut Db) -> Result<()> {
+        db.alter_table(Table::alter().table("posts").drop_column("slug").to_owned()).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,81 @@
+//! `#[derive(FromRow)]`: `sqlx::FromRow` for a struct with named fields, for every row type,
+//! without sqlx's `derive` feature (which rebuilds the database drivers for the host).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Data, DeriveInput, Fields, parse_quote};
+
+/// Expands the derive; a bad input becomes a spanned `compile_error!`.
+pub(crate) fn derive(input: TokenStream) -> TokenStream {
+    match syn::parse2::<DeriveInput>(input).and_then(|i| expand(&i)) {
+        Ok(tokens) => tokens,
+        Err(e) => e.to_compile_error(),
+    }
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
+    const ONLY: &str = "`FromRow` is derived for structs with named fields (one column each, \
+                        by field name)";
+    let fields = match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(f) => &f.named,
+            Fields::Unnamed(f) => {
+                return Err(syn::Error::new_spanned(
+                    f,
+                    format!("{ONLY}, not a tuple struct"),
+                ));
+            }
+            Fields::Unit => {
+                return Err(syn::Error::new_spanned(
+                    &input.ident,
+                    format!("{ONLY}, not a unit struct"),
+                ));
+            }
+        },
+        Data::Enum(e) => {
+            return Err(syn::Error::new_spanned(
+                e.enum_token,
+                format!("{ONLY}, not an enum"),
+            ));
+        }
+        Data::Union(u) => {
+            return Err(syn::Error::new_spanned(
+                u.union_token,
+                format!("{ONLY}, not a union"),
+            ));
+        }
+    };
+    let sqlx = quote!(::migrate_core::__private::sqlx);
+    let ident = &input.ident;
+    let mut generics = input.generics.clone();
+    generics.params.insert(0, parse_quote!(__R: #sqlx::Row));
+    generics.params.insert(0, parse_quote!('__r));
+    let where_clause = generics.make_where_clause();
+    where_clause
+        .predicates
+        .push(parse_quote!(&'__r str: #sqlx::ColumnIndex<__R>));
+    for f in fields {
+        let ty = &f.ty;
+        where_clause.predicates.push(parse_quote!(
+            #ty: #sqlx::decode::Decode<'__r, <__R as #sqlx::Row>::Database>
+                + #sqlx::types::Type<<__R as #sqlx::Row>::Database>
+        ));
+    }
+    let (impl_generics, _, where_clause) = generics.split_for_impl();
+    let (_, ty_generics, _) = input.generics.split_for_impl();
+    let names = fields.iter().map(|f| f.ident.as_ref().expect("named"));
+    let columns = fields.iter().map(|f| {
+        let name = f.ident.as_ref().expect("named").to_string();
+        name.strip_prefix("r#").map(str::to_owned).unwrap_or(name)
+    });
+    Ok(quote! {
+        #[automatically_derived]
+        impl #impl_generics #sqlx::FromRow<'__r, __R> for #ident #ty_generics #where_clause {
+            fn from_row(row: &'__r __R) -> ::core::result::Result<Self, #sqlx::Error> {
+                ::core::result::Result::Ok(Self {
+                    #( #names: #sqlx::Row::try_get(row, #columns)?, )*
+                })
+            }
+        }
+    })
+}

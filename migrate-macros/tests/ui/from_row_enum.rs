@@ -1,0 +1,7 @@
+#[derive(migrate_macros::FromRow)]
+enum Post {
+    Draft,
+    Published,
+}
+
+fn main() {}

@@ -334,6 +334,8 @@ class Project:
             def bound(side, revs):
                 if side == "current":
                     return self.rev_ids(self.script.get_all_current(revs))
+                if side in ("", "heads"):
+                    return self.script.get_heads()  # as `resolve heads`
                 return maximal(self.revs, closure(self.revs, revs))
 
             lower, upper = bound(lower_s, lower), bound(upper_s, upper)

@@ -331,14 +331,14 @@ class Project:
             walked = [r.revision for r in self.map.iterate_revisions(upper, lower, implicit_base=True)]
             # the bounds: `current` as `alembic current` prints it, a spec as the maximal
             # revisions it names (the version rows may also hold dependencies)
-            def bound(side, revs):
+            def bound(side, revs, upper=False):
                 if side == "current":
                     return self.rev_ids(self.script.get_all_current(revs))
-                if side in ("", "heads"):
+                if upper and side in ("", "heads"):
                     return self.script.get_heads()  # as `resolve heads`
                 return maximal(self.revs, closure(self.revs, revs))
 
-            lower, upper = bound(lower_s, lower), bound(upper_s, upper)
+            lower, upper = bound(lower_s, lower), bound(upper_s, upper, upper=True)
             return f"{self.ids(lower)} .. {self.ids(upper)} => " + (
                 " ".join(reversed(walked)) or "none"
             )

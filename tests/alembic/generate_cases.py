@@ -30,8 +30,9 @@ each with `# deliberate:`):
   * stamps whose result in Alembic differs from what its own upgrade/downgrade to the same
     target leaves (its stamp replaces every version row on the target's lineage, dropping the
     other branches below a merge or dependent row); Alembic's "Not a valid downgrade target
-    from current heads" for `label@-N` at a branch point, and `downgrade label@head` on a
-    graph with several heads (Alembic resolves it as plain `head`: "Multiple head revisions");
+    from current heads" for `label@-N` at a branch point, and `downgrade label@head` /
+    `downgrade heads` on a graph with several heads (Alembic resolves them as plain `head`:
+    "Multiple head revisions");
   * downgrades to an applied revision held only as a dependency of the version rows (Alembic:
     "Destination X is not a valid downgrade target", nothing to drop; ours: a no-op);
   * stamps with several targets on a non-empty database (Alembic's result depends on the order
@@ -238,8 +239,8 @@ class QueryMaker:
         cmd, _, arg = command.partition(" ")
         if any(self.walks_off_a_merge(applied, part) for part in re.split(r"[ :]", arg)):
             return True
-        if cmd == "downgrade" and re.fullmatch(r"\w+@heads?", arg) and len(heads(self.by_id)) > 1:
-            return True  # Alembic's downgrade resolves `label@head` as `head`, ignoring the label
+        if cmd == "downgrade" and re.fullmatch(r"(\w+@)?heads?", arg) and len(heads(self.by_id)) > 1:
+            return True  # Alembic's downgrade resolves `label@head` as `head` (the label ignored)
         for label, rev in re.findall(r"(br_\d+)@(\w+)", arg):
             if rev in self.by_id and rev not in self.members[label] and cmd != "resolve":
                 return True  # Alembic checks branch membership only when resolving

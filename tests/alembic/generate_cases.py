@@ -4,9 +4,9 @@
     python tests/alembic/generate_cases.py --seed 9 --count 400 \\
         [--out migrate-core/tests/conformance/generated.txt]
 
-Random graphs (several bases, labeled and not, forks, merges, `depends_on` across branches,
-labels on bases and on fork children) with random ancestor-closed database states and
-queries (resolve, upgrade, downgrade, stamp, history, ranges, offline `--sql` ranges; absolute,
+Random graphs (several bases, labeled and not, forks, merges, `depends_on` across branches
+naming a revision or a branch label, labels on bases and on fork children) with random
+ancestor-closed database states and queries (resolve, upgrade, downgrade, stamp, history, ranges, offline `--sql` ranges; absolute,
 prefix, `label@...`, `+N`/`-N`, `head-N`, `rev±N` specs). Each case is answered by Alembic through
 `oracle.py`, exactly as `check_conformance.py` re-checks it. The output is deterministic for a
 seed and an Alembic version; `cargo test -p migrate-core --test conformance` runs it against our
@@ -73,13 +73,16 @@ def parents_of(revs: dict[str, Rev], i: str) -> list[str]:
 
 
 def ancestors(revs: dict[str, Rev], i: str, deps: bool = True) -> set[str]:
+    def ups(r: Rev) -> list[str]:
+        return r.down + (oracle.dependencies(list(revs.values()), r) if deps else [])
+
     seen: set[str] = set()
-    todo = list(revs[i].down + (revs[i].depends if deps else []))
+    todo = ups(revs[i])
     while todo:
         j = todo.pop()
         if j not in seen:
             seen.add(j)
-            todo.extend(revs[j].down + (revs[j].depends if deps else []))
+            todo.extend(ups(revs[j]))
     return seen
 
 
@@ -145,6 +148,12 @@ class GraphMaker:
             if rng.random() < 0.08 and not r.labels:
                 r.labels.append(self.new_label())
             revs[r.id] = r
+        # depends_on may name a branch label: the revision that declares it
+        for r in revs.values():
+            r.depends = [
+                rng.choice(revs[d].labels) if revs[d].labels and rng.random() < 0.4 else d
+                for d in r.depends
+            ]
         # our graph check: heads must be told apart by the labels on their ancestry
         while True:
             groups: dict[frozenset, list[str]] = {}
@@ -182,7 +191,9 @@ class QueryMaker:
             for l in r.labels
         }
         self.bases = [r.id for r in revs if not r.down]
-        self.dependency_heads = [h for h in heads(self.by_id) if any(h in r.depends for r in revs)]
+        self.dependency_heads = [
+            h for h in heads(self.by_id) if any(h in oracle.dependencies(revs, r) for r in revs)
+        ]
 
     def walks_below_a_base(self, spec: str) -> bool:
         """`REV-N` / `head-N` whose walk down steps from a base while there are several bases:

@@ -148,17 +148,19 @@ fn same_answer(command: &str, expected: &str, got: &str) -> bool {
         v.sort_unstable();
         v
     }
-    fn range(s: &str) -> Option<(Vec<&str>, Vec<&str>, &str)> {
-        let (bounds, revs) = s.split_once(" => ")?;
-        let (lower, upper) = bounds.split_once(" .. ")?;
-        Some((set(lower), set(upper), revs))
-    }
     match command {
         "resolve" | "stamp" => set(expected) == set(got),
-        "range" => match (range(expected), range(got)) {
-            (Some(e), Some(g)) => e == g,
-            _ => expected == got,
-        },
+        "range" => {
+            let split = |s| {
+                let (bounds, revs) = str::split_once(s, " => ")?;
+                let (lower, upper) = bounds.split_once(" .. ")?;
+                Some((set(lower), set(upper), revs))
+            };
+            match (split(expected), split(got)) {
+                (Some(e), Some(g)) => e == g,
+                _ => expected == got,
+            }
+        }
         _ => expected == got,
     }
 }

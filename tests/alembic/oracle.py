@@ -123,10 +123,16 @@ def load(path: str) -> tuple[dict[str, list[Rev]], list[Case]]:
 # graphs
 
 
+def dependencies(revs: list[Rev], r: Rev) -> list[str]:
+    """`r`'s depends_on as revision ids: a branch label names the revision that declares it."""
+    owner = {label: x.id for x in revs for label in x.labels}
+    return [owner.get(d, d) for d in r.depends]
+
+
 def topo_order(revs: list[Rev]) -> list[str]:
     """Kahn's order over down_revision and depends_on; ties keep the written order."""
     ids = [r.id for r in revs]
-    ups = {r.id: r.down + r.depends for r in revs}
+    ups = {r.id: r.down + dependencies(revs, r) for r in revs}
     done: set[str] = set()
     out: list[str] = []
     while len(out) < len(ids):
@@ -142,7 +148,7 @@ def topo_order(revs: list[Rev]) -> list[str]:
 
 def closure(revs: list[Rev], ids) -> set[str]:
     """`ids` and every ancestor through down_revision and depends_on."""
-    by_id = {r.id: r for r in revs}
+    ups = {r.id: r.down + dependencies(revs, r) for r in revs}
     seen: set[str] = set()
     todo = list(ids)
     while todo:
@@ -150,7 +156,7 @@ def closure(revs: list[Rev], ids) -> set[str]:
         if i in seen:
             continue
         seen.add(i)
-        todo.extend(by_id[i].down + by_id[i].depends)
+        todo.extend(ups[i])
     return seen
 
 
@@ -331,12 +337,14 @@ class Project:
             walked = [r.revision for r in self.map.iterate_revisions(upper, lower, implicit_base=True)]
             # the bounds: `current` as `alembic current` prints it, a spec as the maximal
             # revisions it names (the version rows may also hold dependencies)
-            def bound(side, revs):
+            def bound(side, revs, upper=False):
                 if side == "current":
                     return self.rev_ids(self.script.get_all_current(revs))
+                if upper and side in ("", "heads"):
+                    return self.script.get_heads()  # as `resolve heads`
                 return maximal(self.revs, closure(self.revs, revs))
 
-            lower, upper = bound(lower_s, lower), bound(upper_s, upper)
+            lower, upper = bound(lower_s, lower), bound(upper_s, upper, upper=True)
             return f"{self.ids(lower)} .. {self.ids(upper)} => " + (
                 " ".join(reversed(walked)) or "none"
             )

@@ -45,7 +45,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             ));
         }
     };
-    let sqlx = quote!(::migrate_core::__private::sqlx);
+    let sqlx = quote!(::migrate_core::sqlx);
     let ident = &input.ident;
     let mut generics = input.generics.clone();
     generics.params.insert(0, parse_quote!(__R: #sqlx::Row));

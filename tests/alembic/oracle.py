@@ -335,14 +335,14 @@ class Project:
                 upper = self.rev_ids(self.map.get_revisions(upper_s or "heads"))
             # what an offline `upgrade A:B --sql` runs (`ScriptDirectory._upgrade_revs`)
             walked = [r.revision for r in self.map.iterate_revisions(upper, lower, implicit_base=True)]
-            # the bounds: `current` as `alembic current` prints it, a spec as the maximal
-            # revisions it names (the version rows may also hold dependencies)
+            # the bounds: `current` as `alembic current` prints it, a spec as the revisions
+            # Alembic resolves it to
             def bound(side, revs, upper=False):
                 if side == "current":
                     return self.rev_ids(self.script.get_all_current(revs))
                 if upper and side in ("", "heads"):
                     return self.script.get_heads()  # as `resolve heads`
-                return maximal(self.revs, closure(self.revs, revs))
+                return revs
 
             lower, upper = bound(lower_s, lower), bound(upper_s, upper, upper=True)
             return f"{self.ids(lower)} .. {self.ids(upper)} => " + (

@@ -8,6 +8,7 @@ const VALUE_OPTIONS: &[&str] = &[
     "--database-url",
     "--version-table",
     "--lock-timeout",
+    "--connect-timeout",
     "--transaction-mode",
     "--dialect",
     "--rev-range",

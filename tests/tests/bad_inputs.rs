@@ -793,7 +793,10 @@ fn unreachable_servers() {
 /// A loopback server that accepts connections and answers each with `reply` (an HTTP error,
 /// as a web server on the database's port would), then reads until the client hangs up. It
 /// serves until the returned flag is set, at most a minute.
-fn garbage_server(reply: &'static [u8]) -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+fn garbage_server(
+    reply: &'static [u8],
+    hang_up: bool,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>) {
     use std::io::{Read as _, Write as _};
     use std::sync::atomic::Ordering;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -810,6 +813,9 @@ fn garbage_server(reply: &'static [u8]) -> (u16, std::sync::Arc<std::sync::atomi
                         s.set_nonblocking(false).unwrap();
                         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
                         let _ = s.write_all(reply);
+                        if hang_up {
+                            return;
+                        }
                         let mut buf = [0u8; 1024];
                         while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
                     });
@@ -825,6 +831,7 @@ fn garbage_server(reply: &'static [u8]) -> (u16, std::sync::Arc<std::sync::atomi
 fn servers_that_answer_garbage() {
     let (port, stop) = garbage_server(
         b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nBad Request",
+        false,
     );
     for (scheme, protocol) in [("postgres", "PostgreSQL"), ("mysql", "MySQL")] {
         let url = format!("{scheme}://root:{CANARY}@127.0.0.1:{port}/db");
@@ -842,6 +849,22 @@ fn servers_that_answer_garbage() {
             "gave up after {:?}",
             started.elapsed()
         );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    // one that answers garbage and hangs up: at once, and says so
+    let (port, stop) = garbage_server(b"HTTP/1.1 400 Bad Request\r\n\r\n", true);
+    for (scheme, protocol) in [("postgres", "PostgreSQL"), ("mysql", "MySQL")] {
+        let url = format!("{scheme}://root:{CANARY}@127.0.0.1:{port}/db");
+        let started = Instant::now();
+        let msg = run_url("blog", &url, &["current"]).error();
+        has_all(
+            &msg,
+            &[
+                &format!("did not speak the {protocol} protocol"),
+                "it closed the connection",
+            ],
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{msg}");
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
 }

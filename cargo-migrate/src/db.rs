@@ -25,6 +25,13 @@ use crate::workspace::{Project, runner_bin};
 pub const PROJECT_DIR_ENV: &str = "CARGO_MIGRATE_PROJECT_DIR";
 
 pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
+    // the runner reads the URL; should one reach a message of ours, it shows no password
+    if let Some(u) = &cli.db.database_url {
+        migrate_core::remember_url_secrets(u);
+    }
+    if let Some(u) = std::env::var_os("DATABASE_URL") {
+        migrate_core::remember_url_secrets(&u.to_string_lossy());
+    }
     if cmd.graph_only() {
         let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
         return graph_command(&project, cmd);

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::db::{Backend, Db, redact_url};
+use crate::db::{Backend, ConnectOptions, Db, redact_url};
 use crate::plan::Direction;
 use crate::runner::{Event, OfflineCommand, Options, Runner, TransactionMode, ids_or_base};
 use crate::{Error, Migrations};
@@ -41,6 +41,9 @@ pub struct DbArgs {
     /// How long to wait for another process's migration lock, in seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub lock_timeout: u64,
+    /// How long the database server has to answer a new connection, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 10)]
+    pub connect_timeout: u64,
     /// One transaction per revision (default), or the whole run in one transaction.
     #[arg(long, global = true, value_enum, default_value_t = TxMode::PerRevision)]
     pub transaction_mode: TxMode,
@@ -249,11 +252,21 @@ pub fn main(migrations: &'static Migrations) -> ExitCode {
 /// Resolves the database URL: `--database-url`, else `DATABASE_URL` from the environment or
 /// a `.env` file, else `sqlite:<project dir>/migrate.db` (the project dir is
 /// `$CARGO_MIGRATE_PROJECT_DIR`, set by `cargo migrate`, else the current directory).
-/// Returns the URL and a note saying where it came from (for stderr).
+/// Returns the URL and a note saying where it came from (for stderr). The URL's password is
+/// remembered so that nothing printed afterwards shows it
+/// ([`crate::db::remember_url_secrets`]).
+///
+/// The `.env` file is the first `.env` in the current directory or its parents (as dotenvy
+/// finds it); its variables do not override the environment's. Only a missing `.env` is
+/// ignored.
 ///
 /// # Errors
-/// [`Error::EmptyDatabaseUrl`] when `DATABASE_URL` is set but empty (say, a CI secret that
-/// is missing): that is refused rather than migrating the default SQLite file instead.
+/// - [`Error::EmptyDatabaseUrl`] when `DATABASE_URL` is set but empty (say, a CI secret
+///   that is missing): that is refused rather than migrating the default SQLite file instead.
+/// - [`Error::Config`] when a `.env` file exists but cannot be read, or a line of it does
+///   not parse (naming the file and the line, not its content, which may hold a password),
+///   or when `DATABASE_URL` or `CARGO_MIGRATE_PROJECT_DIR` is not valid UTF-8: each would
+///   otherwise be skipped and the default SQLite file migrated instead.
 pub fn resolve_database_url(explicit: Option<&str>) -> Result<(String, String), Error> {
     resolve_database_url_in(explicit, None)
 }
@@ -268,14 +281,19 @@ pub fn resolve_database_url_in(
     project_dir: Option<&std::path::Path>,
 ) -> Result<(String, String), Error> {
     if let Some(u) = explicit {
+        crate::db::remember_url_secrets(u);
         return Ok((
             u.to_owned(),
             format!("using {} (--database-url)", redact_url(u)),
         ));
     }
-    let _ = dotenvy::dotenv();
+    load_dotenv()?;
     if let Some(u) = std::env::var_os("DATABASE_URL") {
-        let u = u.to_string_lossy().into_owned();
+        let u = u.into_string().map_err(|_| Error::Config {
+            origin: "the environment variable DATABASE_URL".into(),
+            reason: "it is not valid UTF-8; set it to a database URL".into(),
+        })?;
+        crate::db::remember_url_secrets(&u);
         if u.trim().is_empty() {
             return Err(Error::EmptyDatabaseUrl);
         }
@@ -284,17 +302,92 @@ pub fn resolve_database_url_in(
             format!("using {} (DATABASE_URL)", redact_url(&u)),
         ));
     }
-    let dir = project_dir
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("CARGO_MIGRATE_PROJECT_DIR").map(Into::into))
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_default();
+    let dir = match (project_dir, std::env::var_os("CARGO_MIGRATE_PROJECT_DIR")) {
+        (Some(d), _) => d.to_path_buf(),
+        (None, Some(d)) => std::path::PathBuf::from(d.into_string().map_err(|_| Error::Config {
+            origin: "the environment variable CARGO_MIGRATE_PROJECT_DIR".into(),
+            reason: "it is not valid UTF-8".into(),
+        })?),
+        (None, None) => std::env::current_dir().unwrap_or_default(),
+    };
     let path = dir.join("migrate.db");
     let url = format!("sqlite:{}", path.display());
     Ok((
         url.clone(),
         format!("using {url} (default: no --database-url or DATABASE_URL)"),
     ))
+}
+
+/// Loads the first `.env` file found in the current directory or its parents into the
+/// environment (without overriding it), as `dotenvy::dotenv` does, but fails where dotenvy's
+/// callers usually look away: a line that does not parse (dotenvy stops there, so every
+/// later variable, `DATABASE_URL` say, would silently be missing), a file that cannot be
+/// read. Only the absence of a `.env` file is not an error.
+fn load_dotenv() -> Result<(), Error> {
+    let Ok(cwd) = std::env::current_dir() else {
+        return Ok(());
+    };
+    let mut found = None;
+    for dir in cwd.ancestors() {
+        let candidate = dir.join(".env");
+        match std::fs::metadata(&candidate) {
+            Ok(m) if m.is_file() => {
+                found = Some(candidate);
+                break;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Error::Config {
+                    origin: format!("`{}`", candidate.display()),
+                    reason: format!("cannot read it: {e}"),
+                });
+            }
+        }
+    }
+    let Some(path) = found else {
+        return Ok(());
+    };
+    let unreadable = |reason: String| Error::Config {
+        origin: format!("`{}`", path.display()),
+        reason,
+    };
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| unreadable(format!("cannot read it: {e}")))?;
+    match dotenvy::from_path(&path) {
+        Ok(()) => Ok(()),
+        Err(dotenvy::Error::LineParse(line, index)) => {
+            // dotenvy names the offending text (a whole line, or only its value) but not its
+            // line number: the number is that of the shortest run of leading lines that
+            // fails the same way. The line's content is not shown (it may hold a password).
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            let lineno = (1..=lines.len())
+                .find(|&n| {
+                    let prefix = lines[..n].concat();
+                    matches!(
+                        dotenvy::from_read_iter(prefix.as_bytes()).find_map(Result::err),
+                        Some(dotenvy::Error::LineParse(l, i)) if l == line && i == index
+                    )
+                })
+                .unwrap_or(lines.len().max(1));
+            let name = lines
+                .get(lineno - 1)
+                .and_then(|l| l.split_once('='))
+                .map(|(k, _)| k.trim().trim_start_matches("export ").trim())
+                .filter(|k| !k.is_empty() && !k.contains(char::is_whitespace));
+            Err(Error::Config {
+                origin: format!("`{}` line {lineno}", path.display()),
+                reason: format!(
+                    "cannot parse {}; quote a value that holds spaces or special characters \
+                     (KEY=\"a value\"), or comment the line out with `#`; no variable after it \
+                     would have been read",
+                    name.map_or("the line".to_owned(), |n| format!("the line setting `{n}`")),
+                ),
+            })
+        }
+        Err(dotenvy::Error::Io(e)) => Err(unreadable(format!("cannot read it: {e}"))),
+        Err(e) => Err(unreadable(redact_url(&e.to_string()))),
+    }
 }
 
 fn note(msg: &str) {
@@ -374,10 +467,34 @@ pub async fn run(
         crate::runner::refuse_range_online(revision)?;
     }
     let (url, how) = resolve_database_url(args.database_url.as_deref())?;
-    Backend::from_url(&url)?; // an empty URL or an unknown scheme: say only that
+    let backend = Backend::from_url(&url)?; // an empty URL or an unknown scheme: say only that
+    if backend == Backend::Sqlite
+        && let Ok(opts) = url.parse::<sqlx::sqlite::SqliteConnectOptions>()
+        && crate::db::sqlite_in_memory(&url, &opts)
+    {
+        return Err(Error::InMemoryDatabase {
+            url: redact_url(&url),
+        });
+    }
     note(&how);
-    let timeout = Duration::from_secs(args.lock_timeout.max(1));
-    let mut db = Db::connect_with_timeout(&url, timeout).await?;
+    // only the commands that write create a missing SQLite file: a mistyped path given to
+    // `current` or `downgrade` is an error, not a new empty database
+    let (create, name) = match command {
+        DbCommand::Upgrade { .. } => (true, "upgrade"),
+        DbCommand::Stamp { .. } => (true, "stamp"),
+        DbCommand::Downgrade { .. } => (false, "downgrade"),
+        DbCommand::Current { .. } => (false, "current"),
+        DbCommand::Check => (false, "check"),
+        DbCommand::History { .. } => (false, "history"),
+        DbCommand::Heads { .. } => (false, "heads"),
+        DbCommand::Branches { .. } => (false, "branches"),
+        DbCommand::Show { .. } => (false, "show"),
+    };
+    let options = ConnectOptions::default()
+        .connect_timeout(Duration::from_secs(args.connect_timeout.max(1)))
+        .busy_timeout(Duration::from_secs(args.lock_timeout.max(1)))
+        .create_sqlite_file(create, name);
+    let mut db = Db::connect_with(&url, &options).await?;
     let result = run_online(&runner, &mut db, command, &url, &mut out).await;
     db.close().await;
     print!("{out}");

@@ -92,20 +92,141 @@ impl std::fmt::Display for Backend {
     }
 }
 
-/// Replaces the password of every URL in `text` with `***` (`postgres://u:***@host/db`):
-/// the password of the user info and a `password=` query parameter. `text` is usually one URL;
-/// an error message quoting one (a URL typed where a revision was expected) works too. Sloppy
-/// URLs are covered as well (a password with an unescaped `/`, `?` or `#`, a single slash
-/// after `postgres:`), at the price of hiding more than the password. Used for every URL and
-/// every error line the crate prints.
+/// The passwords of the URLs this process was given ([`remember_url_secrets`]), in every
+/// spelling they may be printed in.
+static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// Remembers the password of `url` so that [`redact_url`] hides it from any text, however it
+/// got there: the password as typed, its percent-decoded form and the form the `url` crate
+/// (and so sqlx) serialises, of both the user info and every `…password=` query parameter.
+/// The user info is read as the `url` crate parses it (WHATWG), and also as a sloppy URL
+/// would be read by a person (up to the last `@` of the authority, or of the whole URL when
+/// the authority has none). Called for every URL the CLI resolves and every URL
+/// [`Db::connect`] opens, before anything can print it.
+pub fn remember_url_secrets(url: &str) {
+    let mut found = url_secrets(url);
+    found.retain(|s| !s.is_empty());
+    if found.is_empty() {
+        return;
+    }
+    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    for s in found {
+        if !secrets.contains(&s) {
+            secrets.push(s);
+        }
+    }
+    // longest first: a spelling that contains another is replaced whole
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+}
+
+/// Every spelling of the passwords in `url` (see [`remember_url_secrets`]).
+fn url_secrets(url: &str) -> Vec<String> {
+    fn decoded(s: &str) -> String {
+        url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    }
+    let mut out = Vec::new();
+    let mut add = |s: &str| {
+        if !s.is_empty() {
+            out.push(s.to_owned());
+            out.push(decoded(s));
+            // and the form a URL serialiser gives the decoded password
+            let mut u = url::Url::parse("postgres://u@h/").expect("a valid URL");
+            if u.set_password(Some(&decoded(s))).is_ok()
+                && let Some(p) = u.password()
+            {
+                out.push(p.to_owned());
+            }
+        }
+    };
+    // as the url crate (and sqlx) read it
+    if let Ok(u) = url::Url::parse(url) {
+        if let Some(p) = u.password() {
+            add(p);
+        }
+        for (k, v) in u.query_pairs() {
+            if k.to_ascii_lowercase().ends_with("password") {
+                add(&v);
+            }
+        }
+    }
+    // as typed: the user info after the scheme, up to the last `@` of the authority (or of
+    // the rest, for a password with an unescaped `/`, `?` or `#`)
+    if let Some(colon) = url.find(':') {
+        let rest = url[colon + 1..].trim_start_matches('/');
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let at = rest[..authority_end].rfind('@').or_else(|| rest.rfind('@'));
+        if let Some(at) = at
+            && let Some(c) = rest[..at].find(':')
+        {
+            add(&rest[c + 1..at]);
+        }
+    }
+    // raw `password=` query values
+    if let Some(q) = url.find('?') {
+        for p in url[q + 1..].split(['&', '#']) {
+            if let Some((k, v)) = p.split_once('=')
+                && k.to_ascii_lowercase().ends_with("password")
+            {
+                add(v);
+            }
+        }
+    }
+    out
+}
+
+/// Replaces the password of every URL in `text` with `***` (`postgres://u:***@host/db`).
+///
+/// First every spelling of every password this process was given
+/// ([`remember_url_secrets`]: the CLI's URL, every URL [`Db::connect`] opened) is replaced
+/// wherever it appears, whatever surrounds it (quotes, spaces, a file path). Then, for URLs
+/// nobody told us about, the text is scanned for URLs: the password of the user info and a
+/// `password=` query parameter. Sloppy URLs are covered as well (a password with an unescaped
+/// `/`, `?` or `#`, a single slash after `postgres:`), at the price of hiding more than the
+/// password. Used for every URL and every error line the crate prints.
 pub fn redact_url(text: &str) -> String {
+    let mut text = text.to_owned();
+    {
+        let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+        for s in secrets.iter() {
+            if text.contains(s.as_str()) {
+                text = text.replace(s.as_str(), "***");
+            }
+        }
+    }
+    redact_scanned(&text)
+}
+
+/// [`redact_url`]'s scan for URLs in `text`: each whitespace- and quote-delimited piece that
+/// holds a URL has its password replaced. A piece that ends inside a user info (a password
+/// holding a quote or a space: `postgres://u:pa ss@h`) is redacted up to the `@` later on the
+/// same line.
+fn redact_scanned(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut token_start = None;
+    let mut skip_to = 0;
     for (i, c) in text.char_indices() {
+        if i < skip_to {
+            continue;
+        }
         let delimiter = c.is_whitespace() || matches!(c, '\'' | '"' | '`');
         match (delimiter, token_start) {
             (true, Some(start)) => {
-                out.push_str(&redact_token(&text[start..i]));
+                let token = &text[start..i];
+                if let Some(cut) = open_userinfo(token)
+                    && let Some(at) = text[i..]
+                        .find(['@', '\n'])
+                        .filter(|&a| text[i + a..].starts_with('@'))
+                {
+                    out.push_str(&token[..cut]);
+                    out.push_str("***");
+                    skip_to = i + at;
+                    token_start = Some(i + at);
+                    continue;
+                }
+                out.push_str(&redact_token(token));
                 out.push(c);
                 token_start = None;
             }
@@ -118,6 +239,23 @@ pub fn redact_url(text: &str) -> String {
         out.push_str(&redact_token(&text[start..]));
     }
     out
+}
+
+/// For a piece of text cut short inside a URL's password (`postgres://u:pa`, no `@` yet): the
+/// length of the piece up to and including the user info's `:`.
+fn open_userinfo(token: &str) -> Option<usize> {
+    let lower = token.to_ascii_lowercase();
+    let scheme = NETWORK_SCHEMES
+        .iter()
+        .chain(&["sqlite:"])
+        .find_map(|s| lower.find(s).map(|i| i + s.len()))?;
+    let rest = &token[scheme..];
+    let slashes = rest.len() - rest.trim_start_matches('/').len();
+    let authority = &rest[slashes..];
+    if authority.contains('@') || authority.contains('/') {
+        return None;
+    }
+    authority.find(':').map(|c| scheme + slashes + c + 1)
 }
 
 /// Network schemes whose URLs may carry credentials even without `//`.
@@ -336,8 +474,8 @@ where
         .map(|_| ())
 }
 
-/// Awaits a connection attempt for at most `timeout`; a server that never answers becomes
-/// an I/O "timed out" error naming the wait.
+/// Awaits a connection attempt for at most `timeout`; a server that never completes the
+/// handshake becomes a [`ConnectTimedOut`] I/O error naming the wait.
 async fn within<C>(
     timeout: Duration,
     connect: impl std::future::Future<Output = Result<C, sqlx::Error>>,
@@ -347,9 +485,138 @@ async fn within<C>(
         .unwrap_or_else(|_| {
             Err(sqlx::Error::Io(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                format!("no answer within {} s", timeout.as_secs()),
+                ConnectTimedOut(timeout),
             )))
         })
+}
+
+/// The I/O error of a connection attempt that got no complete answer within the timeout.
+#[derive(Debug)]
+struct ConnectTimedOut(Duration);
+
+impl std::fmt::Display for ConnectTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.0;
+        if d.subsec_millis() == 0 {
+            write!(f, "no answer within {} s", d.as_secs())
+        } else {
+            write!(f, "no answer within {} ms", d.as_millis())
+        }
+    }
+}
+
+impl std::error::Error for ConnectTimedOut {}
+
+/// A failed connection attempt as an [`Error`]: [`Error::NoProtocol`] when the server
+/// accepted the connection but gave no answer in time, answered in another protocol, or
+/// closed the connection before the handshake; else [`Error::Connect`].
+fn connect_error(url: &str, backend: Backend, e: sqlx::Error) -> Error {
+    let protocol = match backend {
+        Backend::Postgres => "PostgreSQL",
+        Backend::MySql => "MySQL",
+        Backend::Sqlite => "SQLite",
+    };
+    let no_protocol = |detail: String| Error::NoProtocol {
+        url: redact_url(url),
+        protocol,
+        detail: redact_url(&detail),
+    };
+    match &e {
+        sqlx::Error::Io(io)
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<ConnectTimedOut>().is_some()) =>
+        {
+            no_protocol(io.to_string())
+        }
+        sqlx::Error::Io(io)
+            if backend != Backend::Sqlite
+                && matches!(
+                    io.kind(),
+                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
+                ) =>
+        {
+            no_protocol(format!("it closed the connection: {io}"))
+        }
+        sqlx::Error::Protocol(_) | sqlx::Error::Decode(_) if backend != Backend::Sqlite => {
+            no_protocol(format!("it answered something else: {e}"))
+        }
+        _ => Error::Connect {
+            url: redact_url(url),
+            source: e,
+        },
+    }
+}
+
+/// Whether a SQLite URL names an in-memory database (`sqlite::memory:`,
+/// `sqlite://:memory:`, `mode=memory`, `file::memory:`) or a temporary one (an empty file
+/// name, which SQLite turns into a private temporary file deleted on close).
+pub(crate) fn sqlite_in_memory(url: &str, opts: &sqlx::sqlite::SqliteConnectOptions) -> bool {
+    // (not through sqlx's `to_url_lossy`, which panics on its own in-memory file names)
+    let file = opts.get_filename().to_string_lossy();
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    file.is_empty()
+        || file.starts_with("file:sqlx-in-memory-")
+        || file == ":memory:"
+        || file.starts_with("file::memory:")
+        || url::form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == "mode" && v == "memory")
+}
+
+/// How often a PostgreSQL server checks, while it runs one of our statements, that the client
+/// is still connected (`client_connection_check_interval`, PostgreSQL 14+): when a runner dies
+/// midway, its statement is cancelled and its lock released within this time.
+pub const CLIENT_CHECK_INTERVAL: Duration = Duration::from_secs(2);
+
+/// How [`Db::connect_with`] opens a database.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ConnectOptions {
+    /// How long the server has to complete its handshake (PostgreSQL, MySQL); a server that
+    /// accepts the connection but does not answer in its protocol within this time gives
+    /// [`Error::NoProtocol`]. Default 10 s (the CLI's `--connect-timeout`).
+    pub connect_timeout: Duration,
+    /// How long SQLite waits for another connection's write lock. Default 60 s (the CLI's
+    /// `--lock-timeout`).
+    pub busy_timeout: Duration,
+    /// Whether a missing SQLite file is created (true by default). The CLI sets it for the
+    /// commands that write (`upgrade`, `stamp`) only, so a mistyped path given to `current`
+    /// or `downgrade` is an error instead of a new empty database.
+    pub create_sqlite_file: bool,
+    /// The command's name for [`Error::NoSuchSqliteFile`] (default `"this command"`).
+    pub command: &'static str,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            connect_timeout: Duration::from_secs(10),
+            busy_timeout: Duration::from_secs(60),
+            create_sqlite_file: true,
+            command: "this command",
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// Sets [`ConnectOptions::connect_timeout`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets [`ConnectOptions::busy_timeout`].
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// Sets [`ConnectOptions::create_sqlite_file`] and the command named by
+    /// [`Error::NoSuchSqliteFile`].
+    pub fn create_sqlite_file(mut self, create: bool, command: &'static str) -> Self {
+        self.create_sqlite_file = create;
+        self.command = command;
+        self
+    }
 }
 
 fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
@@ -408,69 +675,130 @@ macro_rules! with_builder {
 pub(crate) use {on_conn, with_builder};
 
 impl Db {
-    /// Connects to `url` (`sqlite:path`, `postgres://…`, `mysql://…`). A SQLite file is
-    /// created when missing. `busy_timeout` is how long SQLite waits for another writer.
+    /// Connects to `url` (`sqlite:path`, `postgres://…`, `mysql://…`) with the default
+    /// [`ConnectOptions`]: a SQLite file is created when missing, 30 s to connect and for
+    /// SQLite's busy timeout.
     ///
     /// # Errors
-    /// [`Error::BadUrl`] for an unknown scheme or an unparsable URL; [`Error::Connect`] when
-    /// the server is down, the credentials are wrong or the database does not exist. No
-    /// error message contains the URL's password.
+    /// As [`Db::connect_with`].
     pub async fn connect(url: &str) -> Result<Db, Error> {
         Db::connect_with_timeout(url, Duration::from_secs(30)).await
     }
 
-    /// [`Db::connect`] with an explicit connect/busy timeout.
+    /// [`Db::connect`] with `timeout` both to connect and as SQLite's busy timeout.
     ///
     /// # Errors
-    /// As [`Db::connect`].
+    /// As [`Db::connect_with`].
     pub async fn connect_with_timeout(url: &str, timeout: Duration) -> Result<Db, Error> {
+        Db::connect_with(
+            url,
+            &ConnectOptions {
+                connect_timeout: timeout,
+                busy_timeout: timeout,
+                ..ConnectOptions::default()
+            },
+        )
+        .await
+    }
+
+    /// Connects to `url` (`sqlite:path`, `postgres://…`, `mysql://…`) as `options` say.
+    ///
+    /// PostgreSQL sessions are named `cargo-migrate` in `pg_stat_activity` unless the URL
+    /// sets `application_name`, and get TCP keepalives (`tcp_keepalives_idle` 30 s, then every 10 s,
+    /// 3 probes: a client whose host died or whose network is gone is noticed within about a
+    /// minute) and, on PostgreSQL 14 and later, `client_connection_check_interval` of
+    /// [`CLIENT_CHECK_INTERVAL`], so a statement whose client process died (a crashed or
+    /// killed runner) is cancelled, its transaction rolled back and its session's migration
+    /// lock released, instead of running to its end. The URL's password is remembered so
+    /// that no message ever shows it ([`remember_url_secrets`]).
+    ///
+    /// # Errors
+    /// - [`Error::BadUrl`] for an unknown scheme or an unparsable URL, or a SQLite file whose
+    ///   directory does not exist.
+    /// - [`Error::NoSuchSqliteFile`] when the SQLite file does not exist and
+    ///   `options.create_sqlite_file` is false.
+    /// - [`Error::NoProtocol`] when the server accepts the connection but does not complete
+    ///   its handshake within `options.connect_timeout`, or answers in another protocol.
+    /// - [`Error::Connect`] when the server is down, the credentials are wrong or the
+    ///   database does not exist.
+    ///
+    /// No error message contains the URL's password.
+    pub async fn connect_with(url: &str, options: &ConnectOptions) -> Result<Db, Error> {
+        remember_url_secrets(url);
         let backend = Backend::from_url(url)?;
-        use sqlx::ConnectOptions;
+        use sqlx::ConnectOptions as _;
         let bad = |e: sqlx::Error| Error::BadUrl {
             url: redact_url(url),
-            reason: e.to_string(),
-        };
-        let connect = |source| Error::Connect {
-            url: redact_url(url),
-            source,
+            reason: redact_url(&e.to_string()),
         };
         let conn = match backend {
             Backend::Sqlite => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                     .map_err(bad)?
-                    .create_if_missing(true)
-                    .busy_timeout(timeout);
+                    .create_if_missing(options.create_sqlite_file)
+                    .busy_timeout(options.busy_timeout);
+                let file = opts.get_filename();
+                let in_memory = sqlite_in_memory(url, &opts);
                 // SQLite creates a missing file but not its directory, and then only says
                 // "unable to open database file"
-                let file = opts.get_filename();
-                if let Some(dir) = file.parent()
+                if !in_memory
+                    && let Some(dir) = file.parent()
                     && !dir.as_os_str().is_empty()
-                    && !file.to_string_lossy().starts_with(':')
                     && !dir.is_dir()
                 {
                     return Err(Error::BadUrl {
                         url: redact_url(url),
-                        reason: format!(
+                        reason: redact_url(&format!(
                             "the directory `{}` does not exist; create it first (SQLite creates \
                              the database file, not its directory)",
                             dir.display()
-                        ),
+                        )),
+                    });
+                }
+                if !in_memory && !options.create_sqlite_file && !file.exists() {
+                    return Err(Error::NoSuchSqliteFile {
+                        path: redact_url(&file.display().to_string()),
+                        command: options.command,
                     });
                 }
                 Conn::Sqlite(SqliteConn::new(Handle::Owned(
-                    opts.connect().await.map_err(connect)?,
+                    opts.connect()
+                        .await
+                        .map_err(|e| connect_error(url, backend, e))?,
                 )))
             }
             Backend::Postgres => {
-                let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(bad)?;
-                Conn::Postgres(Handle::Owned(
-                    within(timeout, opts.connect()).await.map_err(connect)?,
-                ))
+                let mut opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(bad)?;
+                if opts.get_application_name().is_none() {
+                    // names our sessions in `pg_stat_activity` (and in a lock holder's
+                    // description, see `runner::lock_holder`)
+                    opts = opts.application_name("cargo-migrate");
+                }
+                let opts = opts.options([
+                    ("tcp_keepalives_idle", "30"),
+                    ("tcp_keepalives_interval", "10"),
+                    ("tcp_keepalives_count", "3"),
+                ]);
+                let mut c = within(options.connect_timeout, opts.connect())
+                    .await
+                    .map_err(|e| connect_error(url, backend, e))?;
+                if c.server_version_num().is_some_and(|v| v >= 140_000) {
+                    sqlx::raw_sql(AssertSqlSafe(format!(
+                        "SET client_connection_check_interval = {}",
+                        CLIENT_CHECK_INTERVAL.as_millis()
+                    )))
+                    .execute(&mut c)
+                    .await
+                    .map_err(db_err("setting client_connection_check_interval"))?;
+                }
+                Conn::Postgres(Handle::Owned(c))
             }
             Backend::MySql => {
                 let opts = sqlx::mysql::MySqlConnectOptions::from_str(url).map_err(bad)?;
                 Conn::MySql(Handle::Owned(
-                    within(timeout, opts.connect()).await.map_err(connect)?,
+                    within(options.connect_timeout, opts.connect())
+                        .await
+                        .map_err(|e| connect_error(url, backend, e))?,
                 ))
             }
         };
@@ -943,6 +1271,55 @@ mod tests {
             "sqlite:///tmp/a@b:c/x.db"
         );
         assert_eq!(redact_url("sqlite:/tmp/x:y@z.db"), "sqlite:/tmp/x:y@z.db");
+    }
+
+    #[test]
+    fn redacts_remembered_passwords_in_every_spelling() {
+        // each password is unique to its case: the list of remembered secrets is global
+        remember_url_secrets("postgres://u:q1'x y\"z`w@h/db");
+        let out = redact_url("cannot connect to postgres://u:q1'x y\"z`w@h/db: refused");
+        assert_eq!(out, "cannot connect to postgres://u:***@h/db: refused");
+        // the url crate's spelling and the decoded one
+        assert!(!redact_url("q1'x%20y%22z%60w").contains("q1"));
+        remember_url_secrets("mysql://u:q2%40%27p@h/db");
+        assert_eq!(redact_url("q2%40%27p q2@'p"), "*** ***");
+        // a query parameter, raw and decoded
+        remember_url_secrets("postgres://u@h/db?password=q3%20p");
+        assert_eq!(redact_url("(q3%20p) (q3 p)"), "(***) (***)");
+        // the SQLite form: user info is part of the file's path
+        remember_url_secrets("sqlite://u:q4\"p@nohost/x.db");
+        assert_eq!(
+            redact_url("the directory `u:q4\"p@nohost` does not exist"),
+            "the directory `u:***@nohost` does not exist"
+        );
+    }
+
+    #[test]
+    fn redacts_unknown_urls_cut_by_quotes_or_spaces() {
+        assert_eq!(
+            redact_url("spec 'postgres://u:ab'cd@h/db' is bad"),
+            "spec 'postgres://u:***@h/db' is bad"
+        );
+        assert_eq!(
+            redact_url("at mysql://u:ab cd@h/db\nnext line @x"),
+            "at mysql://u:***@h/db\nnext line @x"
+        );
+    }
+
+    #[test]
+    fn in_memory_sqlite_urls() {
+        for (url, memory) in [
+            ("sqlite::memory:", true),
+            ("sqlite://:memory:", true),
+            ("sqlite://?mode=memory", true),
+            ("sqlite:x.db?mode=memory", true),
+            ("sqlite:", true),
+            ("sqlite:x.db", false),
+            ("sqlite:///tmp/x.db?mode=rwc", false),
+        ] {
+            let opts: sqlx::sqlite::SqliteConnectOptions = url.parse().unwrap();
+            assert_eq!(sqlite_in_memory(url, &opts), memory, "{url}");
+        }
     }
 
     #[test]

@@ -163,12 +163,67 @@ pub enum Error {
     OfflineDowngradeWithoutRange(String),
     /// The migration lock was not acquired within `--lock-timeout`.
     #[error(
-        "timed out after {waited_ms} ms waiting for the migration lock: another process is \
-         migrating this database; wait for it, or raise --lock-timeout"
+        "timed out after {waited_ms} ms waiting for the migration lock: {}; wait for it, or \
+         raise --lock-timeout",
+        holder.as_deref().unwrap_or("another process is migrating this database")
     )]
     LockTimeout {
         /// How long we waited, in milliseconds.
         waited_ms: u64,
+        /// Who holds the lock, as the server describes it (PostgreSQL: the backend's pid,
+        /// client, since when, state and statement from `pg_locks` and `pg_stat_activity`;
+        /// MySQL: the connection from `IS_USED_LOCK` and the process list), with the way to
+        /// end a holder whose client is gone; `None` when the server could not say.
+        holder: Option<String>,
+    },
+    /// The server accepted the connection but did not answer in its database's protocol
+    /// within the connect timeout, or answered something else (say, an HTTP server on the
+    /// port, or a stalled proxy).
+    #[error(
+        "cannot connect to {url}: the server accepted the connection but did not speak the \
+         {protocol} protocol ({detail}); check the host and port, or raise --connect-timeout \
+         if the server is only slow"
+    )]
+    NoProtocol {
+        /// The URL with any password replaced by `***`.
+        url: String,
+        /// `PostgreSQL` or `MySQL`.
+        protocol: &'static str,
+        /// What happened: no answer within the timeout, or the driver's complaint.
+        detail: String,
+    },
+    /// A command that only reads (`current`, `check`, `history -i`, `downgrade`) was given a
+    /// SQLite file that does not exist: probably a mistyped path; the file is not created.
+    #[error(
+        "the SQLite database file `{path}` does not exist, and `{command}` does not create one; \
+         check the path (a new database is created by `upgrade` or `stamp`)"
+    )]
+    NoSuchSqliteFile {
+        /// The file's path.
+        path: String,
+        /// The command that was run.
+        command: &'static str,
+    },
+    /// The CLI was given an in-memory SQLite database, which would vanish when the command
+    /// exits.
+    #[error(
+        "`{url}` is an in-memory SQLite database: it lives only as long as this command, so \
+         the migrations would run on a throwaway database and be lost; give a file \
+         (sqlite:FILE), or run the migrations in the process that uses the in-memory \
+         database (`MIGRATIONS.upgrade(&mut db, \"head\")`)"
+    )]
+    InMemoryDatabase {
+        /// The URL as given (it holds no password).
+        url: String,
+    },
+    /// A configuration source (a `.env` file, an environment variable) exists but cannot be
+    /// read or parsed. Only a missing `.env` file is ignored.
+    #[error("{origin}: {reason}")]
+    Config {
+        /// Where: the file and line, or the variable.
+        origin: String,
+        /// What is wrong, and the way out.
+        reason: String,
     },
     /// `Db::execute_sql` got a statement whose `?` placeholders and values differ in number.
     #[error(

@@ -32,7 +32,10 @@ pub mod version_table;
 pub mod cli;
 
 #[cfg(feature = "runtime")]
-pub use db::{Backend, Connection, DataStatement, Db, FromAnyRow, redact_url};
+pub use db::{
+    Backend, ConnectOptions, Connection, DataStatement, Db, FromAnyRow, redact_url,
+    remember_url_secrets,
+};
 #[cfg(feature = "runtime")]
 pub use error::Error;
 #[cfg(feature = "runtime")]

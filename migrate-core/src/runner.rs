@@ -759,14 +759,12 @@ impl<'m> Runner<'m> {
                     .fetch_one(&mut **c)
                     .await
                     .and_then(|r| r.try_get::<bool, _>(0)),
-                Some(Conn::MySql(c)) => {
-                    sqlx::query("SELECT GET_LOCK(CONCAT(DATABASE(), ':', ?), 0)")
-                        .bind(&name)
-                        .fetch_one(&mut **c)
-                        .await
-                        .and_then(|r| r.try_get::<Option<i64>, _>(0))
-                        .map(|v| v == Some(1))
-                }
+                Some(Conn::MySql(c)) => sqlx::query(const_format_lock!("SELECT GET_LOCK(", ", 0)"))
+                    .bind(&name)
+                    .fetch_one(&mut **c)
+                    .await
+                    .and_then(|r| r.try_get::<Option<i64>, _>(0))
+                    .map(|v| v == Some(1)),
             }
             .map_err(|source| Error::Database {
                 context: "taking the migration lock".into(),
@@ -785,9 +783,9 @@ impl<'m> Runner<'m> {
                 return Ok(true);
             }
             if Instant::now() >= deadline {
-                return Err(Error::LockTimeout {
-                    waited_ms: started.elapsed().as_millis() as u64,
-                });
+                let waited_ms = started.elapsed().as_millis() as u64;
+                let holder = lock_holder(db, key, &name).await;
+                return Err(Error::LockTimeout { waited_ms, holder });
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -807,7 +805,7 @@ impl<'m> Runner<'m> {
                 .execute(&mut **c)
                 .await
                 .map(|_| ()),
-            Some(Conn::MySql(c)) => sqlx::query("SELECT RELEASE_LOCK(CONCAT(DATABASE(), ':', ?))")
+            Some(Conn::MySql(c)) => sqlx::query(const_format_lock!("SELECT RELEASE_LOCK(", ")"))
                 .bind(&name)
                 .execute(&mut **c)
                 .await
@@ -937,6 +935,173 @@ fn rename(e: Error, what: &str) -> Error {
 
 /// The advisory-lock key: FNV-1a of the version table's name, so two tools (or two version
 /// tables) in one database do not block each other.
+/// `$before <MySQL lock name> $after`, the lock name an expression over one bound
+/// parameter (`cargo-migrate:<version table>`): `<database>:cargo-migrate:<table>`, which
+/// reads well in `SHOW PROCESSLIST`, as long as it fits MySQL's 64-character limit on lock
+/// names (MySQL 5.7+ refuses longer ones; database and table names may each be 64 long); a
+/// longer one becomes its first 23 characters, `#` and 40 hex digits of its SHA-256.
+macro_rules! const_format_lock {
+    ($before:literal, $after:literal) => {
+        concat!(
+            $before,
+            "(SELECT IF(CHAR_LENGTH(n) <= 64, n, CONCAT(LEFT(n, 23), '#', LEFT(SHA2(n, 256), 40))) \
+             FROM (SELECT CONCAT(DATABASE(), ':', ?) AS n) AS lock_name)",
+            $after
+        )
+    };
+}
+use const_format_lock;
+
+/// Who holds the migration lock, as the server tells (for [`Error::LockTimeout`]): the
+/// PostgreSQL backend holding advisory lock `key` in this database (`pg_locks` joined with
+/// `pg_stat_activity`), or the MySQL connection holding lock `name` (`IS_USED_LOCK` and the
+/// process list): which one, its client, since when, in what state, running what, whether
+/// its client is still connected as far as the server can know, and how to end it. `None`
+/// when the server does not say (the holder just left, or no privilege to see it).
+async fn lock_holder(db: &mut Db, key: i64, name: &str) -> Option<String> {
+    /// A statement text on one line, at most 200 characters, without passwords.
+    fn statement(q: &str) -> String {
+        let q = q.split_whitespace().collect::<Vec<_>>().join(" ");
+        let q = if q.chars().count() > 200 {
+            format!("{}…", q.chars().take(200).collect::<String>())
+        } else {
+            q
+        };
+        crate::db::redact_url(&q)
+    }
+    match db.conn()? {
+        Conn::Postgres(c) => {
+            let hi = ((key as u64) >> 32) as i64;
+            let lo = ((key as u64) & 0xffff_ffff) as i64;
+            let row = sqlx::query(
+                "SELECT a.pid, COALESCE(a.usename::text, ''), COALESCE(a.application_name, ''), \
+                 COALESCE(host(a.client_addr) || ':' || a.client_port, 'a local socket'), \
+                 to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC', \
+                 COALESCE(a.state, 'unknown'), \
+                 COALESCE(EXTRACT(EPOCH FROM now() - a.state_change)::bigint, 0), \
+                 COALESCE(a.query, ''), current_setting('server_version_num')::int \
+                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 \
+                 AND l.objid::bigint = $2 AND l.objsubid = 1 \
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                 LIMIT 1",
+            )
+            .bind(hi)
+            .bind(lo)
+            .fetch_optional(&mut **c)
+            .await
+            .ok()??;
+            let pid: i32 = row.try_get(0).ok()?;
+            let user: String = row.try_get(1).ok()?;
+            let app: String = row.try_get(2).ok()?;
+            let client: String = row.try_get(3).ok()?;
+            let since: String = row.try_get(4).ok()?;
+            let state: String = row.try_get(5).ok()?;
+            let state_secs: i64 = row.try_get(6).ok()?;
+            let query: String = row.try_get(7).ok()?;
+            let version: i32 = row.try_get(8).ok()?;
+            let app = if app.is_empty() {
+                String::new()
+            } else {
+                format!(", application '{app}'")
+            };
+            let doing = if state == "active" {
+                format!("running `{}` for {state_secs} s", statement(&query))
+            } else {
+                format!(
+                    "{state} for {state_secs} s (its last statement: `{}`)",
+                    statement(&query)
+                )
+            };
+            let connected = if state.starts_with("idle") {
+                "its client is still connected (the server is waiting for it, and would have \
+                 ended the session had the connection closed)"
+                    .to_owned()
+            } else if app.contains("cargo-migrate") && version >= 140_000 {
+                format!(
+                    "its client is still connected (the server checks every {} s while a \
+                     cargo-migrate statement runs)",
+                    crate::db::CLIENT_CHECK_INTERVAL.as_secs()
+                )
+            } else {
+                "the server does not know whether its client is still connected until the \
+                 statement ends"
+                    .to_owned()
+            };
+            Some(format!(
+                "the lock is held by PostgreSQL backend pid {pid} (user {user}{app}, client \
+                 {client}), connected since {since}, {doing}; {connected}; if the process \
+                 that opened it is gone, end the session with \
+                 `SELECT pg_terminate_backend({pid})`"
+            ))
+        }
+        Conn::MySql(c) => {
+            let row = sqlx::query(const_format_lock!("SELECT IS_USED_LOCK(", ")"))
+                .bind(name)
+                .fetch_one(&mut **c)
+                .await
+                .ok()?;
+            // BIGINT UNSIGNED on MySQL, signed on some MariaDB versions
+            let id: u64 = match row.try_get::<Option<u64>, _>(0) {
+                Ok(id) => id?,
+                Err(_) => u64::try_from(row.try_get::<Option<i64>, _>(0).ok()??).ok()?,
+            };
+            let row = sqlx::query(
+                "SELECT COALESCE(USER, ''), COALESCE(HOST, ''), COALESCE(COMMAND, ''), \
+                 COALESCE(TIME, 0), COALESCE(STATE, ''), COALESCE(INFO, '') \
+                 FROM information_schema.PROCESSLIST WHERE ID = ?",
+            )
+            .bind(id)
+            .fetch_optional(&mut **c)
+            .await
+            .ok()
+            .flatten();
+            let Some(row) = row else {
+                return Some(format!(
+                    "the lock is held by MySQL connection {id} (which the process list does \
+                     not show to this user: that takes the PROCESS privilege); if the process \
+                     that opened it is gone, end it with `KILL {id}`"
+                ));
+            };
+            let user: String = row.try_get(0).ok()?;
+            let host: String = row.try_get(1).ok()?;
+            let command: String = row.try_get(2).ok()?;
+            let secs: i64 = row
+                .try_get::<i64, _>(3)
+                .or_else(|_| row.try_get::<i32, _>(3).map(i64::from))
+                .ok()?;
+            let state: String = row.try_get(4).ok()?;
+            let info: String = row.try_get(5).ok()?;
+            let doing = if command == "Sleep" {
+                format!(
+                    "idle for {secs} s; its client is still connected (the server is waiting \
+                     for it, and would have ended the session had the connection closed)"
+                )
+            } else {
+                format!(
+                    "in `{command}` for {secs} s{}{}; the server does not know whether its \
+                     client is still connected until the statement ends",
+                    if state.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({state})")
+                    },
+                    if info.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", running `{}`", statement(&info))
+                    },
+                )
+            };
+            Some(format!(
+                "the lock is held by MySQL connection {id} (user {user}, client {host}), \
+                 {doing}; if the process that opened it is gone, end it with `KILL {id}`"
+            ))
+        }
+        Conn::Sqlite(_) => None,
+    }
+}
+
 fn lock_key(table: &str) -> i64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in "cargo-migrate:".bytes().chain(table.bytes()) {

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use migrate_core::{Backend, Error, Migrations};
 use migrate_tests::{TestDb, admin_url, backend_test};
 use sqlx::Connection as _;
+use sqlx::Row as _;
 
 /// The password every URL carries; it must never be printed.
 const CANARY: &str = "CANARY-7f3a9c";
@@ -722,7 +723,11 @@ fn bad_urls() {
     );
     // an explicit --database-url wins over DATABASE_URL (the decoy) and is the only one shown
     let db = dir.path().join("fine.db");
-    let out = run_url("blog", &format!("sqlite:{}", db.display()), &["current"]);
+    let out = run_url(
+        "blog",
+        &format!("sqlite:{}", db.display()),
+        &["upgrade", "+1"],
+    );
     assert!(
         out.status.success() && out.stderr.contains("(--database-url)"),
         "{out}"
@@ -742,18 +747,23 @@ fn unreachable_servers() {
             ],
         );
     }
-    // a server that accepts the connection and never answers
+    // a server that accepts the connection and never answers: the connect timeout, not the
+    // lock timeout, and a message that says what happened
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
-    for scheme in ["postgres", "mysql"] {
+    for (scheme, protocol) in [("postgres", "PostgreSQL"), ("mysql", "MySQL")] {
         let url = format!("{scheme}://root:{CANARY}@127.0.0.1:{port}/db");
         let started = Instant::now();
-        let msg = run_url("blog", &url, &["--lock-timeout", "1", "upgrade"]).error();
+        let msg = run_url("blog", &url, &["--connect-timeout", "1", "upgrade"]).error();
         has_all(
             &msg,
             &[
                 &format!("cannot connect to {scheme}://root:***@127.0.0.1:{port}/db"),
+                &format!(
+                    "the server accepted the connection but did not speak the {protocol} protocol"
+                ),
                 "no answer within 1 s",
+                "--connect-timeout",
             ],
         );
         assert!(
@@ -761,6 +771,102 @@ fn unreachable_servers() {
             "gave up after the timeout"
         );
     }
+    // the default connect timeout is 10 s, whatever the lock timeout (60 s)
+    let url = format!("postgres://root:{CANARY}@127.0.0.1:{port}/db");
+    let started = Instant::now();
+    let msg = run_url("blog", &url, &["upgrade"]).error();
+    let waited = started.elapsed();
+    has_all(
+        &msg,
+        &[
+            "did not speak the PostgreSQL protocol",
+            "no answer within 10 s",
+        ],
+    );
+    assert!(
+        waited >= Duration::from_secs(10) && waited < Duration::from_secs(30),
+        "gave up after {waited:?}"
+    );
+    drop(silent);
+}
+
+/// A loopback server that accepts connections and answers each with `reply` (an HTTP error,
+/// as a web server on the database's port would), then reads until the client hangs up. It
+/// serves until the returned flag is set, at most a minute.
+fn garbage_server(
+    reply: &'static [u8],
+    hang_up: bool,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::io::{Read as _, Write as _};
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let done = stop.clone();
+    std::thread::spawn(move || {
+        let until = Instant::now() + Duration::from_secs(60);
+        while !done.load(Ordering::Relaxed) && Instant::now() < until {
+            match listener.accept() {
+                Ok((mut s, _)) => {
+                    std::thread::spawn(move || {
+                        s.set_nonblocking(false).unwrap();
+                        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+                        let _ = s.write_all(reply);
+                        if hang_up {
+                            return;
+                        }
+                        let mut buf = [0u8; 1024];
+                        while matches!(s.read(&mut buf), Ok(n) if n > 0) {}
+                    });
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+    });
+    (port, stop)
+}
+
+#[test]
+fn servers_that_answer_garbage() {
+    let (port, stop) = garbage_server(
+        b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nBad Request",
+        false,
+    );
+    for (scheme, protocol) in [("postgres", "PostgreSQL"), ("mysql", "MySQL")] {
+        let url = format!("{scheme}://root:{CANARY}@127.0.0.1:{port}/db");
+        let started = Instant::now();
+        let msg = run_url("blog", &url, &["--connect-timeout", "5", "current"]).error();
+        has_all(
+            &msg,
+            &[
+                &format!("cannot connect to {scheme}://root:***@127.0.0.1:{port}/db"),
+                &format!("did not speak the {protocol} protocol"),
+            ],
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "gave up after {:?}",
+            started.elapsed()
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    // one that answers garbage and hangs up: at once, and says so
+    let (port, stop) = garbage_server(b"HTTP/1.1 400 Bad Request\r\n\r\n", true);
+    for (scheme, protocol) in [("postgres", "PostgreSQL"), ("mysql", "MySQL")] {
+        let url = format!("{scheme}://root:{CANARY}@127.0.0.1:{port}/db");
+        let started = Instant::now();
+        let msg = run_url("blog", &url, &["current"]).error();
+        has_all(
+            &msg,
+            &[
+                &format!("did not speak the {protocol} protocol"),
+                "it closed the connection",
+            ],
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{msg}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// `host:port` of a test server.
@@ -863,6 +969,268 @@ backend_test!(printed_urls_hide_the_password, |db| async move {
         );
     }
 });
+
+/// A second canary, after the special character: a leak of the password's second half is
+/// caught too.
+const CANARY2: &str = "KESTREL-41b2";
+
+/// Passwords that defeat a search for URLs in text: each character that ends a word or a
+/// quotation, and percent-encoded forms (the password as typed, decoded and re-encoded are
+/// all different strings). Each holds both canaries.
+fn special_passwords() -> Vec<String> {
+    let mut out: Vec<String> = ["'", "\"", " ", "`", "' \"`"]
+        .iter()
+        .map(|c| format!("{CANARY}{c}{CANARY2}"))
+        .collect();
+    // percent-encoded: an `@`, a quote and a space; the first letter of the canary itself
+    out.push(format!("{CANARY}%40{CANARY2}"));
+    out.push(format!("%43ANARY-7f3a9c%27%20{CANARY2}"));
+    out
+}
+
+/// Fails when any part of a special password is in the output.
+#[track_caller]
+fn no_password_part(out: &Out) {
+    for part in ["ANARY-7f3a9c", CANARY2] {
+        assert!(
+            !out.stdout.contains(part) && !out.stderr.contains(part),
+            "part of the password was printed\n{out}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_with_special_characters_are_never_printed() {
+    let (pg, my) = (server(Backend::Postgres), server(Backend::MySql));
+    let pgdb = TestDb::new(Backend::Postgres).await;
+    let pg_name = db_name(&pgdb.url);
+    let dir = tempfile::tempdir().unwrap();
+    for pw in special_passwords() {
+        // connection errors: an unknown database, a closed port, wrong credentials
+        for url in [
+            format!("postgres://postgres:{pw}@{pg}/bi_nosuchdb"),
+            format!("postgres://postgres:{pw}@127.0.0.1:1/db"),
+            format!("mysql://root:{pw}@{my}/test"),
+            format!("mysql://root:{pw}@127.0.0.1:1/db"),
+        ] {
+            let out = run_url("blog", &url, &["upgrade"]);
+            no_password_part(&out);
+            has_all(&out.error(), &["cannot connect to ", ":***@"]);
+        }
+        // a database that exists (trust authentication ignores the password): the URL in
+        // `current --verbose` and the note, and the URL typed again where a revision goes
+        let url = format!("postgres://postgres:{pw}@{pg}/{pg_name}");
+        let out = run_url("blog", &url, &["current", "--verbose"]);
+        no_password_part(&out);
+        assert!(out.status.success(), "{out}");
+        assert!(
+            out.stdout.contains(":***@") && out.stderr.contains(":***@"),
+            "{out}"
+        );
+        let out = run_url("blog", &url, &["upgrade", &url]);
+        no_password_part(&out);
+        has_all(&out.error(), &["Invalid revision spec"]);
+        // the SQLite form: user info in a SQLite URL is part of the file's path, which the
+        // missing-directory message shows
+        let url = format!("sqlite://u:{pw}@nohost/x.db");
+        let mut cmd = runner("blog");
+        cmd.current_dir(dir.path())
+            .arg("--database-url")
+            .arg(&url)
+            .arg("upgrade");
+        let out = run(cmd, format!("--database-url {url} upgrade"));
+        no_password_part(&out);
+        has_all(&out.error(), &["does not exist"]);
+        // the same URLs as DATABASE_URL
+        let mut cmd = runner("blog");
+        cmd.current_dir(dir.path())
+            .env(
+                "DATABASE_URL",
+                format!("postgres://postgres:{pw}@127.0.0.1:1/db"),
+            )
+            .arg("current");
+        let out = run(cmd, format!("DATABASE_URL=… current ({pw})"));
+        no_password_part(&out);
+        has_all(
+            &out.error(),
+            &["cannot connect to postgres://postgres:***@127.0.0.1:1/db"],
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file was created"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// configuration sources
+
+/// A `.env` line that does not parse is an error naming the file and line: dotenvy stops
+/// there, so `DATABASE_URL` below it would be missing and the default SQLite file migrated.
+#[test]
+fn dotenv_lines_that_do_not_parse() {
+    let cases = [
+        (
+            format!(
+                "# settings\nAPP_NAME=blog\nGREETING=hello world\nDATABASE_URL=postgres://u:{CANARY}@127.0.0.1:1/db\n"
+            ),
+            3,
+            "the line setting `GREETING`",
+        ),
+        (
+            format!("APP_NAME=blog\nstray\nDATABASE_URL=postgres://u:{CANARY}@127.0.0.1:1/db\n"),
+            2,
+            "the line",
+        ),
+        // the URL itself with an unquoted space
+        (
+            format!("DATABASE_URL=postgres://u:{CANARY} {CANARY2}@127.0.0.1:1/db\n"),
+            1,
+            "the line setting `DATABASE_URL`",
+        ),
+    ];
+    for (content, line, what) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let env = dir.path().join(".env");
+        std::fs::write(&env, &content).unwrap();
+        // from a subdirectory: the parent's .env is the one found, as dotenvy finds it
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        for cwd in [dir.path(), sub.as_path()] {
+            for args in [&["current"][..], &["upgrade"]] {
+                let mut cmd = runner("blog");
+                cmd.env_remove("DATABASE_URL").current_dir(cwd).args(args);
+                let out = run(cmd, format!(".env {content:?}: {}", args.join(" ")));
+                no_password_part(&out);
+                let msg = out.error();
+                has_all(
+                    &msg,
+                    &[
+                        &format!("`{}` line {line}", env.display()),
+                        &format!("cannot parse {what}"),
+                        "quote a value",
+                    ],
+                );
+            }
+        }
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".env", "sub"], "no migrate.db was created");
+        assert_eq!(std::fs::read_dir(&sub).unwrap().count(), 0);
+    }
+    // a .env that parses is used; a missing one is no error
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("from-dotenv.db");
+    std::fs::write(
+        dir.path().join(".env"),
+        format!(
+            "# ok\nGREETING=\"hello world\"\nDATABASE_URL=sqlite:{}\n",
+            db.display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = runner("blog");
+    cmd.env_remove("DATABASE_URL")
+        .current_dir(dir.path())
+        .args(["upgrade", "+1"]);
+    let out = run(cmd, "good .env: upgrade +1".into());
+    assert!(
+        out.status.success() && out.stderr.contains("(DATABASE_URL)"),
+        "{out}"
+    );
+    assert!(db.exists());
+}
+
+// ------------------------------------------------------------------------------------------
+// SQLite files: created only by the commands that write; no in-memory databases
+
+#[test]
+fn sqlite_files_are_created_only_by_commands_that_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("typo.db");
+    let url = format!("sqlite:{}", typo.display());
+    for (args, command) in [
+        (&["current"][..], "current"),
+        (&["current", "--verbose"], "current"),
+        (&["check"], "check"),
+        (&["history", "-i"], "history"),
+        (&["downgrade", "base"], "downgrade"),
+        (&["downgrade", "-1"], "downgrade"),
+    ] {
+        let msg = run_url("blog", &url, args).error();
+        has_all(
+            &msg,
+            &[
+                &format!(
+                    "the SQLite database file `{}` does not exist",
+                    typo.display()
+                ),
+                &format!("`{command}` does not create one"),
+                "check the path",
+            ],
+        );
+        assert!(!typo.exists(), "`{}` created the file", args.join(" "));
+    }
+    // the commands that write create it
+    let out = run_url("blog", &url, &["upgrade", "+1"]);
+    assert!(out.status.success(), "{out}");
+    assert!(typo.exists());
+    let stamped = dir.path().join("stamped.db");
+    let out = run_url(
+        "blog",
+        &format!("sqlite:{}", stamped.display()),
+        &["stamp", "head"],
+    );
+    assert!(out.status.success(), "{out}");
+    assert!(stamped.exists());
+    // and a read-only command reads an existing file as before
+    let out = run_url("blog", &url, &["current"]);
+    assert!(
+        out.status.success() && out.stdout.contains("8828a8665651"),
+        "{out}"
+    );
+}
+
+#[test]
+fn in_memory_sqlite_databases_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "sqlite::memory:",
+        "sqlite://:memory:",
+        "sqlite://?mode=memory",
+        "sqlite:x.db?mode=memory",
+        "sqlite:",
+    ] {
+        for args in [&["upgrade"][..], &["current"], &["stamp", "head"]] {
+            let mut cmd = runner("blog");
+            cmd.current_dir(dir.path())
+                .arg("--database-url")
+                .arg(url)
+                .args(args);
+            let msg = run(cmd, format!("{url} {}", args.join(" "))).error();
+            has_all(
+                &msg,
+                &[
+                    &format!("`{url}` is an in-memory SQLite database"),
+                    "throwaway database",
+                    "give a file",
+                ],
+            );
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no file was created"
+    );
+    // offline scripts need no database: a SQLite URL of any kind names the dialect
+    let out = run_url("blog", "sqlite::memory:", &["upgrade", "b7c1", "--sql"]);
+    assert!(out.status.success(), "{out}");
+}
 
 // ------------------------------------------------------------------------------------------
 // read-only databases and missing permissions
@@ -1135,13 +1503,25 @@ backend_test!(lock_held_by_another_process, |db| async move {
                 .execute(&mut holder)
                 .await
                 .unwrap();
+            let pid: i32 = sqlx::query("SELECT pg_backend_pid()")
+                .fetch_one(&mut holder)
+                .await
+                .unwrap()
+                .get(0);
+            // the message says who holds the lock, as the server sees it, and how to end it
             t.refused(
                 "blog",
                 args,
                 &[
                     "timed out after",
                     "waiting for the migration lock",
-                    "another process is migrating this database",
+                    &format!("the lock is held by PostgreSQL backend pid {pid}"),
+                    "client 127.0.0.1:",
+                    "connected since ",
+                    "idle for ",
+                    "SELECT pg_backend_pid()",
+                    "its client is still connected",
+                    &format!("`SELECT pg_terminate_backend({pid})`"),
                     "--lock-timeout",
                 ],
             )
@@ -1149,19 +1529,30 @@ backend_test!(lock_held_by_another_process, |db| async move {
             holder.close().await.unwrap();
         }
         Backend::MySql => {
-            let mut holder = sqlx::MySqlConnection::connect(&t.db.url).await.unwrap();
+            // as another replica would: the same user (who sees its own sessions in the
+            // process list without the PROCESS privilege)
+            let mut holder = sqlx::MySqlConnection::connect(&t.url).await.unwrap();
             sqlx::query(
                 "SELECT GET_LOCK(CONCAT(DATABASE(), ':', 'cargo-migrate:migrate_version'), 0)",
             )
             .execute(&mut holder)
             .await
             .unwrap();
+            let id: u64 = sqlx::query("SELECT CONNECTION_ID()")
+                .fetch_one(&mut holder)
+                .await
+                .unwrap()
+                .get(0);
             t.refused(
                 "blog",
                 args,
                 &[
                     "timed out after",
                     "waiting for the migration lock",
+                    &format!("the lock is held by MySQL connection {id}"),
+                    "idle for ",
+                    "its client is still connected",
+                    &format!("`KILL {id}`"),
                     "--lock-timeout",
                 ],
             )

@@ -1534,3 +1534,164 @@ fn two_runners_on_one_thread_share_a_sqlite_file() {
         }
     });
 }
+
+// ---------------------------------------------------------------------------------------
+// a runner killed while the server runs its statement; long MySQL lock names
+
+/// A runner killed (SIGKILL) while the server is still running its statement: the server
+/// used to run that statement to its end, holding the dead session's migration lock all the
+/// while, so every other runner timed out with "another process is migrating". Our sessions
+/// set `client_connection_check_interval` (PostgreSQL 14+): the server notices the client is
+/// gone within seconds, cancels the statement, rolls back and releases the lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_lock_of_a_killed_runner_is_released() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let out = run("slow", &db.url, &["upgrade", "k01"]);
+    assert!(out.status.success(), "{out}");
+    // the test holds `apply_log`: the runner's k02 waits for it inside the server, while
+    // holding the migration lock
+    let mut blocker = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql("BEGIN; LOCK TABLE apply_log IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    // pg_stat_activity is read from a connection outside any transaction (inside one, the
+    // server answers from the snapshot taken at its first read)
+    let mut observer = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let mut child = spawn("slow", &db.url, &["upgrade", "head"]);
+    let name = db.url.rsplit('/').next().unwrap().to_owned();
+    let waiting = format!(
+        "SELECT pid FROM pg_stat_activity WHERE datname = '{name}' AND wait_event_type = 'Lock' \
+         AND query LIKE 'INSERT INTO apply_log%'"
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let pid: i32 = loop {
+        if let Some(r) = sqlx::raw_sql(sqlx::AssertSqlSafe(waiting.clone()))
+            .fetch_optional(&mut observer)
+            .await
+            .unwrap()
+        {
+            break r.get(0);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the runner never reached apply_log"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    child.kill().unwrap();
+    let killed = finish(child);
+    assert!(killed.killed_by(9), "{killed}");
+    // the dead runner's backend ends while the table is still blocked
+    let gone = format!("SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}");
+    let started = Instant::now();
+    loop {
+        let n: i64 = sqlx::raw_sql(sqlx::AssertSqlSafe(gone.clone()))
+            .fetch_one(&mut observer)
+            .await
+            .unwrap()
+            .get(0);
+        if n == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the killed runner's backend {pid} still runs its statement after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "killed runner: its backend ended {:?} after the kill",
+        started.elapsed()
+    );
+    assert!(lock_is_free(&db).await, "the lock went with the session");
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    blocker.close().await.unwrap();
+    observer.close().await.unwrap();
+    // nothing of k02 stayed; the next runner applies the rest
+    assert_eq!(
+        version_rows(&db).await.into_keys().collect::<Vec<_>>(),
+        ["k01"]
+    );
+    let out = run(
+        "slow",
+        &db.url,
+        &["--lock-timeout", "20", "upgrade", "head"],
+    );
+    assert!(out.status.success(), "{out}");
+}
+
+/// `sha256sum` of `text`, in hex (an implementation other than the server's `SHA2()`).
+fn sha256_hex(text: &str) -> String {
+    use std::io::Write as _;
+    let mut child = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sha256sum runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+/// MySQL 5.7+ refuses `GET_LOCK` names longer than 64 characters, and the name holds the
+/// database's name (up to 64 characters itself): a name that does not fit becomes its first
+/// 23 characters, `#` and 40 hex digits of its SHA-256. The test holds the lock under that
+/// name, computed independently, and the runner must wait for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_lock_names_fit_in_64_characters() {
+    let admin = migrate_tests::admin_url(Backend::MySql);
+    let database = format!("lk_{}_{}", std::process::id(), "x".repeat(50));
+    assert!(database.len() <= 64);
+    let mut a = sqlx::MySqlConnection::connect(&admin).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {database}; CREATE DATABASE {database}"
+    )))
+    .execute(&mut a)
+    .await
+    .unwrap();
+    let mut u = url::Url::parse(&admin).unwrap();
+    u.set_path(&format!("/{database}"));
+    let url = u.to_string();
+
+    let full = format!("{database}:cargo-migrate:migrate_version");
+    assert!(full.chars().count() > 64);
+    let expected = format!("{}#{}", &full[..23], &sha256_hex(&full)[..40]);
+    assert_eq!(expected.len(), 64);
+    let mut holder = sqlx::MySqlConnection::connect(&url).await.unwrap();
+    let got: Option<i64> = sqlx::query("SELECT GET_LOCK(?, 0)")
+        .bind(&expected)
+        .fetch_one(&mut holder)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(got, Some(1));
+    let out = run("slow", &url, &["--lock-timeout", "1", "upgrade", "k01"]);
+    assert_eq!(out.status.code(), Some(1), "{out}");
+    assert!(
+        out.stderr.contains("waiting for the migration lock")
+            && out.stderr.contains("the lock is held by MySQL connection"),
+        "{out}"
+    );
+    sqlx::query("SELECT RELEASE_LOCK(?)")
+        .bind(&expected)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let out = run("slow", &url, &["--lock-timeout", "5", "upgrade", "k01"]);
+    assert!(out.status.success(), "{out}");
+    holder.close().await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {database}")))
+        .execute(&mut a)
+        .await
+        .unwrap();
+}

@@ -25,6 +25,7 @@ impl DbArgs {
             database_url,
             version_table,
             lock_timeout,
+            connect_timeout,
             transaction_mode,
             allow_changed_revisions,
         } = self;
@@ -34,6 +35,7 @@ impl DbArgs {
         }
         out.push(format!("--version-table={version_table}").into());
         out.push(format!("--lock-timeout={lock_timeout}").into());
+        out.push(format!("--connect-timeout={connect_timeout}").into());
         out.push(format!("--transaction-mode={}", value_name(transaction_mode)).into());
         if *allow_changed_revisions {
             out.push("--allow-changed-revisions".into());

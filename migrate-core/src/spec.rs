@@ -32,7 +32,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::graph::Graph;
-use crate::plan::current_heads;
+use crate::plan::{alembic_heads, current_heads};
 
 /// Why a spec or a plan cannot be resolved. Messages follow Alembic's wording where Alembic
 /// has one (hence the capitalised first word), and always name the revisions involved.
@@ -175,6 +175,13 @@ pub enum PlanError {
          for history and offline --sql)"
     )]
     RangeNotAllowed(String),
+    /// `history -r A:B` where `A` is not below `B` (a reversed range, or revisions on
+    /// different branches): nothing lies between them.
+    #[error(
+        "Requested range {0} does not refer to ancestor/descendant revisions along the same \
+         branch"
+    )]
+    RangeNotAlongBranch(String),
     /// A single revision where a range is needed (`history -r`).
     #[error("History range requires [start]:[end], [start]:, or :[end]; got '{0}'")]
     RangeRequired(String),
@@ -522,6 +529,10 @@ pub(crate) struct Target {
     pub(crate) kind: Kind,
     /// Set for `label@…` specs.
     pub(crate) branch: Option<Branch>,
+    /// True for `-N` and `label@-N`: steps down from the current revision, which `upgrade`
+    /// refuses (Alembic: "didn't produce N migrations") where it treats any other target
+    /// that is already applied as a no-op.
+    pub(crate) from_current_down: bool,
 }
 
 impl Target {
@@ -570,7 +581,16 @@ pub(crate) fn resolve_target(
         }
         other => (r.kind(other, None)?, None),
     };
-    Ok(Target { text, kind, branch })
+    let from_current_down = match spec {
+        Spec::Label { target, .. } => matches!(**target, Spec::Relative(n) if n < 0),
+        other => matches!(other, Spec::Relative(n) if *n < 0),
+    };
+    Ok(Target {
+        text,
+        kind,
+        branch,
+        from_current_down,
+    })
 }
 
 struct Resolver<'a> {
@@ -644,8 +664,12 @@ impl Resolver<'_> {
 
     fn one_current(&self, scope: Option<&Branch>) -> Result<Option<usize>, PlanError> {
         let mut cur = current_heads(self.graph, self.applied);
-        if let Some(b) = scope {
-            cur.retain(|&i| b.mask[i]);
+        match scope {
+            Some(b) => cur.retain(|&i| b.mask[i]),
+            // a head that another applied revision depends on is not current on its own:
+            // Alembic's version table holds the dependent alone, and walks from it
+            None if cur.len() > 1 => cur = alembic_heads(self.graph, self.applied),
+            None => {}
         }
         match cur.len() {
             0 | 1 => Ok(cur.first().copied()),
@@ -799,6 +823,11 @@ impl Resolver<'_> {
                 };
             }
             if parents.len() > 1 {
+                // Stepping off a merge as the last step is unambiguous: the state just below
+                // it, with all of its parents current (Alembic refuses this too; we do not).
+                if done + 1 == n {
+                    return Ok(Kind::Below(cur));
+                }
                 return Err(PlanError::AmbiguousWalk {
                     spec: self.text.to_owned(),
                     at: Some(self.id(cur)),
@@ -897,8 +926,9 @@ pub fn range_revisions(graph: &Graph, lower: &[usize], upper: &[usize]) -> Vec<u
     (0..graph.len()).filter(|&i| up[i] && !low[i]).collect()
 }
 
-/// The revisions `history -r A:B` lists, in topological order (oldest first; Alembic prints
-/// newest first, so reverse for display).
+/// The revisions `history -r A:B` lists, oldest first: the reverse of the order Alembic
+/// prints them in (its topological sort from `B`, see [`Graph::alembic_order`]), so reverse
+/// for display.
 ///
 /// Same semantics as Alembic's `history -r`: the revisions that are descendants-or-self of `A`
 /// (children and `depends_on` dependents) and ancestors-or-self of `B`, so `A` itself is
@@ -907,8 +937,12 @@ pub fn range_revisions(graph: &Graph, lower: &[usize], upper: &[usize]) -> Vec<u
 /// every head. Both sides resolve against `applied` (so `-r -2:current` works).
 ///
 /// # Errors
-/// [`PlanError::RangeRequired`] when `spec` has no `:` (Alembic's message); otherwise every
-/// error of [`resolve`], for either side.
+/// - [`PlanError::RangeRequired`] when `spec` has no `:` (Alembic's message);
+/// - [`PlanError::RangeNotAlongBranch`] when `A` names revisions and none of them is an
+///   ancestor-or-self of `B` (a reversed range such as `d:b`, or two revisions on different
+///   branches): Alembic's "does not refer to ancestor/descendant revisions along the same
+///   branch";
+/// - otherwise every error of [`resolve`], for either side.
 pub fn history_range(
     graph: &Graph,
     applied: &BTreeSet<usize>,
@@ -920,11 +954,17 @@ pub fn history_range(
         None => graph.heads(),
     };
     let up = graph.ancestors_mask(&upper);
-    let from = match lower.map(|t| t.kind) {
-        None => vec![true; graph.len()],
-        Some(Kind::Revs(v)) if v.is_empty() => vec![true; graph.len()],
-        Some(Kind::Revs(v)) => graph.descendants_mask(&v),
-        Some(Kind::Below(b)) => graph.descendants_mask(&[b]),
+    let (from, named) = match lower.map(|t| t.kind) {
+        None => (vec![true; graph.len()], false),
+        Some(Kind::Revs(v)) if v.is_empty() => (vec![true; graph.len()], false),
+        Some(Kind::Revs(v)) => (graph.descendants_mask(&v), true),
+        Some(Kind::Below(b)) => (graph.descendants_mask(&[b]), false),
     };
-    Ok((0..graph.len()).filter(|&i| up[i] && from[i]).collect())
+    let todo: Vec<bool> = up.iter().zip(&from).map(|(u, f)| *u && *f).collect();
+    if named && !todo.contains(&true) {
+        return Err(PlanError::RangeNotAlongBranch(spec.to_owned()));
+    }
+    let mut revs = graph.alembic_order(&todo, &upper);
+    revs.reverse();
+    Ok(revs)
 }

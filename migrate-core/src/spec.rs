@@ -918,12 +918,16 @@ fn range_targets(
 }
 
 /// The revisions in a range with the lower bound excluded: ancestors-or-self of `upper` that
-/// are not ancestors-or-self of `lower`, in topological order (oldest first). `lower` empty
-/// means from base. This is what an offline `upgrade A:B --sql` runs. Linear in the graph.
+/// are not ancestors-or-self of `lower`, oldest first in the order Alembic runs them (the
+/// reverse of [`Graph::alembic_order`] from `upper`). `lower` empty means from base. This is
+/// what an offline `upgrade A:B --sql` runs.
 pub fn range_revisions(graph: &Graph, lower: &[usize], upper: &[usize]) -> Vec<usize> {
     let up = graph.ancestors_mask(upper);
     let low = graph.ancestors_mask(lower);
-    (0..graph.len()).filter(|&i| up[i] && !low[i]).collect()
+    let todo: Vec<bool> = up.iter().zip(&low).map(|(u, l)| *u && !l).collect();
+    let mut revs = graph.alembic_order(&todo, upper);
+    revs.reverse();
+    revs
 }
 
 /// The revisions `history -r A:B` lists, oldest first: the reverse of the order Alembic

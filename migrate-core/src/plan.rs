@@ -312,11 +312,14 @@ fn removal_mask(graph: &Graph, t: &Target) -> Vec<bool> {
             // that descends from them or depends on them; a revision that merely depends on
             // the target stays.
             let keep = graph.ancestors_mask(revs);
-            let roots: Vec<usize> = revs
-                .iter()
-                .flat_map(|&t| graph.children_of(t).iter().copied())
-                .filter(|&c| !keep[c])
-                .collect();
+            let roots: Vec<usize> = match t.walked_off {
+                Some(w) => vec![w],
+                None => revs
+                    .iter()
+                    .flat_map(|&t| graph.children_of(t).iter().copied())
+                    .filter(|&c| !keep[c])
+                    .collect(),
+            };
             let mut d = graph.descendants_mask(&roots);
             for (d, k) in d.iter_mut().zip(&keep) {
                 *d &= !*k;

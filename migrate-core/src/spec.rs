@@ -533,6 +533,10 @@ pub(crate) struct Target {
     /// refuses (Alembic: "didn't produce N migrations") where it treats any other target
     /// that is already applied as a no-op.
     pub(crate) from_current_down: bool,
+    /// For `-N` (without a label) that ends on a revision: the last revision the walk stepped
+    /// off. A downgrade undoes that revision's line (and what depends on it), not the target's
+    /// other children: Alembic narrows a relative downgrade to the branch it walked down.
+    pub(crate) walked_off: Option<usize>,
 }
 
 impl Target {
@@ -585,11 +589,25 @@ pub(crate) fn resolve_target(
         Spec::Label { target, .. } => matches!(**target, Spec::Relative(n) if n < 0),
         other => matches!(other, Spec::Relative(n) if *n < 0),
     };
+    let walked_off = match (spec, &kind) {
+        (Spec::Relative(n), Kind::Revs(_)) if *n < 0 => {
+            // the walk succeeded through single parents: retrace it, one step short
+            let mut prev = r
+                .one_current(None)?
+                .expect("a walk down starts from a revision");
+            for _ in 1..n.unsigned_abs() {
+                prev = graph.parents_of(prev)[0];
+            }
+            Some(prev)
+        }
+        _ => None,
+    };
     Ok(Target {
         text,
         kind,
         branch,
         from_current_down,
+        walked_off,
     })
 }
 
@@ -896,7 +914,7 @@ pub fn resolve_range(
     applied: &BTreeSet<usize>,
     spec: &str,
 ) -> Result<(Vec<usize>, Vec<usize>), PlanError> {
-    let (lower, upper) = range_targets(graph, applied, spec)?;
+    let (lower, upper) = range_targets(graph, applied, spec, false)?;
     let lower = lower.map(|t| t.state(graph)).unwrap_or_default();
     let upper = match upper {
         Some(t) => t.state(graph),
@@ -905,16 +923,43 @@ pub fn resolve_range(
     Ok((lower, upper))
 }
 
+/// Both sides of a range. An upper side `+N` counts from the lower side (from base when
+/// omitted), as Alembic's does. With `version_heads`, `current` is the heads Alembic's version
+/// table holds ([`alembic_heads`]), as `history -r current:…` reads them.
 fn range_targets(
     graph: &Graph,
     applied: &BTreeSet<usize>,
     spec: &str,
+    version_heads: bool,
 ) -> Result<(Option<Target>, Option<Target>), PlanError> {
     let Spec::Range { lower, upper } = Spec::parse(spec)? else {
         return Err(PlanError::RangeRequired(spec.to_owned()));
     };
-    let side = |s: Option<Box<Spec>>| s.map(|s| resolve_target(graph, applied, &s)).transpose();
-    Ok((side(lower)?, side(upper)?))
+    let side = |s: &Spec, applied: &BTreeSet<usize>| match s {
+        Spec::Current if version_heads => Ok(Target {
+            text: s.to_string(),
+            kind: Kind::Revs(alembic_heads(graph, applied)),
+            branch: None,
+            from_current_down: false,
+            walked_off: None,
+        }),
+        s => resolve_target(graph, applied, s),
+    };
+    let lower = lower.map(|s| side(&s, applied)).transpose()?;
+    let upper = match upper {
+        Some(s) if matches!(*s, Spec::Relative(n) if n > 0) => {
+            let from: BTreeSet<usize> = match &lower {
+                Some(t) => {
+                    let mask = graph.ancestors_mask(&t.state(graph));
+                    (0..graph.len()).filter(|&i| mask[i]).collect()
+                }
+                None => BTreeSet::new(),
+            };
+            Some(side(&s, &from)?)
+        }
+        s => s.map(|s| side(&s, applied)).transpose()?,
+    };
+    Ok((lower, upper))
 }
 
 /// The revisions in a range with the lower bound excluded: ancestors-or-self of `upper` that
@@ -952,7 +997,7 @@ pub fn history_range(
     applied: &BTreeSet<usize>,
     spec: &str,
 ) -> Result<Vec<usize>, PlanError> {
-    let (lower, upper) = range_targets(graph, applied, spec)?;
+    let (lower, upper) = range_targets(graph, applied, spec, true)?;
     let upper = match upper {
         Some(t) => t.state(graph),
         None => graph.heads(),

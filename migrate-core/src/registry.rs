@@ -110,7 +110,9 @@ impl Migrations {
         }
     }
 
-    /// The revisions, in the order the registry listed them (topological).
+    /// The revisions, in the order the registry listed them: the file order of the versions
+    /// directory, which [`Migrations::graph`] uses to order independent branches (as Alembic
+    /// does). [`Graph::revisions`] lists them in topological order.
     pub fn revisions(&self) -> &'static [Revision] {
         self.revisions
     }

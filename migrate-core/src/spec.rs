@@ -886,11 +886,15 @@ impl Resolver<'_> {
 ///   `label@…`.
 /// - [`PlanError::MultipleHeads`] for `head`, `head-N` or `label@head` when there are several.
 /// - [`PlanError::MultipleCurrent`] for `+N` / `-N` when several heads are current (narrow
-///   with `label@+N`).
+///   with `label@+N`). A head that another applied revision `depends_on` does not count: when
+///   `b2` depends on `a2` and both are applied, `-1` walks from `b2`, the one head Alembic's
+///   version table holds ([`crate::plan::alembic_heads`]).
 /// - [`PlanError::StepsPastHead`] / [`PlanError::StepsPastBase`] when fewer than N steps
 ///   exist (the message gives the count); [`PlanError::AmbiguousWalk`] when walking up meets a
-///   branch point or several bases, or walking down meets a merge point before the last step
-///   (Alembic: "Ambiguous walk"; stopping *on* a merge is fine, stepping off it is not).
+///   branch point or several bases, or walking down must go on below a merge point (Alembic:
+///   "Ambiguous walk"). Stopping on a merge is fine, and so is stepping off it as the last
+///   step: that names the state just below it, with all its parents (`-1` at a merge; Alembic
+///   refuses this one too, we do not).
 pub fn resolve(
     graph: &Graph,
     applied: &BTreeSet<usize>,
@@ -901,8 +905,9 @@ pub fn resolve(
 }
 
 /// Resolves a range `A:B` (`A:`, `:B`, `:`) to `(lower, upper)`: the revisions each side
-/// names, ascending, as [`resolve`] would resolve them against `applied`. An omitted lower
-/// side is `base` (empty), an omitted upper side is every head. Feed the pair to
+/// names, ascending, as [`resolve`] would resolve them against `applied`, except that `-N`
+/// counts from the heads and an upper `+N` from the lower side. An omitted lower side is
+/// `base` (empty), an omitted upper side is every head. Feed the pair to
 /// [`range_revisions`] (lower exclusive) or use [`history_range`] (Alembic's `history -r`,
 /// lower inclusive).
 ///
@@ -923,8 +928,8 @@ pub fn resolve_range(
     Ok((lower, upper))
 }
 
-/// Both sides of a range. An upper side `+N` counts from the lower side (from base when
-/// omitted), as Alembic's does. With `version_heads`, `current` is the heads Alembic's version
+/// Both sides of a range. A side `-N` counts down from the heads and an upper side `+N` up from
+/// the lower side (from base when omitted), as Alembic's do. With `version_heads`, `current` is the heads Alembic's version
 /// table holds ([`alembic_heads`]), as `history -r current:…` reads them.
 fn range_targets(
     graph: &Graph,
@@ -944,6 +949,44 @@ fn range_targets(
             walked_off: None,
         }),
         s => resolve_target(graph, applied, s),
+    };
+    // `-N` in a range counts down from every head (Alembic's `history -r -2:`); a head whose
+    // line is shorter than N contributes nothing
+    let side = |s: &Spec, applied: &BTreeSet<usize>| match s {
+        Spec::Relative(n) if *n < 0 => {
+            let text = s.to_string();
+            let r = Resolver {
+                graph,
+                applied,
+                text: &text,
+            };
+            let mut revs = Vec::new();
+            let mut short = None;
+            for h in graph.heads() {
+                match r.walk(Some(h), *n, None) {
+                    Ok(Kind::Revs(v)) => revs.extend(v),
+                    // off a base: nothing; off a merge: its parents
+                    Ok(Kind::Below(b)) => revs.extend_from_slice(graph.parents_of(b)),
+                    Err(e @ PlanError::StepsPastBase { .. }) => {
+                        short.get_or_insert(e);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if let (true, Some(e)) = (revs.is_empty(), short) {
+                return Err(e);
+            }
+            revs.sort_unstable();
+            revs.dedup();
+            Ok(Target {
+                text,
+                kind: Kind::Revs(revs),
+                branch: None,
+                from_current_down: false,
+                walked_off: None,
+            })
+        }
+        s => side(s, applied),
     };
     let lower = lower.map(|s| side(&s, applied)).transpose()?;
     let upper = match upper {
@@ -983,7 +1026,9 @@ pub fn range_revisions(graph: &Graph, lower: &[usize], upper: &[usize]) -> Vec<u
 /// (children and `depends_on` dependents) and ancestors-or-self of `B`, so `A` itself is
 /// included and other branches are not. An omitted `A` or `base` means every ancestor-or-self
 /// of `B`; `label@base` means the branch from its labeled revision up. An omitted `B` means
-/// every head. Both sides resolve against `applied` (so `-r -2:current` works).
+/// every head. `current` is the heads Alembic's version table holds ([`alembic_heads`] of
+/// `applied`); `-N` counts down from the heads (`-r -2:` is the last three revisions) and an
+/// upper `+N` up from `A`, as in Alembic.
 ///
 /// # Errors
 /// - [`PlanError::RangeRequired`] when `spec` has no `:` (Alembic's message);

@@ -255,7 +255,10 @@ fn applied_mask(graph: &Graph, applied: &BTreeSet<usize>) -> Vec<bool> {
     m
 }
 
+/// Ids for a message, in file order.
 fn ids(graph: &Graph, v: &[usize]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort_by_key(|&i| graph.input_position(i));
     v.iter().map(|&i| graph.at(i).id.clone()).collect()
 }
 

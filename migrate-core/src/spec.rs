@@ -50,7 +50,7 @@ pub enum PlanError {
     AmbiguousPrefix {
         /// The prefix as given.
         prefix: String,
-        /// Every matching revision id, in topological order.
+        /// Every matching revision id, in file order.
         candidates: Vec<String>,
     },
     /// `head` (or `label@head`, `head-N`) was given but there are several heads.
@@ -622,7 +622,10 @@ impl Resolver<'_> {
         self.graph.at(i).id.clone()
     }
 
+    /// Ids for a message, in file order (the order the revision files are read in).
     fn ids(&self, v: &[usize]) -> Vec<String> {
+        let mut v = v.to_vec();
+        v.sort_by_key(|&i| self.graph.input_position(i));
         v.iter().map(|&i| self.id(i)).collect()
     }
 

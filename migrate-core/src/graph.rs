@@ -15,6 +15,10 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
 use std::fmt;
+use std::hash::BuildHasher;
+
+use hashbrown::hash_table::Entry;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 mod lenient;
 
@@ -33,6 +37,7 @@ pub struct RevisionInfo {
     pub branch_labels: Vec<String>,
     /// Cross-branch dependencies that are not parents (`depends_on = ["…"]`), with Alembic's
     /// `depends_on` semantics: they must be applied first, but the revision is not their child.
+    /// Each is a revision id or a branch label (meaning the revision that declares the label).
     pub depends_on: Vec<String>,
     /// The one-line message (the first line of the file's docstring).
     pub message: String,
@@ -99,7 +104,7 @@ pub enum GraphError {
         /// The missing parent id.
         parent: String,
     },
-    /// A `depends_on` names a revision that no file declares.
+    /// A `depends_on` names neither a revision id nor a branch label that a file declares.
     #[error(
         "revision `{id}` in `{file}` depends_on `{dependency}`, which no revision declares; \
          fix: name an existing revision or remove it from depends_on"
@@ -219,6 +224,8 @@ pub struct Graph {
     index: IdIndex,
     up: UpEdges,
     children: Rows,
+    /// Each revision's position in the input of [`Graph::new`] (the file order).
+    input_pos: Vec<u32>,
 }
 
 /// Checks a set of revisions and returns every problem found (empty when the graph is
@@ -252,13 +259,27 @@ impl Graph {
         let Analysis {
             mut index,
             up,
-            order,
+            order: kahn,
             ..
         } = analysis;
 
-        // Re-index in topological order: one permutation of the revisions, their edges and
-        // the id index.
+        // The index order is Alembic's full `history` order, oldest first: its topological
+        // sort from every head (ordered by input position), reversed.
         let n = revs.len();
+        let mut rank = vec![0u32; n];
+        for (r, &i) in kahn.iter().enumerate() {
+            rank[i] = r as u32;
+        }
+        let mut has_child = vec![false; n];
+        for &p in up.to_parents() {
+            has_child[p] = true;
+        }
+        let heads: Vec<usize> = (0..n).filter(|&i| !has_child[i]).collect();
+        let mut order = alembic_sort(&up, &vec![true; n], &heads, |i| i as u32, |i| rank[i]);
+        order.reverse();
+
+        // Re-index in that order: one permutation of the revisions, their edges and the id
+        // index.
         let mut pos = vec![0u32; n];
         for (new, &old) in order.iter().enumerate() {
             pos[old] = new as u32;
@@ -285,14 +306,16 @@ impl Graph {
             moved.to.extend(up.dependencies(old).iter().map(renumber));
             moved.start.push(moved.to.len());
         }
-        index.renumber(&order, &pos);
+        index.renumber(&pos);
         // filled in index order, so each revision's children come out ascending
         let children = Rows::transpose(n, |i| moved.parents(i));
+        let input_pos = order.iter().map(|&old| old as u32).collect();
         Graph {
             revs,
             index,
             up: moved,
             children,
+            input_pos,
         }
     }
 
@@ -313,7 +336,7 @@ impl Graph {
 
     /// The topological index of a revision id, if it exists.
     pub fn index_of(&self, id: &str) -> Option<usize> {
-        self.index.get(id)
+        self.index.get(&self.revs, id)
     }
 
     /// The revision with this exact id.
@@ -399,6 +422,32 @@ impl Graph {
     pub fn labels_of(&self, index: usize) -> BTreeSet<&str> {
         inherited_labels(index, &self.revs, &self.up)
     }
+
+    /// The position of a revision in the input of [`Graph::new`] (the order its files were
+    /// read in), which Alembic uses to order independent branches.
+    pub fn input_position(&self, index: usize) -> usize {
+        self.input_pos[index] as usize
+    }
+
+    /// The revisions marked in `todo`, newest first, in the order Alembic lists and runs them:
+    /// its `RevisionMap._topological_sort`, which `upgrade` (reversed), `downgrade` and
+    /// `history` all use.
+    ///
+    /// The walk starts from `heads` (those marked in `todo`, ordered by
+    /// [`Graph::input_position`]) and follows each one down its first parent; a merge's other
+    /// parents, and `depends_on` dependencies not already inherited from an ancestor, join the
+    /// walk after the current ones. A revision is listed only once every marked revision above
+    /// it is, so the result is a topological order (children before parents), and where
+    /// independent branches could come in either order they come in Alembic's. Every marked
+    /// revision must be an ancestor-or-self of a marked head (true for the sets plans and
+    /// history build); `todo` has one entry per revision.
+    ///
+    /// Close to linear for the graphs migrations form: each revision is visited once, plus a
+    /// search below a head each time the walk meets a revision that another branch still
+    /// needs.
+    pub fn alembic_order(&self, todo: &[bool], heads: &[usize]) -> Vec<usize> {
+        alembic_sort(&self.up, todo, heads, |i| self.input_pos[i], |i| i as u32)
+    }
 }
 
 /// What [`analyze`] keeps of a valid input, for [`Graph::new`]; indices are input positions.
@@ -427,8 +476,8 @@ fn analyze(revs: &[RevisionInfo], allow_unmerged_heads: bool) -> Result<Analysis
     // allocated at the first duplicate: which revisions are one, and where their id is in `dup`
     let mut is_dup: Vec<bool> = Vec::new();
     let mut dup_slot: Vec<usize> = Vec::new();
-    for (i, r) in revs.iter().enumerate() {
-        if let Some(first) = index.push(&r.id) {
+    for i in 0..n {
+        if let Some(first) = index.push(revs, i) {
             if is_dup.is_empty() {
                 is_dup = vec![false; n];
                 dup_slot = vec![usize::MAX; n];
@@ -450,7 +499,19 @@ fn analyze(revs: &[RevisionInfo], allow_unmerged_heads: bool) -> Result<Analysis
         });
     }
 
-    // 2. edges (parents, then dependencies); dangling references
+    // labels, needed by `depends_on` (which may name a branch label) and checked in step 4
+    let mut label_owner: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in revs.iter().enumerate() {
+        for l in &r.branch_labels {
+            let owners = label_owner.entry(l.as_str()).or_default();
+            if !owners.contains(&i) {
+                owners.push(i);
+            }
+        }
+    }
+
+    // 2. edges (parents, then dependencies); dangling references. A `depends_on` entry is a
+    // revision id or, as in Alembic, a branch label: the revision that declares it.
     let mut up = UpEdges {
         start: Vec::with_capacity(n + 1),
         mid: Vec::with_capacity(n),
@@ -461,7 +522,7 @@ fn analyze(revs: &[RevisionInfo], allow_unmerged_heads: bool) -> Result<Analysis
         // a duplicate's edges would only repeat the error
         if !is_dup.get(i).is_some_and(|&d| d) {
             for p in &r.down_revisions {
-                match index.get(p) {
+                match index.get(revs, p) {
                     Some(pi) => up.to.push(pi),
                     None => errors.push(GraphError::MissingParent {
                         id: r.id.clone(),
@@ -472,7 +533,8 @@ fn analyze(revs: &[RevisionInfo], allow_unmerged_heads: bool) -> Result<Analysis
             }
             up.mid.push(up.to.len());
             for d in &r.depends_on {
-                match index.get(d) {
+                let labeled = || label_owner.get(d.as_str()).map(|owners| owners[0]);
+                match index.get(revs, d).or_else(labeled) {
                     Some(di) => up.to.push(di),
                     None => errors.push(GraphError::MissingDependency {
                         id: r.id.clone(),
@@ -511,15 +573,6 @@ fn analyze(revs: &[RevisionInfo], allow_unmerged_heads: bool) -> Result<Analysis
     }
 
     // 4. labels: unique, and they must tell extra heads and bases apart
-    let mut label_owner: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, r) in revs.iter().enumerate() {
-        for l in &r.branch_labels {
-            let owners = label_owner.entry(l.as_str()).or_default();
-            if !owners.contains(&i) {
-                owners.push(i);
-            }
-        }
-    }
     let mut dup_labels: Vec<_> = label_owner.iter().filter(|(_, v)| v.len() > 1).collect();
     dup_labels.sort();
     for (label, is) in dup_labels {
@@ -654,123 +707,189 @@ impl UpEdges {
     }
 }
 
-/// The id index: an open-addressing hash table (linear probing, at most half full) of
-/// revision indices, keyed by id, with its own copy of the ids in one buffer. A slot keeps
-/// the index in its low 32 bits and 32 bits of the id's hash in its high bits, so most
-/// probes that miss never compare ids; those that do compare with the buffer (12 bytes a
-/// revision), not with the revisions' own strings scattered across the heap. The table
-/// holds no borrow, and survives re-indexing ([`IdIndex::renumber`]).
-#[derive(Debug, Clone)]
+/// The id index: a hash table of revision indices keyed by id ([`hashbrown::HashTable`]
+/// with its default hasher, foldhash). It stores only indices and compares against the
+/// revisions' own ids, so it holds no borrow and survives re-indexing
+/// ([`IdIndex::renumber`]).
+#[derive(Clone, Default)]
 struct IdIndex {
-    slots: Vec<u64>,
-    /// `64 - log2(slots.len())`: a hash's top bits pick its first slot.
-    shift: u32,
-    /// Every revision's id, concatenated in index order: revision `i`'s is
-    /// `ids[ends[i - 1]..ends[i]]` (from 0 for the first).
-    ids: Vec<u8>,
-    ends: Vec<u32>,
+    table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
+}
+
+impl fmt::Debug for IdIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdIndex")
+            .field("len", &self.table.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl IdIndex {
-    const EMPTY: u64 = u64::MAX;
-    const INDEX: u64 = 0xffff_ffff;
-
     fn with_capacity(n: usize) -> IdIndex {
-        let len = (n * 2).next_power_of_two().max(8);
         IdIndex {
-            slots: vec![IdIndex::EMPTY; len],
-            shift: 64 - len.trailing_zeros(),
-            ids: Vec::with_capacity(n * 12),
-            ends: Vec::with_capacity(n),
+            table: HashTable::with_capacity(n),
+            hasher: DefaultHashBuilder::default(),
         }
     }
 
-    fn id(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.ids[start as usize..self.ends[i] as usize]
+    fn hash(&self, id: &str) -> u64 {
+        self.hasher.hash_one(id)
     }
 
-    /// `Ok(index)` of the revision with this id, or `Err(slot)`: the free slot it would take.
-    fn find(&self, id: &str, hash: u64) -> Result<usize, usize> {
-        let mask = self.slots.len() - 1;
-        let tag = hash << 32;
-        let mut s = (hash >> self.shift) as usize;
-        loop {
-            let v = self.slots[s];
-            if v == IdIndex::EMPTY {
-                return Err(s);
-            }
-            let i = (v & IdIndex::INDEX) as usize;
-            if v & !IdIndex::INDEX == tag && self.id(i) == id.as_bytes() {
-                return Ok(i);
-            }
-            s = (s + 1) & mask;
-        }
+    /// The index of the revision with this id; `revs` are the revisions the indices point at.
+    fn get(&self, revs: &[RevisionInfo], id: &str) -> Option<usize> {
+        self.table
+            .find(self.hash(id), |&i| revs[i as usize].id == id)
+            .map(|&i| i as usize)
     }
 
-    /// The index of the revision with this id.
-    fn get(&self, id: &str) -> Option<usize> {
-        self.find(id, hash_id(id)).ok()
-    }
-
-    /// Adds the next revision (index: the number added so far) unless its id is present;
-    /// returns the index that already has it.
-    fn push(&mut self, id: &str) -> Option<usize> {
-        let i = self.ends.len();
-        self.ids.extend_from_slice(id.as_bytes());
-        let end = u32::try_from(self.ids.len()).expect("revision ids total under 4 GiB");
-        self.ends.push(end);
-        let hash = hash_id(id);
-        match self.find(id, hash) {
-            Ok(first) => Some(first),
-            Err(s) => {
-                self.slots[s] = (hash << 32) | i as u64;
+    /// Adds revision `i` (`revs[i]`) unless its id is present; returns the index that
+    /// already has it.
+    fn push(&mut self, revs: &[RevisionInfo], i: usize) -> Option<usize> {
+        let id = revs[i].id.as_str();
+        let hasher = &self.hasher;
+        match self.table.entry(
+            hasher.hash_one(id),
+            |&j| revs[j as usize].id == id,
+            |&j| hasher.hash_one(revs[j as usize].id.as_str()),
+        ) {
+            Entry::Occupied(e) => Some(*e.get() as usize),
+            Entry::Vacant(e) => {
+                e.insert(u32::try_from(i).expect("fewer than 4 billion revisions"));
                 None
             }
         }
     }
 
-    /// Re-indexes: `order[new]` is the old index of each revision (`pos` its inverse).
-    fn renumber(&mut self, order: &[usize], pos: &[u32]) {
-        for v in &mut self.slots {
-            if *v != IdIndex::EMPTY {
-                *v = (*v & !IdIndex::INDEX) | u64::from(pos[(*v & IdIndex::INDEX) as usize]);
-            }
+    /// Re-indexes: `pos[old]` is the new index of each revision.
+    fn renumber(&mut self, pos: &[u32]) {
+        for v in self.table.iter_mut() {
+            *v = pos[*v as usize];
         }
-        let mut ids = Vec::with_capacity(self.ids.len());
-        let mut ends = Vec::with_capacity(self.ends.len());
-        for &old in order {
-            ids.extend_from_slice(self.id(old));
-            ends.push(ids.len() as u32);
-        }
-        self.ids = ids;
-        self.ends = ends;
     }
 }
 
-/// FxHash (rustc's hasher) over the id's bytes, eight at a time (the last eight overlap
-/// the previous word; the length is hashed first). Ids come from the user's own files and
-/// are short, so a fast non-cryptographic hash suits (SipHash was 6% of the check).
-fn hash_id(id: &str) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
-    let b = id.as_bytes();
-    let word = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
-    let mut h = mix(0, b.len() as u64);
-    if b.len() >= 8 {
-        let mut at = 0;
-        while at + 8 < b.len() {
-            h = mix(h, word(at));
-            at += 8;
+/// Alembic's `RevisionMap._topological_sort` over `todo`, newest first (see
+/// [`Graph::alembic_order`]). `key` gives the input (file) order that orders the heads;
+/// `rank` a topological rank (parents and dependencies rank lower), used to prune searches.
+///
+/// Alembic keeps a list of walk heads and a cursor; the revision under the cursor is emitted
+/// unless another walk head has it as an ancestor, in which case the cursor moves to the
+/// first such head. That test is "does it still have an unemitted revision above it":
+/// `pending` counts those, and the search for the head to move to runs only then.
+fn alembic_sort(
+    up: &UpEdges,
+    todo: &[bool],
+    heads: &[usize],
+    key: impl Fn(usize) -> u32,
+    rank: impl Fn(usize) -> u32,
+) -> Vec<usize> {
+    let n = todo.len();
+    let mut left = todo.to_vec();
+    let mut pending = vec![0u32; n];
+    for x in (0..n).filter(|&x| todo[x]) {
+        for &p in up.all(x) {
+            pending[p] += 1;
         }
-        mix(h, word(b.len() - 8))
-    } else {
-        let w = b
-            .iter()
-            .enumerate()
-            .fold(0, |w, (k, &x)| w | (u64::from(x) << (8 * k)));
-        mix(h, w)
     }
+    let mut frontier: Vec<usize> = heads.iter().copied().filter(|&h| todo[h]).collect();
+    frontier.sort_by_key(|&h| key(h));
+    frontier.dedup();
+    let mut in_frontier = vec![false; n];
+    for &h in &frontier {
+        in_frontier[h] = true;
+    }
+    // search marks: `seen[i] == round` when visited in the current search
+    let mut seen = vec![0u32; n];
+    let mut round = 0u32;
+    let mut stack = Vec::new();
+    let mut out = Vec::with_capacity(todo.iter().filter(|&&t| t).count());
+    let mut cur = 0;
+    while !frontier.is_empty() {
+        let c = frontier[cur];
+        if pending[c] > 0 {
+            // another walk head lies above `c`: move to the first one (in list order)
+            round += 1;
+            let floor = rank(c);
+            let above = |h: usize, seen: &mut [u32], stack: &mut Vec<usize>| {
+                stack.clear();
+                stack.push(h);
+                while let Some(x) = stack.pop() {
+                    for &p in up.all(x) {
+                        if p == c {
+                            return true;
+                        }
+                        if rank(p) > floor && seen[p] != round {
+                            seen[p] = round;
+                            stack.push(p);
+                        }
+                    }
+                }
+                false
+            };
+            match (0..frontier.len())
+                .find(|&j| j != cur && above(frontier[j], &mut seen, &mut stack))
+            {
+                Some(j) => {
+                    cur = j;
+                    continue;
+                }
+                // unreachable for the sets the docs allow; emit rather than loop
+                None => {}
+            }
+        }
+        out.push(c);
+        left[c] = false;
+        in_frontier[c] = false;
+        for &p in up.all(c) {
+            if todo[p] {
+                pending[p] -= 1;
+            }
+        }
+        let mut add: Vec<usize> = Vec::new();
+        for p in up
+            .parents(c)
+            .iter()
+            .copied()
+            .chain(normalized_dependencies(up, c))
+        {
+            if left[p] && !in_frontier[p] && !add.contains(&p) {
+                add.push(p);
+            }
+        }
+        if add.is_empty() {
+            frontier.remove(cur);
+            cur = cur.saturating_sub(1);
+        } else {
+            frontier[cur] = add[0];
+            frontier.extend_from_slice(&add[1..]);
+            for &p in &add {
+                in_frontier[p] = true;
+            }
+        }
+    }
+    out
+}
+
+/// A revision's `depends_on` dependencies that no ancestor through `down_revision` also
+/// declares (Alembic's `_normalized_resolved_dependencies`), in declaration order.
+fn normalized_dependencies(up: &UpEdges, x: usize) -> Vec<usize> {
+    let deps = up.dependencies(x);
+    if deps.is_empty() {
+        return Vec::new();
+    }
+    let mut keep = deps.to_vec();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<usize> = up.parents(x).to_vec();
+    while let Some(a) = stack.pop() {
+        if seen.insert(a) {
+            let inherited = up.dependencies(a);
+            keep.retain(|d| !inherited.contains(d));
+            stack.extend_from_slice(up.parents(a));
+        }
+    }
+    keep
 }
 
 /// The branch labels of `index` and of its ancestors through parents (not `depends_on`).

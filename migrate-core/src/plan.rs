@@ -45,13 +45,15 @@ pub struct Plan {
 /// Same semantics as Alembic's `upgrade`: the new applied set is `applied` plus every
 /// ancestor-or-self of the target revisions (ancestors include `depends_on`, so a dependency
 /// on another branch is applied first); the steps are the difference, [`Direction::Upgrade`],
-/// in topological order (the graph's index order). Other branches are left alone.
+/// oldest first in Alembic's order (the reverse of [`Graph::alembic_order`] from the targets,
+/// so independent branches run in the order Alembic runs them). Other branches are left alone.
 ///
 /// `target` is any single spec [`crate::spec::resolve`] accepts (`head`, `heads`,
 /// `label@head`, `+N`, an id, …), resolved against `applied`. `+N` walks N revisions up the
 /// unique path from the one current revision; upgrading to that revision also applies any
 /// other parent or dependency it needs (at a merge the plan can hold more than N steps, as in
-/// Alembic). Upgrading to a current head, or to `base` with nothing applied, is an empty plan.
+/// Alembic). Upgrading to a revision that is already applied (a current head or one below
+/// it), or to `base`, is an empty plan, as in Alembic: deploy scripts may run it again.
 ///
 /// Offline mode (`--sql`): `target` may be a range `A:B`. Then `applied` is ignored except to
 /// resolve `A`: the plan starts from ancestors-or-self of `A` (nothing when `A` is `base` or
@@ -64,8 +66,8 @@ pub struct Plan {
 /// - every error of [`crate::spec::resolve`] (unknown revision, ambiguous prefix, multiple
 ///   heads for `head`, multiple current heads for `+N`, steps past head, ambiguous walk at a
 ///   branch point, …);
-/// - [`PlanError::NotAbove`] when a target revision is applied but is not a current head (it
-///   lies below the current heads: use [`downgrade`]), or for `base` while something is applied.
+/// - [`PlanError::NotAbove`] for `-N` / `label@-N` (steps down from the current revision:
+///   use [`downgrade`]).
 pub fn upgrade(graph: &Graph, applied: &BTreeSet<usize>, target: &str) -> Result<Plan, PlanError> {
     match Spec::parse(target)? {
         Spec::Range { lower, upper } => {
@@ -85,10 +87,12 @@ pub fn upgrade(graph: &Graph, applied: &BTreeSet<usize>, target: &str) -> Result
 
 /// Plans `downgrade TARGET`: the revisions to undo, newest first.
 ///
-/// Same semantics as Alembic's `downgrade`: every applied revision that is a strict
-/// descendant of the target revisions (children and `depends_on` dependents, transitively) is
-/// undone, [`Direction::Downgrade`], in reverse topological order (children first). Branches
-/// that do not descend from the target are left untouched.
+/// Same semantics as Alembic's `downgrade`: the applied revisions that descend from the
+/// target through `down_revision` are undone, together with every applied revision that
+/// depends on one of them (directly or through its ancestors), [`Direction::Downgrade`],
+/// newest first in Alembic's order ([`Graph::alembic_order`] from the current heads). A
+/// revision that merely `depends_on` the target stays: the target stays applied, so it stays
+/// valid. Branches that do not descend from the target are left untouched.
 ///
 /// `target` is any single spec [`crate::spec::resolve`] accepts, resolved against `applied`:
 /// - `base`: undo everything;
@@ -97,6 +101,10 @@ pub fn upgrade(graph: &Graph, applied: &BTreeSet<usize>, target: &str) -> Result
 ///   any revision on another branch that `depends_on` one of them: it cannot stay applied);
 /// - `-N`: N steps down from the one current revision (Alembic's `downgrade -1`); walking off
 ///   a base undoes that base's branch (`-3` at `c` in `a <- b <- c` undoes `c`, `b`, `a`).
+///   The last step may leave a merge revision: `-1` at a merge undoes the merge alone and
+///   leaves its parents current (Alembic refuses this as ambiguous; one step down is not).
+///   A head that another applied revision `depends_on` does not count as a second current
+///   revision (see [`alembic_heads`]).
 ///
 /// Downgrading to the current heads is an empty plan, so is `label@base` when the branch is
 /// not applied.
@@ -110,7 +118,7 @@ pub fn upgrade(graph: &Graph, applied: &BTreeSet<usize>, target: &str) -> Result
 ///
 /// # Errors
 /// - every error of [`crate::spec::resolve`] (unknown revision, ambiguous prefix, multiple
-///   current heads for `-N`, steps past base, ambiguous walk at a merge point, …);
+///   current heads for `-N`, steps past base, a walk through a merge point, …);
 /// - [`PlanError::NotBelow`] when a target revision is not applied (use [`upgrade`]).
 pub fn downgrade(
     graph: &Graph,
@@ -135,9 +143,13 @@ pub fn downgrade(
 
 /// The applied set after `stamp TARGETS…`, without running anything.
 ///
-/// Same semantics as Alembic's `stamp`: for each target, applied revisions above it are
-/// dropped (its strict descendants; for `label@base` the branch `label`, for `base`
-/// everything) and its ancestors-or-self are added. `base` alone gives the empty set, `heads`
+/// For each target, the applied revisions a [`downgrade`] to it would undo are dropped (its
+/// children through `down_revision`, their descendants and dependents; for `label@base` the
+/// branch `label`, for `base` everything) and its ancestors-or-self are added: the applied
+/// set is what `downgrade` or `upgrade` to the target would leave. Alembic's own `stamp`
+/// differs on graphs with `depends_on`: it replaces every current head whose ancestry
+/// (dependencies included) contains the target, so stamping `a2` drops a `b2` that only
+/// depends on `a2` (and `b2`'s branch with it); we keep `b2`, as `downgrade a2` does. `base` alone gives the empty set, `heads`
 /// every revision. Several targets are allowed when they are independent (e.g. two branch
 /// heads); they all resolve against `applied`.
 ///
@@ -196,6 +208,26 @@ pub fn current_heads(graph: &Graph, applied: &BTreeSet<usize>) -> Vec<usize> {
         .collect()
 }
 
+/// The current heads as Alembic's version table holds them: [`current_heads`] without those
+/// that another applied revision `depends_on` (directly or through its ancestors). When `b2`
+/// depends on `a2` and both are applied, `a2` is not a head of its own: Alembic records `b2`
+/// alone. Ascending; indices outside the graph are ignored.
+pub fn alembic_heads(graph: &Graph, applied: &BTreeSet<usize>) -> Vec<usize> {
+    let heads = current_heads(graph, applied);
+    if heads.len() < 2 {
+        return heads;
+    }
+    let deps: Vec<usize> = applied
+        .range(..graph.len())
+        .flat_map(|&i| graph.dependencies_of(i).iter().copied())
+        .collect();
+    if deps.is_empty() {
+        return heads;
+    }
+    let covered = graph.ancestors_mask(&deps);
+    heads.into_iter().filter(|&h| !covered[h]).collect()
+}
+
 /// The applied set after running `plan` from `applied`: upgrades added, downgrades removed.
 /// Handy for a runner that records progress step by step, and for `--sql` output.
 pub fn apply(applied: &BTreeSet<usize>, plan: &Plan) -> BTreeSet<usize> {
@@ -223,7 +255,10 @@ fn applied_mask(graph: &Graph, applied: &BTreeSet<usize>) -> Vec<bool> {
     m
 }
 
+/// Ids for a message, in file order.
 fn ids(graph: &Graph, v: &[usize]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort_by_key(|&i| graph.input_position(i));
     v.iter().map(|&i| graph.at(i).id.clone()).collect()
 }
 
@@ -238,28 +273,25 @@ fn plan_upgrade(
         current: ids(graph, &current_heads(graph, applied)),
     };
     let roots = match &target.kind {
-        Kind::Revs(revs) => {
-            if revs.is_empty() && is_applied.contains(&true) {
-                return Err(not_above()); // `base` while something is applied
-            }
-            for &t in revs {
-                let is_current_head = !graph.children_of(t).iter().any(|&c| is_applied[c]);
-                if is_applied[t] && !is_current_head {
-                    return Err(not_above());
-                }
-            }
-            revs.clone()
-        }
-        Kind::Below(b) => {
-            if is_applied[*b] {
-                return Err(not_above());
-            }
-            graph.parents_of(*b).to_vec()
-        }
+        Kind::Revs(revs) => revs.clone(),
+        Kind::Below(b) => graph.parents_of(*b).to_vec(),
     };
+    // `-N` names a revision below the current one: never an upgrade (Alembic: "didn't
+    // produce N migrations"). Any other target that is already applied is a no-op, as in
+    // Alembic (`upgrade base`, `upgrade <applied revision>`).
+    if target.from_current_down && roots.iter().all(|&r| is_applied[r]) {
+        return Err(not_above());
+    }
     let need = graph.ancestors_mask(&roots);
-    let steps = (0..graph.len())
-        .filter(|&i| need[i] && !is_applied[i])
+    let todo: Vec<bool> = need
+        .iter()
+        .zip(&is_applied)
+        .map(|(n, a)| *n && !a)
+        .collect();
+    let mut order = graph.alembic_order(&todo, &roots);
+    order.reverse();
+    let steps = order
+        .into_iter()
         .map(|revision| Step {
             revision,
             direction: Direction::Upgrade,
@@ -268,8 +300,10 @@ fn plan_upgrade(
     Ok(Plan { steps })
 }
 
-/// What a downgrade (or stamp) to `t` removes, before intersecting with the applied set:
-/// strict descendants of the target revisions, the branch from `b` up for "just before `b`",
+/// What a downgrade (or stamp) to `t` removes, before intersecting with the applied set: the
+/// target revisions' children through `down_revision` with their descendants and dependents
+/// (not the revisions that only depend on a target), the branch from `b` up for "just before
+/// `b`",
 /// everything for `base`; narrowed to the branch for `label@…` targets (then widened again to
 /// the dependents of what is removed).
 fn removal_mask(graph: &Graph, t: &Target) -> Vec<bool> {
@@ -277,8 +311,19 @@ fn removal_mask(graph: &Graph, t: &Target) -> Vec<bool> {
     let mut drop = match &t.kind {
         Kind::Revs(revs) if revs.is_empty() => vec![true; n],
         Kind::Revs(revs) => {
+            // Alembic's rule: the target's children through down_revision, and everything
+            // that descends from them or depends on them; a revision that merely depends on
+            // the target stays.
             let keep = graph.ancestors_mask(revs);
-            let mut d = graph.descendants_mask(revs);
+            let roots: Vec<usize> = match t.walked_off {
+                Some(w) => vec![w],
+                None => revs
+                    .iter()
+                    .flat_map(|&t| graph.children_of(t).iter().copied())
+                    .filter(|&c| !keep[c])
+                    .collect(),
+            };
+            let mut d = graph.descendants_mask(&roots);
             for (d, k) in d.iter_mut().zip(&keep) {
                 *d &= !*k;
             }
@@ -311,10 +356,13 @@ fn plan_downgrade(
             current: ids(graph, &current_heads(graph, applied)),
         });
     }
-    let drop = removal_mask(graph, target);
-    let steps = (0..graph.len())
-        .rev()
-        .filter(|&i| drop[i] && is_applied[i])
+    let mut drop = removal_mask(graph, target);
+    for (d, a) in drop.iter_mut().zip(&is_applied) {
+        *d &= *a;
+    }
+    let steps = graph
+        .alembic_order(&drop, &alembic_heads(graph, applied))
+        .into_iter()
         .map(|revision| Step {
             revision,
             direction: Direction::Downgrade,

@@ -4,6 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::OnceLock;
 
+use hashbrown::HashMap;
+
 use crate::db::Db;
 use crate::graph::{Graph, GraphErrors, RevisionInfo};
 
@@ -86,6 +88,8 @@ impl Revision {
 pub struct Migrations {
     revisions: &'static [Revision],
     graph: OnceLock<Result<Graph, GraphErrors>>,
+    /// Position in `revisions` by id, built on the first [`Migrations::get`].
+    by_id: OnceLock<HashMap<&'static str, usize>>,
 }
 
 impl std::fmt::Debug for Migrations {
@@ -102,17 +106,30 @@ impl Migrations {
         Migrations {
             revisions,
             graph: OnceLock::new(),
+            by_id: OnceLock::new(),
         }
     }
 
-    /// The revisions, in the order the registry listed them (topological).
+    /// The revisions, in the order the registry listed them: the file order of the versions
+    /// directory, which [`Migrations::graph`] uses to order independent branches (as Alembic
+    /// does). [`Graph::revisions`] lists them in topological order.
     pub fn revisions(&self) -> &'static [Revision] {
         self.revisions
     }
 
-    /// The revision with this exact id.
+    /// The revision with this exact id. Constant time: a hash index over the ids is built on
+    /// the first call (linear, once per process). With a duplicated id (which the compile-time
+    /// check rejects) the first declaration wins.
     pub fn get(&self, id: &str) -> Option<&'static Revision> {
-        self.revisions.iter().find(|r| r.id == id)
+        let revisions = self.revisions;
+        let by_id = self.by_id.get_or_init(|| {
+            let mut m = HashMap::with_capacity(revisions.len());
+            for (i, r) in revisions.iter().enumerate() {
+                m.entry(r.id).or_insert(i);
+            }
+            m
+        });
+        by_id.get(id).map(|&i| &revisions[i])
     }
 
     /// The checked revision graph.

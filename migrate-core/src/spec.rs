@@ -32,7 +32,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::graph::Graph;
-use crate::plan::current_heads;
+use crate::plan::{alembic_heads, current_heads};
 
 /// Why a spec or a plan cannot be resolved. Messages follow Alembic's wording where Alembic
 /// has one (hence the capitalised first word), and always name the revisions involved.
@@ -50,7 +50,7 @@ pub enum PlanError {
     AmbiguousPrefix {
         /// The prefix as given.
         prefix: String,
-        /// Every matching revision id, in topological order.
+        /// Every matching revision id, in file order.
         candidates: Vec<String>,
     },
     /// `head` (or `label@head`, `head-N`) was given but there are several heads.
@@ -175,6 +175,13 @@ pub enum PlanError {
          for history and offline --sql)"
     )]
     RangeNotAllowed(String),
+    /// `history -r A:B` where `A` is not below `B` (a reversed range, or revisions on
+    /// different branches): nothing lies between them.
+    #[error(
+        "Requested range {0} does not refer to ancestor/descendant revisions along the same \
+         branch"
+    )]
+    RangeNotAlongBranch(String),
     /// A single revision where a range is needed (`history -r`).
     #[error("History range requires [start]:[end], [start]:, or :[end]; got '{0}'")]
     RangeRequired(String),
@@ -522,6 +529,14 @@ pub(crate) struct Target {
     pub(crate) kind: Kind,
     /// Set for `label@…` specs.
     pub(crate) branch: Option<Branch>,
+    /// True for `-N` and `label@-N`: steps down from the current revision, which `upgrade`
+    /// refuses (Alembic: "didn't produce N migrations") where it treats any other target
+    /// that is already applied as a no-op.
+    pub(crate) from_current_down: bool,
+    /// For `-N` (without a label) that ends on a revision: the last revision the walk stepped
+    /// off. A downgrade undoes that revision's line (and what depends on it), not the target's
+    /// other children: Alembic narrows a relative downgrade to the branch it walked down.
+    pub(crate) walked_off: Option<usize>,
 }
 
 impl Target {
@@ -570,7 +585,30 @@ pub(crate) fn resolve_target(
         }
         other => (r.kind(other, None)?, None),
     };
-    Ok(Target { text, kind, branch })
+    let from_current_down = match spec {
+        Spec::Label { target, .. } => matches!(**target, Spec::Relative(n) if n < 0),
+        other => matches!(other, Spec::Relative(n) if *n < 0),
+    };
+    let walked_off = match (spec, &kind) {
+        (Spec::Relative(n), Kind::Revs(_)) if *n < 0 => {
+            // the walk succeeded through single parents: retrace it, one step short
+            let mut prev = r
+                .one_current(None)?
+                .expect("a walk down starts from a revision");
+            for _ in 1..n.unsigned_abs() {
+                prev = graph.parents_of(prev)[0];
+            }
+            Some(prev)
+        }
+        _ => None,
+    };
+    Ok(Target {
+        text,
+        kind,
+        branch,
+        from_current_down,
+        walked_off,
+    })
 }
 
 struct Resolver<'a> {
@@ -584,7 +622,10 @@ impl Resolver<'_> {
         self.graph.at(i).id.clone()
     }
 
+    /// Ids for a message, in file order (the order the revision files are read in).
     fn ids(&self, v: &[usize]) -> Vec<String> {
+        let mut v = v.to_vec();
+        v.sort_by_key(|&i| self.graph.input_position(i));
         v.iter().map(|&i| self.id(i)).collect()
     }
 
@@ -644,8 +685,12 @@ impl Resolver<'_> {
 
     fn one_current(&self, scope: Option<&Branch>) -> Result<Option<usize>, PlanError> {
         let mut cur = current_heads(self.graph, self.applied);
-        if let Some(b) = scope {
-            cur.retain(|&i| b.mask[i]);
+        match scope {
+            Some(b) => cur.retain(|&i| b.mask[i]),
+            // a head that another applied revision depends on is not current on its own:
+            // Alembic's version table holds the dependent alone, and walks from it
+            None if cur.len() > 1 => cur = alembic_heads(self.graph, self.applied),
+            None => {}
         }
         match cur.len() {
             0 | 1 => Ok(cur.first().copied()),
@@ -799,6 +844,11 @@ impl Resolver<'_> {
                 };
             }
             if parents.len() > 1 {
+                // Stepping off a merge as the last step is unambiguous: the state just below
+                // it, with all of its parents current (Alembic refuses this too; we do not).
+                if done + 1 == n {
+                    return Ok(Kind::Below(cur));
+                }
                 return Err(PlanError::AmbiguousWalk {
                     spec: self.text.to_owned(),
                     at: Some(self.id(cur)),
@@ -839,11 +889,15 @@ impl Resolver<'_> {
 ///   `label@…`.
 /// - [`PlanError::MultipleHeads`] for `head`, `head-N` or `label@head` when there are several.
 /// - [`PlanError::MultipleCurrent`] for `+N` / `-N` when several heads are current (narrow
-///   with `label@+N`).
+///   with `label@+N`). A head that another applied revision `depends_on` does not count: when
+///   `b2` depends on `a2` and both are applied, `-1` walks from `b2`, the one head Alembic's
+///   version table holds ([`crate::plan::alembic_heads`]).
 /// - [`PlanError::StepsPastHead`] / [`PlanError::StepsPastBase`] when fewer than N steps
 ///   exist (the message gives the count); [`PlanError::AmbiguousWalk`] when walking up meets a
-///   branch point or several bases, or walking down meets a merge point before the last step
-///   (Alembic: "Ambiguous walk"; stopping *on* a merge is fine, stepping off it is not).
+///   branch point or several bases, or walking down must go on below a merge point (Alembic:
+///   "Ambiguous walk"). Stopping on a merge is fine, and so is stepping off it as the last
+///   step: that names the state just below it, with all its parents (`-1` at a merge; Alembic
+///   refuses this one too, we do not).
 pub fn resolve(
     graph: &Graph,
     applied: &BTreeSet<usize>,
@@ -854,8 +908,9 @@ pub fn resolve(
 }
 
 /// Resolves a range `A:B` (`A:`, `:B`, `:`) to `(lower, upper)`: the revisions each side
-/// names, ascending, as [`resolve`] would resolve them against `applied`. An omitted lower
-/// side is `base` (empty), an omitted upper side is every head. Feed the pair to
+/// names, ascending, as [`resolve`] would resolve them against `applied`, except that `-N`
+/// counts from the heads and an upper `+N` from the lower side. An omitted lower side is
+/// `base` (empty), an omitted upper side is every head. Feed the pair to
 /// [`range_revisions`] (lower exclusive) or use [`history_range`] (Alembic's `history -r`,
 /// lower inclusive).
 ///
@@ -867,7 +922,7 @@ pub fn resolve_range(
     applied: &BTreeSet<usize>,
     spec: &str,
 ) -> Result<(Vec<usize>, Vec<usize>), PlanError> {
-    let (lower, upper) = range_targets(graph, applied, spec)?;
+    let (lower, upper) = range_targets(graph, applied, spec, false)?;
     let lower = lower.map(|t| t.state(graph)).unwrap_or_default();
     let upper = match upper {
         Some(t) => t.state(graph),
@@ -876,55 +931,137 @@ pub fn resolve_range(
     Ok((lower, upper))
 }
 
+/// Both sides of a range. A side `-N` counts down from the heads and an upper side `+N` up from
+/// the lower side (from base when omitted), as Alembic's do. With `version_heads`, `current` is the heads Alembic's version
+/// table holds ([`alembic_heads`]), as `history -r current:…` reads them.
 fn range_targets(
     graph: &Graph,
     applied: &BTreeSet<usize>,
     spec: &str,
+    version_heads: bool,
 ) -> Result<(Option<Target>, Option<Target>), PlanError> {
     let Spec::Range { lower, upper } = Spec::parse(spec)? else {
         return Err(PlanError::RangeRequired(spec.to_owned()));
     };
-    let side = |s: Option<Box<Spec>>| s.map(|s| resolve_target(graph, applied, &s)).transpose();
-    Ok((side(lower)?, side(upper)?))
+    let side = |s: &Spec, applied: &BTreeSet<usize>| match s {
+        Spec::Current if version_heads => Ok(Target {
+            text: s.to_string(),
+            kind: Kind::Revs(alembic_heads(graph, applied)),
+            branch: None,
+            from_current_down: false,
+            walked_off: None,
+        }),
+        s => resolve_target(graph, applied, s),
+    };
+    // `-N` in a range counts down from every head (Alembic's `history -r -2:`); a head whose
+    // line is shorter than N contributes nothing
+    let side = |s: &Spec, applied: &BTreeSet<usize>| match s {
+        Spec::Relative(n) if *n < 0 => {
+            let text = s.to_string();
+            let r = Resolver {
+                graph,
+                applied,
+                text: &text,
+            };
+            let mut revs = Vec::new();
+            let mut short = None;
+            for h in graph.heads() {
+                match r.walk(Some(h), *n, None) {
+                    Ok(Kind::Revs(v)) => revs.extend(v),
+                    // off a base: nothing; off a merge: its parents
+                    Ok(Kind::Below(b)) => revs.extend_from_slice(graph.parents_of(b)),
+                    Err(e @ PlanError::StepsPastBase { .. }) => {
+                        short.get_or_insert(e);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if let (true, Some(e)) = (revs.is_empty(), short) {
+                return Err(e);
+            }
+            revs.sort_unstable();
+            revs.dedup();
+            Ok(Target {
+                text,
+                kind: Kind::Revs(revs),
+                branch: None,
+                from_current_down: false,
+                walked_off: None,
+            })
+        }
+        s => side(s, applied),
+    };
+    let lower = lower.map(|s| side(&s, applied)).transpose()?;
+    let upper = match upper {
+        Some(s) if matches!(*s, Spec::Relative(n) if n > 0) => {
+            let from: BTreeSet<usize> = match &lower {
+                Some(t) => {
+                    let mask = graph.ancestors_mask(&t.state(graph));
+                    (0..graph.len()).filter(|&i| mask[i]).collect()
+                }
+                None => BTreeSet::new(),
+            };
+            Some(side(&s, &from)?)
+        }
+        s => s.map(|s| side(&s, applied)).transpose()?,
+    };
+    Ok((lower, upper))
 }
 
 /// The revisions in a range with the lower bound excluded: ancestors-or-self of `upper` that
-/// are not ancestors-or-self of `lower`, in topological order (oldest first). `lower` empty
-/// means from base. This is what an offline `upgrade A:B --sql` runs. Linear in the graph.
+/// are not ancestors-or-self of `lower`, oldest first in the order Alembic runs them (the
+/// reverse of [`Graph::alembic_order`] from `upper`). `lower` empty means from base. This is
+/// what an offline `upgrade A:B --sql` runs.
 pub fn range_revisions(graph: &Graph, lower: &[usize], upper: &[usize]) -> Vec<usize> {
     let up = graph.ancestors_mask(upper);
     let low = graph.ancestors_mask(lower);
-    (0..graph.len()).filter(|&i| up[i] && !low[i]).collect()
+    let todo: Vec<bool> = up.iter().zip(&low).map(|(u, l)| *u && !l).collect();
+    let mut revs = graph.alembic_order(&todo, upper);
+    revs.reverse();
+    revs
 }
 
-/// The revisions `history -r A:B` lists, in topological order (oldest first; Alembic prints
-/// newest first, so reverse for display).
+/// The revisions `history -r A:B` lists, oldest first: the reverse of the order Alembic
+/// prints them in (its topological sort from `B`, see [`Graph::alembic_order`]), so reverse
+/// for display.
 ///
 /// Same semantics as Alembic's `history -r`: the revisions that are descendants-or-self of `A`
 /// (children and `depends_on` dependents) and ancestors-or-self of `B`, so `A` itself is
 /// included and other branches are not. An omitted `A` or `base` means every ancestor-or-self
 /// of `B`; `label@base` means the branch from its labeled revision up. An omitted `B` means
-/// every head. Both sides resolve against `applied` (so `-r -2:current` works).
+/// every head. `current` is the heads Alembic's version table holds ([`alembic_heads`] of
+/// `applied`); `-N` counts down from the heads (`-r -2:` is the last three revisions) and an
+/// upper `+N` up from `A`, as in Alembic.
 ///
 /// # Errors
-/// [`PlanError::RangeRequired`] when `spec` has no `:` (Alembic's message); otherwise every
-/// error of [`resolve`], for either side.
+/// - [`PlanError::RangeRequired`] when `spec` has no `:` (Alembic's message);
+/// - [`PlanError::RangeNotAlongBranch`] when `A` names revisions and none of them is an
+///   ancestor-or-self of `B` (a reversed range such as `d:b`, or two revisions on different
+///   branches): Alembic's "does not refer to ancestor/descendant revisions along the same
+///   branch";
+/// - otherwise every error of [`resolve`], for either side.
 pub fn history_range(
     graph: &Graph,
     applied: &BTreeSet<usize>,
     spec: &str,
 ) -> Result<Vec<usize>, PlanError> {
-    let (lower, upper) = range_targets(graph, applied, spec)?;
+    let (lower, upper) = range_targets(graph, applied, spec, true)?;
     let upper = match upper {
         Some(t) => t.state(graph),
         None => graph.heads(),
     };
     let up = graph.ancestors_mask(&upper);
-    let from = match lower.map(|t| t.kind) {
-        None => vec![true; graph.len()],
-        Some(Kind::Revs(v)) if v.is_empty() => vec![true; graph.len()],
-        Some(Kind::Revs(v)) => graph.descendants_mask(&v),
-        Some(Kind::Below(b)) => graph.descendants_mask(&[b]),
+    let (from, named) = match lower.map(|t| t.kind) {
+        None => (vec![true; graph.len()], false),
+        Some(Kind::Revs(v)) if v.is_empty() => (vec![true; graph.len()], false),
+        Some(Kind::Revs(v)) => (graph.descendants_mask(&v), true),
+        Some(Kind::Below(b)) => (graph.descendants_mask(&[b]), false),
     };
-    Ok((0..graph.len()).filter(|&i| up[i] && from[i]).collect())
+    let todo: Vec<bool> = up.iter().zip(&from).map(|(u, f)| *u && *f).collect();
+    if named && !todo.contains(&true) {
+        return Err(PlanError::RangeNotAlongBranch(spec.to_owned()));
+    }
+    let mut revs = graph.alembic_order(&todo, &upper);
+    revs.reverse();
+    Ok(revs)
 }

@@ -214,10 +214,16 @@ fn errors_are_accumulated() {
 #[test]
 fn topological_order() {
     check_order("c down b; b down a; a", "a b c");
-    // parents and dependencies first; ties keep the input order
+    // parents and dependencies first; otherwise Alembic's `history` order, reversed
+    // (checked with Alembic 1.20.1: `alembic history` prints n2, n1, s2, s1 and d, b, c, a)
     check_order(
         "n2 down n1 depends s2; n1 label networking; s2 down s1; s1 label shoppingcart",
-        "n1 s1 s2 n2",
+        "s1 s2 n1 n2",
     );
     check_order("d down b c; c down a; b down a; a", "a c b d");
+    // independent branches: the head read first is listed first by Alembic, so comes last
+    check_order(
+        "a1 label A; b1 label B; a2 down a1; b2 down b1",
+        "b1 b2 a1 a2",
+    );
 }

@@ -151,10 +151,11 @@ pub fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     migrate_macros::migrations!("../tests/ui/pass/graph");
 /// }
 ///
-/// // topological order: parents (and depends_on) first
-/// let ids: Vec<&str> = graph::MIGRATIONS.revisions().iter().map(|r| r.id).collect();
+/// // the graph's order: parents (and depends_on) first
+/// let graph = graph::MIGRATIONS.graph().unwrap();
+/// let ids: Vec<&str> = graph.revisions().iter().map(|r| r.id.as_str()).collect();
 /// assert_eq!(ids, ["c0re", "auth", "a0merge"]);
-/// assert_eq!(graph::MIGRATIONS.revisions()[0].message, "create the core tables");
+/// assert_eq!(graph.revisions()[0].message, "create the core tables");
 /// ```
 ///
 /// # Input

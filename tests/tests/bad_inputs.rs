@@ -496,11 +496,13 @@ backend_test!(unresolvable_targets, |db| async move {
     ];
     t.refuses_all("blog", cases).await;
     t.ok("blog", &["upgrade", "head"]);
+    // an applied revision is a no-op target (as in Alembic); a step down is not an upgrade
+    t.ok("blog", &["upgrade", "8828"]);
     t.refused(
         "blog",
-        &["upgrade", "8828"],
+        &["upgrade", "-1"],
         &[
-            "Destination '8828'",
+            "Destination '-1'",
             "is not a valid upgrade target",
             "lies below them; use downgrade",
         ],
@@ -552,11 +554,12 @@ backend_test!(forks_and_merges, |db| async move {
     )
     .await;
     t.ok("branches", &["upgrade", "head"]);
+    // one step down from the merge point is not ambiguous (it undoes the merge alone); two are
     t.refused(
         "branches",
-        &["downgrade", "-1"],
+        &["downgrade", "-2"],
         &[
-            "Relative revision '-1' is ambiguous",
+            "Relative revision '-2' is ambiguous",
             "'0e0e0e0e0e0e' is a merge point",
             "give an explicit target revision",
         ],

@@ -130,13 +130,84 @@ backend_test!(downgrading_one_branch_leaves_the_other, |db| async move {
         tables.contains(&"cart_items".to_owned()) && !tables.contains(&"hosts".to_owned()),
         "{tables:?}"
     );
-    // a relative step down from the merge point is never guessed
+    // one step down from the merge point undoes the merge alone: both parents stay current
+    // (issue 9 item 22; Alembic refuses this as an ambiguous walk)
     run(&db, true, "heads").await.unwrap();
-    let err = run(&db, false, "-1").await.unwrap_err();
+    assert_eq!(run(&db, false, "-1").await.unwrap(), [format!("-{MERGE}")]);
+    assert_eq!(current(&db).await, [CART_ITEMS, PORTS]);
+    // two steps down from it would have to pick a parent: still refused, nothing undone
+    run(&db, true, "heads").await.unwrap();
+    let err = run(&db, false, "-2").await.unwrap_err();
     assert!(
         err.contains(CART_ITEMS) && err.contains(PORTS),
         "names both parents: {err}"
     );
+    assert_eq!(current(&db).await, [MERGE]);
+});
+
+// Issue 9 item 1: `ports` (networking) depends_on `carts` (shoppingcart). Downgrading to
+// `carts` undoes what descends from it through down_revision (`cart_items`) and keeps `ports`,
+// which only depends on it: `carts` stays applied, so `ports` stays valid (Alembic's rule).
+backend_test!(
+    downgrade_keeps_revisions_that_only_depend_on_the_target,
+    |db| async move {
+        run(&db, true, CART_ITEMS).await.unwrap();
+        run(&db, true, PORTS).await.unwrap();
+        assert_eq!(
+            run(&db, false, CARTS).await.unwrap(),
+            [format!("-{CART_ITEMS}")]
+        );
+        assert_eq!(current(&db).await, [CARTS, PORTS]);
+        let tables = db.tables().await;
+        assert!(
+            tables.contains(&"ports".to_owned()) && !tables.contains(&"cart_items".to_owned()),
+            "{tables:?}"
+        );
+        // stamp shares the rule: stamping `carts` from `cart_items` + `ports` keeps `ports`
+        run(&db, true, CART_ITEMS).await.unwrap();
+        stamp(&db, &[CARTS]).await;
+        assert_eq!(current(&db).await, [CARTS, PORTS]);
+        // below `carts` itself, `ports` must go: it depends on what is undone
+        stamp(&db, &[CART_ITEMS, PORTS]).await;
+        assert_eq!(
+            run(&db, false, ACCOUNTS).await.unwrap(),
+            [
+                format!("-{CART_ITEMS}"),
+                format!("-{PORTS}"),
+                format!("-{CARTS}")
+            ]
+        );
+        assert_eq!(current(&db).await, [ACCOUNTS, HOSTS]);
+    }
+);
+
+// Issue 9 item 20: with `ports` applied, `carts` is current only as its dependency (Alembic's
+// version table holds `ports` alone), so `-1` walks from `ports`.
+backend_test!(
+    relative_steps_walk_from_the_head_a_dependency_hides,
+    |db| async move {
+        run(&db, true, PORTS).await.unwrap();
+        assert_eq!(current(&db).await, [CARTS, PORTS]);
+        assert_eq!(run(&db, false, "-1").await.unwrap(), [format!("-{PORTS}")]);
+        assert_eq!(current(&db).await, [CARTS, HOSTS]);
+    }
+);
+
+// Issue 9 item 16: upgrading to what is already applied (or to base) does nothing and
+// succeeds, as in Alembic, so deploy scripts can run it again.
+backend_test!(upgrade_to_an_applied_revision_is_a_no_op, |db| async move {
+    run(&db, true, "heads").await.unwrap();
+    for target in [MERGE, ACCOUNTS, CARTS, "base", "heads", "shoppingcart@head"] {
+        assert_eq!(
+            run(&db, true, target).await,
+            Ok(Vec::new()),
+            "upgrade {target}"
+        );
+    }
+    assert_eq!(current(&db).await, [MERGE]);
+    // `-1` still names a step down: refused, nothing undone
+    let err = run(&db, true, "-1").await.unwrap_err();
+    assert!(err.contains("use downgrade"), "{err}");
     assert_eq!(current(&db).await, [MERGE]);
 });
 

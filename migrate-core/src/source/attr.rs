@@ -171,7 +171,7 @@ fn parse_pairs(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Optio
                 }
             }
             BRANCH_LABELS => branch_labels = ids(&value, &name, errors, validate_branch_label),
-            DEPENDS_ON => depends_on = ids(&value, &name, errors, validate_revision_id),
+            DEPENDS_ON => depends_on = ids(&value, &name, errors, validate_dependency),
             TRANSACTIONAL => match &value {
                 Value::Bool(b) => transactional = b.value,
                 other => errors.error(
@@ -417,6 +417,12 @@ pub fn validate_revision_id(id: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Checks a `depends_on` entry: a revision id or, as in Alembic, a branch label (the revision
+/// that declares it). The error is the revision id's.
+fn validate_dependency(s: &str) -> Result<(), String> {
+    validate_revision_id(s).or_else(|id_error| validate_branch_label(s).map_err(|_| id_error))
 }
 
 /// Checks a branch label: 1 to [`MAX_LABEL_LEN`] characters from `a-z`, `A-Z`, `0-9` and

@@ -16,11 +16,15 @@ fn run(f: migrate_core::MigrationFn, db: &mut Db) {
 }
 
 fn main() {
+    // the registry lists the files in name order; the graph orders them topologically
     let revs = MIGRATIONS.revisions();
     let ids: Vec<&str> = revs.iter().map(|r| r.id).collect();
-    assert_eq!(ids, ["c0re", "auth", "a0merge"]);
+    assert_eq!(ids, ["a0merge", "c0re", "auth"]);
+    let graph = MIGRATIONS.graph().expect("valid");
+    let order: Vec<&str> = graph.revisions().iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(order, ["c0re", "auth", "a0merge"]);
 
-    let [core, auth, merge] = revs else { unreachable!() };
+    let [merge, core, auth] = revs else { unreachable!() };
     assert_eq!(core.message, "create the core tables");
     assert_eq!(core.file, "graph/b1_core.rs");
     assert_eq!(core.branch_labels, ["core"]);

@@ -17,7 +17,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::db::{Backend, Db, redact_url};
 use crate::graph::Graph;
 use crate::plan::Direction;
-use crate::runner::{Event, OfflineCommand, Options, Runner, TransactionMode, ids_or_base};
+use crate::runner::{
+    Event, OfflineCommand, Options, Runner, Status, TransactionMode, ids_or_base,
+};
 use crate::spec;
 use crate::{Error, Migrations};
 
@@ -129,6 +131,15 @@ pub enum DbCommand {
         /// Offline mode.
         #[command(flatten)]
         sql: SqlArgs,
+    },
+    /// Accept an applied revision's edited code: record its current checksum in the version
+    /// table (Flyway's `repair`). For edits made on purpose that do not change what the
+    /// revision did (a renamed variable, a reformatted statement); runs nothing and changes no
+    /// other row.
+    Repair {
+        /// The applied revisions whose checksum to record (ids, prefixes, `head`, …).
+        #[arg(required = true)]
+        revisions: Vec<String>,
     },
     /// Check that the database is at head and that no applied revision's code changed.
     Check,
@@ -418,15 +429,46 @@ async fn run_online(
             let ids: Vec<&str> = heads.iter().map(|&i| graph.at(i).id.as_str()).collect();
             status_line("Stamped", &ids_or_base(&ids));
         }
+        DbCommand::Repair { revisions } => {
+            let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
+            for (id, before) in runner.repair(db, &targets).await? {
+                let now = runner
+                    .graph()
+                    .index_of(&id)
+                    .map(|i| runner.revision(i).checksum)
+                    .unwrap_or_default();
+                if before == now {
+                    status_line("Unchanged", &format!("{id}: its checksum matches its code"));
+                } else {
+                    let before = if before.is_empty() { "none" } else { &before };
+                    status_line("Repaired", &format!("{id}: checksum {before} -> {now}"));
+                }
+            }
+        }
         DbCommand::Current {
             verbose,
             check_heads,
         } => {
             let status = runner.status(db).await?;
+            // a `pending` row is a revision that started outside a transaction and did not
+            // finish: not current, and never `(head)`
+            let pending: Vec<usize> = status
+                .rows
+                .iter()
+                .filter(|r| r.state == crate::version_table::RowState::Pending)
+                .filter_map(|r| graph.index_of(&r.revision))
+                .collect();
+            let done: BTreeSet<usize> = status
+                .applied
+                .iter()
+                .copied()
+                .filter(|i| !pending.contains(i))
+                .collect();
+            let current_heads = crate::plan::current_heads(graph, &done);
             if *verbose {
                 let _ = writeln!(out, "Current revision(s) for {}:", redact_url(url));
             }
-            for &h in &status.heads {
+            for &h in &current_heads {
                 if *verbose {
                     render_entry(graph, h, true, None, out);
                 } else {
@@ -434,9 +476,22 @@ async fn run_online(
                     let _ = writeln!(out, "{}", tagged(graph, h, None));
                 }
             }
+            for &p in &pending {
+                let _ = writeln!(out, "{} (pending: partly applied)", graph.at(p).id);
+            }
+            // the same refusal as `check` and every run: name the revision and the way out
+            runner.check_clean(&Status {
+                rows: status
+                    .rows
+                    .iter()
+                    .filter(|r| r.state == crate::version_table::RowState::Pending)
+                    .cloned()
+                    .collect(),
+                ..status.clone()
+            })?;
             if *check_heads {
                 let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
-                let current: BTreeSet<usize> = status.heads.iter().copied().collect();
+                let current: BTreeSet<usize> = current_heads.iter().copied().collect();
                 if heads != current {
                     eprintln!(
                         "error: the database is not at the head revision(s); run `cargo migrate upgrade heads`"

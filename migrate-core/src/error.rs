@@ -41,7 +41,7 @@ pub enum Error {
     Graph(#[from] GraphErrors),
     /// A target or revision spec cannot be resolved (unknown revision, ambiguous prefix,
     /// multiple heads, steps past base or head, ...).
-    #[error(transparent)]
+    #[error("{}", limit_echoes(&.0.to_string()))]
     Plan(#[from] PlanError),
     /// A revision's `upgrade` or `downgrade` returned an error. The revision was rolled back
     /// where the backend allows it; see `rolled_back`.
@@ -105,7 +105,8 @@ pub enum Error {
     #[error(
         "revision {revision} in `{file}` was applied, but its code has changed since \
          (checksum {applied} then, {current} now); revert the edit and write a new revision \
-         instead, or pass --allow-changed-revisions if the change is harmless"
+         instead, or, if the change is harmless, record the new checksum with \
+         `cargo migrate repair {revision}` (or pass --allow-changed-revisions for one run)"
     )]
     ChecksumMismatch {
         /// The revision id.
@@ -116,6 +117,16 @@ pub enum Error {
         applied: String,
         /// The checksum of the code now.
         current: String,
+    },
+    /// `repair` named a revision the version table does not record as applied or stamped.
+    #[error(
+        "revision {revision} is not applied, so it has no checksum to repair; `repair` only \
+         records the current checksum of applied revisions (apply it with `cargo migrate \
+         upgrade {revision}`)"
+    )]
+    NotApplied {
+        /// The revision id.
+        revision: String,
     },
     /// A revision read from the database in offline (`--sql`) mode, where there is no
     /// database to read from.
@@ -158,7 +169,8 @@ pub enum Error {
     /// downgrade starts.
     #[error(
         "downgrade with --sql requires a range <fromrev>:<torev> (e.g. 'head:base' or \
-         'head:-1'), since there is no database to read the current revision from; got '{0}'"
+         'head:-1'), since there is no database to read the current revision from; got '{}'",
+        echo(.0)
     )]
     OfflineDowngradeWithoutRange(String),
     /// The migration lock was not acquired within `--lock-timeout`.
@@ -221,4 +233,41 @@ fn one_line(s: &str) -> String {
     } else {
         s
     }
+}
+
+/// How many characters of user input an error message echoes.
+pub const ECHO_LIMIT: usize = 100;
+
+/// User input for an error message: as given when short, else its first [`ECHO_LIMIT`]
+/// characters followed by `… (N characters)`, so that a pasted file or a runaway argument does
+/// not flood the terminal.
+pub fn echo(input: &str) -> String {
+    let n = input.chars().count();
+    if n <= ECHO_LIMIT {
+        input.to_owned()
+    } else {
+        let cut: String = input.chars().take(ECHO_LIMIT).collect();
+        format!("{cut}… ({n} characters)")
+    }
+}
+
+/// A message quoting user input (a [`PlanError`]'s spec) with every quoted `'…'` part and
+/// every unbroken run of text longer than [`ECHO_LIMIT`] characters shortened as [`echo`]
+/// does.
+fn limit_echoes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    for (i, part) in message.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        if part.chars().count() <= ECHO_LIMIT {
+            out.push_str(part);
+        } else if i % 2 == 1 {
+            out.push_str(&echo(part));
+        } else {
+            let words: Vec<String> = part.split(' ').map(echo).collect();
+            out.push_str(&words.join(" "));
+        }
+    }
+    out
 }

@@ -197,9 +197,11 @@ impl<'m> Runner<'m> {
             if row.state == RowState::Pending {
                 return Err(dirty(rev));
             }
-            if row.state == RowState::Applied
-                && !self.options.allow_changed_revisions
+            // a row of another checksum format cannot be compared (the macro computes only
+            // the current one); stamped rows carry the code's checksum since `stamp` records it
+            if !self.options.allow_changed_revisions
                 && !row.checksum.is_empty()
+                && row.checksum_format == version_table::CHECKSUM_FORMAT
                 && row.checksum != rev.checksum
             {
                 return Err(Error::ChecksumMismatch {
@@ -277,11 +279,22 @@ impl<'m> Runner<'m> {
             refuse_purging_a_foreign_table(db, table).await?;
         }
         version_table::create(db, table).await?;
-        let (old_rows, applied) = if purge || db.is_offline() {
-            (Vec::new(), BTreeSet::new())
+        // the rows as they are: `--purge` rewrites the table, but keeps what the rows of the
+        // revisions that stay applied say (their checksums above all)
+        let old_rows = if db.is_offline() {
+            Vec::new()
+        } else if purge {
+            version_table::read(db, table).await?
         } else {
-            let s = self.status(db).await?;
-            (s.rows, s.applied)
+            self.status(db).await?.rows
+        };
+        let applied: BTreeSet<usize> = if purge {
+            BTreeSet::new()
+        } else {
+            old_rows
+                .iter()
+                .filter_map(|r| self.graph.index_of(&r.revision))
+                .collect()
         };
         let new = plan::stamp(self.graph, &applied, targets)?;
         let in_txn = db.backend().transactional_ddl();
@@ -301,10 +314,16 @@ impl<'m> Runner<'m> {
             for &i in &new {
                 let id = &self.graph.at(i).id;
                 match old.get(id.as_str()) {
-                    Some(row) if row.state != RowState::Pending => {}
+                    Some(row) if row.state != RowState::Pending => {
+                        if purge {
+                            version_table::insert(db, table, row).await?;
+                        }
+                    }
                     Some(_) => {
                         // a pending row: stamp records that the revision is complete
-                        version_table::delete(db, table, id).await?;
+                        if !purge {
+                            version_table::delete(db, table, id).await?;
+                        }
                         self.insert_stamped(db, id, &now).await?;
                     }
                     None => self.insert_stamped(db, id, &now).await?,
@@ -330,15 +349,106 @@ impl<'m> Runner<'m> {
         }
     }
 
+    /// A `stamped` row: nothing ran, but the user says the database matches the revision's
+    /// code, so the row records that code's checksum (verified from then on, like an applied
+    /// revision's).
     async fn insert_stamped(&self, db: &mut Db, id: &str, now: &str) -> Result<(), Error> {
+        let checksum = self
+            .migrations
+            .get(id)
+            .map(|r| r.checksum.to_owned())
+            .unwrap_or_default();
         let row = VersionRow {
             revision: id.to_owned(),
-            checksum: String::new(),
+            checksum,
             state: RowState::Stamped,
             applied_at: now.to_owned(),
             execution_ms: 0,
+            checksum_format: version_table::CHECKSUM_FORMAT,
         };
         version_table::insert(db, &self.options.version_table, &row).await
+    }
+
+    /// `repair REV…` (Flyway's `repair`): records the current checksum of the code of each
+    /// named applied revision, accepting an edit made on purpose (a renamed variable, a
+    /// reformatted statement) that the checksum check would otherwise refuse. Nothing runs and
+    /// no other row changes; the rows keep their state and time. Returns, per named revision,
+    /// its id and the checksum the row had before (equal to the code's when nothing changed).
+    ///
+    /// # Errors
+    /// [`Error::Plan`] for a spec that does not resolve; [`Error::NotApplied`] for a revision
+    /// the version table does not record; [`Error::Dirty`] for a `pending` row (`stamp`
+    /// resolves those); [`Error::UnknownAppliedRevision`]; [`Error::LockTimeout`];
+    /// [`Error::Database`]. On any error nothing is changed.
+    pub async fn repair(
+        &self,
+        db: &mut Db,
+        revisions: &[&str],
+    ) -> Result<Vec<(String, String)>, Error> {
+        let locked = self.lock(db).await?;
+        let result = self.repair_locked(db, revisions).await;
+        self.unlock(db, locked).await;
+        result
+    }
+
+    async fn repair_locked(
+        &self,
+        db: &mut Db,
+        revisions: &[&str],
+    ) -> Result<Vec<(String, String)>, Error> {
+        let table = &self.options.version_table;
+        let status = self.status(db).await?;
+        let rows: HashMap<&str, &VersionRow> =
+            status.rows.iter().map(|r| (r.revision.as_str(), r)).collect();
+        let mut targets = Vec::new();
+        for spec in revisions {
+            for i in crate::spec::resolve(self.graph, &status.applied, spec)? {
+                let rev = self.revision(i);
+                match rows.get(rev.id) {
+                    None => {
+                        return Err(Error::NotApplied {
+                            revision: rev.id.into(),
+                        });
+                    }
+                    Some(row) if row.state == RowState::Pending => return Err(dirty(rev)),
+                    Some(row) => {
+                        if !targets.iter().any(|(id, _): &(String, String)| id == rev.id) {
+                            targets.push((rev.id.to_owned(), row.checksum.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        if targets.is_empty() {
+            return Ok(targets);
+        }
+        version_table::create(db, table).await?; // adds `checksum_format` to an old table
+        let in_txn = db.backend().transactional_ddl();
+        if in_txn {
+            self.begin(db).await?;
+        }
+        let r = async {
+            for (id, _) in &targets {
+                let rev = self.migrations.get(id).expect("resolved from the graph");
+                version_table::set_checksum(db, table, id, rev.checksum).await?;
+            }
+            Ok::<(), Error>(())
+        }
+        .await;
+        match r {
+            Ok(()) => {
+                if in_txn {
+                    self.commit(db).await?;
+                }
+                Ok(targets)
+            }
+            Err(e) => {
+                if in_txn {
+                    self.rollback(db).await;
+                }
+                Err(e)
+            }
+        }
     }
 
     async fn run(
@@ -485,6 +595,7 @@ impl<'m> Runner<'m> {
                         state: RowState::Pending,
                         applied_at: version_table::utc_now(),
                         execution_ms: 0,
+                        checksum_format: version_table::CHECKSUM_FORMAT,
                     };
                     version_table::insert(db, table, &row).await?;
                 }
@@ -591,6 +702,7 @@ impl<'m> Runner<'m> {
                     state: RowState::Applied,
                     applied_at: version_table::utc_now(),
                     execution_ms: elapsed_ms as i64,
+                    checksum_format: version_table::CHECKSUM_FORMAT,
                 },
             ),
             Direction::Downgrade => version_table::delete_sql(db.backend(), table, rev.id),
@@ -631,10 +743,11 @@ impl<'m> Runner<'m> {
         begin: bool,
     ) -> Result<bool, Error> {
         // `id` is a checked revision id ([a-z0-9_]), the table name a checked identifier
-        let (id, table) = (rev.id, &self.options.version_table);
+        let id = rev.id;
+        let table = version_table::quoted(Backend::Sqlite, &self.options.version_table);
         let sql = format!(
-            "{}SELECT (SELECT COUNT(*) FROM \"{table}\" WHERE revision = '{id}'), \
-             (SELECT MIN(revision) FROM \"{table}\" WHERE state = 'pending')",
+            "{}SELECT (SELECT COUNT(*) FROM {table} WHERE revision = '{id}'), \
+             (SELECT MIN(revision) FROM {table} WHERE state = 'pending')",
             if begin { "BEGIN IMMEDIATE; " } else { "" }
         );
         let deadline = Instant::now() + self.options.lock_timeout;

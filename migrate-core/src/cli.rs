@@ -17,9 +17,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::db::{Backend, Db, redact_url};
 use crate::graph::Graph;
 use crate::plan::Direction;
-use crate::runner::{
-    Event, OfflineCommand, Options, Runner, Status, TransactionMode, ids_or_base,
-};
+use crate::runner::{Event, OfflineCommand, Options, Runner, Status, TransactionMode, ids_or_base};
 use crate::spec;
 use crate::{Error, Migrations};
 

@@ -398,8 +398,11 @@ impl<'m> Runner<'m> {
     ) -> Result<Vec<(String, String)>, Error> {
         let table = &self.options.version_table;
         let status = self.status(db).await?;
-        let rows: HashMap<&str, &VersionRow> =
-            status.rows.iter().map(|r| (r.revision.as_str(), r)).collect();
+        let rows: HashMap<&str, &VersionRow> = status
+            .rows
+            .iter()
+            .map(|r| (r.revision.as_str(), r))
+            .collect();
         let mut targets = Vec::new();
         for spec in revisions {
             for i in crate::spec::resolve(self.graph, &status.applied, spec)? {
@@ -412,7 +415,10 @@ impl<'m> Runner<'m> {
                     }
                     Some(row) if row.state == RowState::Pending => return Err(dirty(rev)),
                     Some(row) => {
-                        if !targets.iter().any(|(id, _): &(String, String)| id == rev.id) {
+                        if !targets
+                            .iter()
+                            .any(|(id, _): &(String, String)| id == rev.id)
+                        {
                             targets.push((rev.id.to_owned(), row.checksum.clone()));
                         }
                     }

@@ -99,7 +99,8 @@ pub fn validate_table_name(name: &str) -> Result<(), String> {
         !p.is_empty()
             && p.len() <= 63
             && p.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     };
     let parts: Vec<&str> = name.split('.').collect();
     if parts.len() <= 2 && parts.iter().all(|p| part_ok(p)) {
@@ -190,9 +191,7 @@ pub fn pending_index_statement(table: &str) -> String {
         Some(s) => format!("\"{s}\".\"{bare}_pending\""),
         None => format!("\"{bare}_pending\""),
     };
-    format!(
-        "CREATE INDEX IF NOT EXISTS {index} ON \"{bare}\" (revision) WHERE state = 'pending'"
-    )
+    format!("CREATE INDEX IF NOT EXISTS {index} ON \"{bare}\" (revision) WHERE state = 'pending'")
 }
 
 /// Creates the version table (and on SQLite its `pending` index) when it does not exist.
@@ -212,7 +211,10 @@ pub(crate) async fn create(db: &mut Db, table: &str) -> Result<(), Error> {
         if let Err(e) = db.sql(&alter).await {
             // another process (SQLite has no migration lock) may have added it meanwhile
             if !has_format_column(db, table).await? {
-                return Err(context(e, "adding the checksum_format column to the version table"));
+                return Err(context(
+                    e,
+                    "adding the checksum_format column to the version table",
+                ));
             }
         }
     }
@@ -226,14 +228,14 @@ async fn has_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
     };
     let (schema, bare) = split(table);
     let r = match conn {
-        Conn::Sqlite(c) => sqlx::query(
-            "SELECT 1 FROM pragma_table_info(?, ?) WHERE name = 'checksum_format'",
-        )
-        .bind(bare)
-        .bind(schema.unwrap_or("main"))
-        .fetch_optional(&mut **c)
-        .await
-        .map(|r| r.is_some()),
+        Conn::Sqlite(c) => {
+            sqlx::query("SELECT 1 FROM pragma_table_info(?, ?) WHERE name = 'checksum_format'")
+                .bind(bare)
+                .bind(schema.unwrap_or("main"))
+                .fetch_optional(&mut **c)
+                .await
+                .map(|r| r.is_some())
+        }
         Conn::Postgres(c) => sqlx::query(
             "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) \
              AND attname = 'checksum_format' AND NOT attisdropped",

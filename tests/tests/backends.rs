@@ -334,3 +334,265 @@ backend_test!(
         );
     }
 );
+
+mod panics {
+    migrate_macros::migrations!("fixtures/reliability_panics");
+}
+
+/// The runner binary of the reliability tests, over `fixture`.
+fn runner_bin(fixture: &str, url: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_reliability-runner"))
+        .env("MIGRATE_FIXTURE", fixture)
+        .env_remove("DATABASE_URL")
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .output()
+        .expect("runner runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn with_table(name: &str) -> Options {
+    Options {
+        version_table: name.to_owned(),
+        ..Options::default()
+    }
+}
+
+backend_test!(
+    version_tables_with_capitals_dashes_and_schemas,
+    |db| async move {
+        // a schema of the backend: SQLite's main database, a PostgreSQL schema with a
+        // capital, MySQL's database (the test's own)
+        let schema = match db.backend {
+            Backend::Sqlite => "main".to_owned(),
+            Backend::Postgres => {
+                db.exec("CREATE SCHEMA \"Audit\"").await;
+                "Audit".to_owned()
+            }
+            Backend::MySql => db.url.rsplit('/').next().unwrap().to_owned(),
+        };
+        for name in [
+            "MyVersions".to_owned(),
+            "my-versions".to_owned(),
+            format!("{schema}.Ver-Sions"),
+        ] {
+            // reset the schema between names: each name starts on an empty database
+            let mut conn = db.connect().await;
+            let runner = Runner::new(BLOG, with_table(&name)).unwrap();
+            let mut seen = Vec::new();
+            runner
+                .upgrade(&mut conn, "+2", &mut |e| {
+                    if let migrate_core::runner::Event::Finished { revision, .. } = e {
+                        seen.push(revision.id.to_owned());
+                    }
+                })
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(seen, ["8828a8665651", "3f2a9c1b7e4d"], "{name}");
+            // found again under its own name: at 3f2a9c1b7e4d, and the next run goes on
+            // from there instead of running the first revision again
+            let status = runner.status(&mut conn).await.unwrap();
+            let heads: Vec<&str> = status
+                .heads
+                .iter()
+                .map(|&i| runner.graph().at(i).id.as_str())
+                .collect();
+            assert_eq!(heads, ["3f2a9c1b7e4d"], "{name}");
+            let plan = runner
+                .upgrade(&mut conn, "head", &mut |_| {})
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(plan.steps.len(), 2, "{name}");
+            runner
+                .stamp(&mut conn, &["head"], true)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            runner
+                .downgrade(&mut conn, "base", &mut |_| {})
+                .await
+                .unwrap();
+            conn.close().await;
+            let (code, out, err) = runner_bin_blog_current(&db, &name).await;
+            assert_eq!(code, Some(0), "{name}: {err}");
+            assert!(out.is_empty(), "{name}: at base: {out}");
+            let mut conn = db.connect().await;
+            runner.upgrade(&mut conn, "+1", &mut |_| {}).await.unwrap();
+            conn.close().await;
+            let (code, out, err) = runner_bin_blog_current(&db, &name).await;
+            assert_eq!(
+                (code, out.as_str()),
+                (Some(0), "8828a8665651\n"),
+                "{name}: {err}"
+            );
+            let mut conn = db.connect().await;
+            runner
+                .downgrade(&mut conn, "base", &mut |_| {})
+                .await
+                .unwrap();
+            conn.close().await;
+            assert!(!db.tables().await.contains(&"users".to_owned()), "{name}");
+        }
+        // the default table was never created
+        assert!(!db.tables().await.contains(&"migrate_version".to_owned()));
+    }
+);
+
+/// `current` through the runner CLI (the `bad-inputs-runner` binary serves the blog).
+async fn runner_bin_blog_current(db: &TestDb, table: &str) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bad-inputs-runner"))
+        .env_remove("DATABASE_URL")
+        .env_remove("BAD_INPUTS_REGISTRY")
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(["--version-table", table, "current"])
+        .output()
+        .expect("runner runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+backend_test!(
+    current_shows_a_pending_revision_and_fails,
+    |db| async move {
+        let mut conn = db.connect().await;
+        Runner::new(&panics::MIGRATIONS, Options::default())
+            .unwrap()
+            .stamp(&mut conn, &["p01"], false)
+            .await
+            .unwrap();
+        conn.close().await;
+        // what a revision that failed midway outside a transaction leaves
+        db.exec(
+            "INSERT INTO migrate_version (revision, checksum, state, applied_at, execution_ms) \
+         VALUES ('p02', '', 'pending', '2026-01-01 00:00:00.000', 0)",
+        )
+        .await;
+        let (code, out, err) = runner_bin("panics", &db.url, &["current"]);
+        assert_eq!(code, Some(1), "exits non-zero as `check` does: {out}{err}");
+        assert!(
+            !out.contains("(head)"),
+            "a pending revision is no head: {out}"
+        );
+        assert!(out.contains("p01\n"), "the last complete revision: {out}");
+        assert!(out.contains("p02 (pending: partly applied)"), "{out}");
+        assert!(
+            err.contains("p02") && err.contains("stamp p02") && err.contains("stamp p01"),
+            "names the recovery: {err}"
+        );
+    }
+);
+
+fn checksums(rows: Vec<String>) -> Vec<String> {
+    let mut rows = rows;
+    rows.sort();
+    rows
+}
+
+backend_test!(
+    repair_accepts_an_edit_and_stamp_keeps_checksums,
+    |db| async move {
+        let code = |id: &str| BLOG.get(id).unwrap().checksum.to_owned();
+        upgrade(&db, BLOG, "+2").await.unwrap();
+        // an applied revision edited since (as if its file changed): refused
+        db.exec("UPDATE migrate_version SET checksum = 'deadbeef' WHERE revision = '8828a8665651'")
+            .await;
+        assert!(upgrade(&db, BLOG, "head").await.is_err());
+        // `repair` records the code's checksum, and nothing else
+        let mut conn = db.connect().await;
+        let runner = Runner::new(BLOG, Options::default()).unwrap();
+        let repaired = runner.repair(&mut conn, &["8828"]).await.unwrap();
+        assert_eq!(
+            repaired,
+            [("8828a8665651".to_owned(), "deadbeef".to_owned())]
+        );
+        // a revision that is not applied has nothing to repair
+        let err = runner
+            .repair(&mut conn, &["e4d5c6b7a8f9"])
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("not applied"), "{err}");
+        conn.close().await;
+        assert_eq!(
+            db.query_strings(
+                "SELECT checksum FROM migrate_version WHERE revision = '8828a8665651'"
+            )
+            .await,
+            [code("8828a8665651")]
+        );
+        assert_eq!(upgrade(&db, BLOG, "head").await.unwrap(), &ALL[2..]);
+        // stamp --purge rewrites the table but keeps every checksum
+        let before = checksums(
+            db.query_strings("SELECT checksum FROM migrate_version")
+                .await,
+        );
+        let mut conn = db.connect().await;
+        runner.stamp(&mut conn, &["head"], true).await.unwrap();
+        conn.close().await;
+        assert_eq!(
+            checksums(
+                db.query_strings("SELECT checksum FROM migrate_version")
+                    .await
+            ),
+            before
+        );
+        // stamping a fresh database records the code's checksums: a later edit is caught
+        let fresh = TestDb::new(db.backend).await;
+        let mut conn = fresh.connect().await;
+        runner
+            .stamp(&mut conn, &["3f2a9c1b7e4d"], false)
+            .await
+            .unwrap();
+        conn.close().await;
+        assert_eq!(
+            checksums(
+                fresh
+                    .query_strings("SELECT checksum FROM migrate_version")
+                    .await
+            ),
+            checksums(vec![code("8828a8665651"), code("3f2a9c1b7e4d")])
+        );
+        fresh.drop_db().await;
+    }
+);
+
+backend_test!(
+    a_version_table_without_checksum_format_keeps_working,
+    |db| async move {
+        upgrade(&db, BLOG, "+1").await.unwrap();
+        let formats =
+            || db.query_strings("SELECT checksum_format FROM migrate_version ORDER BY revision");
+        assert_eq!(formats().await, ["1"]);
+        // the version table as cargo-migrate wrote it before `checksum_format` existed
+        db.exec("ALTER TABLE migrate_version DROP COLUMN checksum_format")
+            .await;
+        assert_eq!(current(&db).await, ["8828a8665651"], "read as before");
+        // the next run adds the column (format 1: the only one there was) and goes on
+        assert_eq!(upgrade(&db, BLOG, "head").await.unwrap(), &ALL[1..]);
+        assert_eq!(formats().await, ["1", "1", "1", "1"]);
+        // a row of another checksum format is not compared with the code: its checksum
+        // cannot be recomputed
+        db.exec(
+            "UPDATE migrate_version SET checksum = 'deadbeef', checksum_format = 2 \
+             WHERE revision = '8828a8665651'",
+        )
+        .await;
+        assert!(downgrade(&db, BLOG, "-1").await.is_ok());
+        // and `repair` brings it to the current format
+        let mut conn = db.connect().await;
+        Runner::new(BLOG, Options::default())
+            .unwrap()
+            .repair(&mut conn, &["8828a8665651"])
+            .await
+            .unwrap();
+        conn.close().await;
+        assert_eq!(formats().await, ["1", "1", "1"]);
+    }
+);

@@ -404,6 +404,53 @@ async fn run_online(
                 &format!("{} (already done by another process)", revision.id),
             );
         }
+        Event::RolledBack { revision, .. } => {
+            status_line(
+                "Rolled back",
+                &format!(
+                    "{}, {} (not applied: the transaction it ran in was rolled back)",
+                    revision.id, revision.message
+                ),
+            );
+        }
+        Event::Warning { message } => eprintln!("warning: {message}"),
+        Event::Panicked {
+            direction,
+            revision,
+            partly_applied,
+            statements,
+        } => {
+            let verb = match direction {
+                Direction::Upgrade => "upgrade",
+                Direction::Downgrade => "downgrade",
+            };
+            if partly_applied {
+                let parent = if revision.down_revisions.is_empty() {
+                    "base".to_owned()
+                } else {
+                    revision.down_revisions.join(" ")
+                };
+                let list: Vec<String> = statements.iter().map(|s| format!("`{s}`")).collect();
+                eprintln!(
+                    "error: {verb} {} ({}) panicked outside a transaction: the revision is PARTLY \
+                     APPLIED and recorded as `pending`; {} statement(s) completed: {}; inspect \
+                     the schema, finish or revert its changes by hand, then record the true \
+                     state with `cargo migrate stamp {}` (changes complete) or `cargo migrate \
+                     stamp {parent}` (changes reverted)",
+                    revision.id,
+                    revision.message,
+                    statements.len(),
+                    list.join(", "),
+                    revision.id,
+                );
+            } else {
+                eprintln!(
+                    "error: {verb} {} ({}) panicked; its changes are rolled back (the \
+                     connection is closed)",
+                    revision.id, revision.message
+                );
+            }
+        }
     };
     match command {
         DbCommand::Upgrade { revision, .. } => {

@@ -305,6 +305,9 @@ pub struct Db {
     /// lock; still set when the next command starts only if that run was cancelled midway
     /// (its future dropped), leaving its transaction open and its lock held.
     pub(crate) unfinished_run: Option<bool>,
+    /// While the runner runs a revision outside a covering transaction: the statements that
+    /// completed (one line each, shortened), for the message that says what a failure left.
+    pub(crate) ran: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -532,6 +535,7 @@ impl Db {
             last_call_atomic: true,
             deferred: None,
             unfinished_run: None,
+            ran: None,
         }
     }
 
@@ -546,6 +550,7 @@ impl Db {
             last_call_atomic: true,
             deferred: None,
             unfinished_run: None,
+            ran: None,
         }
     }
 
@@ -745,6 +750,11 @@ impl Db {
                     Conn::MySql(c) => raw_execute::<MySql>(c, batch).await,
                 };
                 self.calls_ok += u32::from(r.is_ok());
+                if r.is_ok()
+                    && let Some(ran) = &mut self.ran
+                {
+                    ran.push(crate::error::one_line(script));
+                }
                 r.map_err(db_err("executing SQL"))
             }
         }
@@ -794,6 +804,11 @@ impl Db {
                 });
                 self.last_call_atomic = true;
                 self.calls_ok += u32::from(r.is_ok());
+                if r.is_ok()
+                    && let (Some(ran), Some(sql)) = (&mut self.ran, &self.last_statement)
+                {
+                    ran.push(crate::error::one_line(sql));
+                }
                 r.map_err(db_err("executing a statement"))
             }
         }

@@ -48,7 +48,7 @@ pub enum Error {
     #[error(
         "{direction} {revision} ({message}) failed{}: {source}{}",
         statement.as_deref().map(|s| format!(" at statement `{}`", one_line(s))).unwrap_or_default(),
-        if *rolled_back && !is_offline_read(source) { "; the revision was rolled back" } else { "" }
+        failure_outcome(revision, *rolled_back && !is_offline_read(source), ran, parent, also_rolled_back)
     )]
     RevisionFailed {
         /// `upgrade` or `downgrade`.
@@ -61,6 +61,16 @@ pub enum Error {
         statement: Option<String>,
         /// Whether the revision's changes were rolled back.
         rolled_back: bool,
+        /// When not rolled back (it ran outside a transaction and is left `pending`, partly
+        /// applied): the statements of the revision that completed before the failure, each
+        /// on one line and shortened.
+        ran: Vec<String>,
+        /// What `stamp` takes to record the revision's changes as reverted (`base` or its
+        /// parents).
+        parent: String,
+        /// `--transaction-mode all`: the revisions that had run in the same transaction
+        /// before this one and were rolled back with it.
+        also_rolled_back: Vec<String>,
         /// The error the revision returned (usually the database's).
         #[source]
         source: BoxError,
@@ -225,7 +235,58 @@ fn is_offline_read(source: &BoxError) -> bool {
     )
 }
 
-fn one_line(s: &str) -> String {
+/// The end of a [`Error::RevisionFailed`] message: what state the failure left.
+fn failure_outcome(
+    revision: &str,
+    rolled_back: bool,
+    ran: &[String],
+    parent: &str,
+    also: &[String],
+) -> String {
+    if rolled_back {
+        return if also.is_empty() {
+            "; the revision was rolled back".to_owned()
+        } else {
+            format!(
+                "; the revision was rolled back, and with it the {} revision(s) run before it in \
+                 the same transaction (--transaction-mode all), which are not applied: {}",
+                also.len(),
+                also.join(", ")
+            )
+        };
+    }
+    let ran = match ran {
+        [] => "no statement completed before the failure, but the failing one was not atomic"
+            .to_owned(),
+        ran => {
+            const SHOWN: usize = 10;
+            let mut list: Vec<String> = ran
+                .iter()
+                .take(SHOWN)
+                .enumerate()
+                .map(|(i, s)| format!("{}. `{s}`", i + 1))
+                .collect();
+            if ran.len() > SHOWN {
+                list.push(format!("and {} more", ran.len() - SHOWN));
+            }
+            format!(
+                "{} statement(s) completed before the failure: {}",
+                ran.len(),
+                list.join(" ")
+            )
+        }
+    };
+    format!(
+        "; it ran outside a transaction, so the revision is PARTLY APPLIED and recorded as \
+         `pending` (every later run refuses until you resolve it): {ran}; inspect the schema, \
+         finish or revert its changes by hand, then record the true state with `cargo migrate \
+         stamp {revision}` (changes complete) or `cargo migrate stamp {parent}` (changes \
+         reverted)"
+    )
+}
+
+/// A statement on one line, shortened to 200 characters (for messages).
+pub(crate) fn one_line(s: &str) -> String {
     let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() > 200 {
         let cut: String = s.chars().take(200).collect();

@@ -89,6 +89,36 @@ pub enum Event<'a> {
         /// The revision.
         revision: &'a Revision,
     },
+    /// `--transaction-mode all`: this revision had run in the run's transaction, which was
+    /// then rolled back (a later revision failed): it is not applied. Such a revision is
+    /// never reported [`Event::Finished`]: that comes only once its transaction commits.
+    RolledBack {
+        /// Upgrade or downgrade.
+        direction: Direction,
+        /// The revision.
+        revision: &'a Revision,
+    },
+    /// The revision's code panicked. Sent just before the panic goes on unwinding, so that
+    /// the caller can say, while it still can, what state the revision is left in.
+    Panicked {
+        /// Upgrade or downgrade.
+        direction: Direction,
+        /// The revision.
+        revision: &'a Revision,
+        /// True when it ran outside a transaction that covers it (MySQL DDL,
+        /// `transactional = false`) and something of it took effect: its row stays `pending`
+        /// and `stamp` must record the true state.
+        partly_applied: bool,
+        /// The statements of the revision that completed before the panic (when
+        /// `partly_applied`), each on one line and shortened.
+        statements: &'a [String],
+    },
+    /// Something the caller should know before the run goes on (printed as a warning): the
+    /// run's transactions will not be what `--transaction-mode` says.
+    Warning {
+        /// The text, one line.
+        message: &'a str,
+    },
 }
 
 /// What the version table says, checked against the code.
@@ -502,9 +532,33 @@ impl<'m> Runner<'m> {
         }
         version_table::create(db, &table).await?;
 
-        let all = self.options.transaction_mode == TransactionMode::All
-            && db.backend().transactional_ddl();
+        let all_asked = self.options.transaction_mode == TransactionMode::All;
+        let all = all_asked && db.backend().transactional_ddl();
+        if all_asked && !db.is_offline() {
+            self.warn_about_splits(db.backend(), &plan, on_event);
+        }
         let mut outer_open = false;
+        // revisions done inside the open outer transaction: reported once it commits
+        let mut uncommitted: Vec<(Direction, &'m Revision, u64)> = Vec::new();
+        let flush = |uncommitted: &mut Vec<(Direction, &'m Revision, u64)>,
+                     on_event: &mut (dyn FnMut(Event<'_>) + Send)| {
+            for (direction, revision, elapsed_ms) in uncommitted.drain(..) {
+                on_event(Event::Finished {
+                    direction,
+                    revision,
+                    elapsed_ms,
+                });
+            }
+        };
+        let rolled_back = |uncommitted: &mut Vec<(Direction, &'m Revision, u64)>,
+                           on_event: &mut (dyn FnMut(Event<'_>) + Send)| {
+            for (direction, revision, _) in uncommitted.drain(..) {
+                on_event(Event::RolledBack {
+                    direction,
+                    revision,
+                });
+            }
+        };
         if all {
             self.begin(db).await?;
             outer_open = true;
@@ -515,8 +569,12 @@ impl<'m> Runner<'m> {
             tokio::task::yield_now().await;
             let rev = self.revision(step.revision);
             if outer_open && !rev.transactional {
-                self.commit(db).await?;
+                if let Err(e) = self.commit(db).await {
+                    rolled_back(&mut uncommitted, on_event);
+                    return Err(e);
+                }
                 outer_open = false;
+                flush(&mut uncommitted, on_event);
             }
             if all && !outer_open && rev.transactional {
                 self.begin(db).await?;
@@ -526,20 +584,85 @@ impl<'m> Runner<'m> {
             let r = self
                 .apply(db, rev, step.direction, outer_open, prev, on_event)
                 .await;
-            if let Err(e) = r {
-                if outer_open {
-                    self.rollback(db).await;
+            match r {
+                Err(e) => {
+                    if outer_open {
+                        self.rollback(db).await;
+                        let undone: Vec<String> = uncommitted
+                            .iter()
+                            .map(|(_, r, _)| r.id.to_owned())
+                            .collect();
+                        rolled_back(&mut uncommitted, on_event);
+                        return Err(also_rolled_back(e, undone));
+                    }
+                    return Err(e);
                 }
-                return Err(e);
+                Ok(Some(elapsed_ms)) if outer_open => {
+                    uncommitted.push((step.direction, rev, elapsed_ms));
+                }
+                Ok(Some(elapsed_ms)) => on_event(Event::Finished {
+                    direction: step.direction,
+                    revision: rev,
+                    elapsed_ms,
+                }),
+                Ok(None) => {}
             }
         }
         if outer_open {
-            self.commit(db).await?;
+            if let Err(e) = self.commit(db).await {
+                rolled_back(&mut uncommitted, on_event);
+                return Err(e);
+            }
+            flush(&mut uncommitted, on_event);
         }
         Ok(plan)
     }
 
-    /// Runs one revision in one direction and records it.
+    /// `--transaction-mode all`: warns, before anything runs, when the run will not be one
+    /// transaction: on MySQL (DDL commits implicitly), and at each `transactional = false`
+    /// revision, which commits what came before it and runs outside any transaction.
+    fn warn_about_splits(
+        &self,
+        backend: Backend,
+        plan: &Plan,
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    ) {
+        if !backend.transactional_ddl() {
+            on_event(Event::Warning {
+                message: "--transaction-mode all cannot hold on MySQL/MariaDB: DDL commits \
+                          implicitly, so each revision commits on its own, as with \
+                          --transaction-mode per-revision",
+            });
+            return;
+        }
+        let outside: Vec<&Revision> = plan
+            .steps
+            .iter()
+            .map(|s| self.revision(s.revision))
+            .filter(|r| !r.transactional)
+            .collect();
+        if outside.is_empty() || plan.steps.len() < 2 {
+            return;
+        }
+        let ids: Vec<&str> = outside.iter().map(|r| r.id).collect();
+        let message = format!(
+            "--transaction-mode all: this run is split into several transactions, because {} \
+             declared `transactional = false`: the revisions before each of them commit first, \
+             it runs outside any transaction, and the revisions after it start a new \
+             transaction; a failure rolls back only the transaction it happens in",
+            if ids.len() == 1 {
+                format!("revision {} is", ids[0])
+            } else {
+                format!("revisions {} are", ids.join(", "))
+            }
+        );
+        on_event(Event::Warning { message: &message });
+    }
+
+    /// Runs one revision in one direction and records it. Returns how long it took in
+    /// milliseconds (the revision's code plus the version-table update and, in its own
+    /// transaction, the commit), or `None` when another process had done it meanwhile.
+    /// Reporting it done is the caller's: only once its transaction commits.
     async fn apply(
         &self,
         db: &mut Db,
@@ -548,7 +671,7 @@ impl<'m> Runner<'m> {
         in_outer: bool,
         prev_state: RowState,
         on_event: &mut (dyn FnMut(Event<'_>) + Send),
-    ) -> Result<(), Error> {
+    ) -> Result<Option<u64>, Error> {
         let table = self.options.version_table.as_str();
         let atomic = rev.transactional && db.backend().transactional_ddl();
         if db.is_offline() {
@@ -586,7 +709,7 @@ impl<'m> Runner<'m> {
                     direction,
                     revision: rev,
                 });
-                return Ok(());
+                return Ok(None);
             }
         } else if own_txn {
             self.begin(db).await?;
@@ -616,12 +739,30 @@ impl<'m> Runner<'m> {
         db.last_statement = None;
         db.calls_ok = 0;
         db.last_call_atomic = true;
+        // outside a covering transaction, what ran is what the user must check by hand
+        db.ran = (!atomic).then(Vec::new);
         let f = match direction {
             Direction::Upgrade => rev.upgrade,
             Direction::Downgrade => rev.downgrade,
         };
-        let result = f(db).await;
+        let result = match (CatchUnwind { inner: f(db) }).await {
+            Ok(r) => r,
+            Err(panic) => {
+                // say now what state the revision is in; the panic then goes on unwinding
+                // (the connection is closed on drop: the server rolls back and unlocks)
+                let ran = db.ran.take().unwrap_or_default();
+                let partly_applied = !atomic;
+                on_event(Event::Panicked {
+                    direction,
+                    revision: rev,
+                    partly_applied,
+                    statements: &ran,
+                });
+                std::panic::resume_unwind(panic);
+            }
+        };
         db.revision = "";
+        let ran = db.ran.take().unwrap_or_default();
         if let Err(source) = result {
             let statement = db.last_statement.take();
             // outside a covering transaction the database is still unchanged when no call of
@@ -650,6 +791,9 @@ impl<'m> Runner<'m> {
                 message: rev.message.into(),
                 statement,
                 rolled_back,
+                ran: if rolled_back { Vec::new() } else { ran },
+                parent: stamp_parent(rev),
+                also_rolled_back: Vec::new(),
                 source,
             });
         }
@@ -663,12 +807,7 @@ impl<'m> Runner<'m> {
             }
             return Err(e);
         }
-        on_event(Event::Finished {
-            direction,
-            revision: rev,
-            elapsed_ms: started.elapsed().as_millis() as u64,
-        });
-        Ok(())
+        Ok(Some(started.elapsed().as_millis() as u64))
     }
 
     /// Records a finished revision in the version table and commits its transaction. Where
@@ -1035,12 +1174,69 @@ fn dirty(rev: &Revision) -> Error {
         revision: rev.id.into(),
         message: rev.message.into(),
         direction: "upgrade or downgrade".into(),
-        // what `stamp` takes: `base`, or the parents as separate arguments
-        parent: if rev.down_revisions.is_empty() {
-            "base".into()
-        } else {
-            rev.down_revisions.join(" ")
+        parent: stamp_parent(rev),
+    }
+}
+
+/// What `stamp` takes to say a revision's changes were reverted: `base`, or its parents as
+/// separate arguments.
+fn stamp_parent(rev: &Revision) -> String {
+    if rev.down_revisions.is_empty() {
+        "base".into()
+    } else {
+        rev.down_revisions.join(" ")
+    }
+}
+
+/// A failure inside the `--transaction-mode all` transaction: the revisions that had run in
+/// it before the failing one were rolled back with it.
+fn also_rolled_back(e: Error, undone: Vec<String>) -> Error {
+    match e {
+        Error::RevisionFailed {
+            direction,
+            revision,
+            message,
+            statement,
+            rolled_back,
+            ran,
+            parent,
+            source,
+            ..
+        } => Error::RevisionFailed {
+            direction,
+            revision,
+            message,
+            statement,
+            rolled_back,
+            ran,
+            parent,
+            also_rolled_back: undone,
+            source,
         },
+        other => other,
+    }
+}
+
+/// Polls a revision's future, catching a panic of its code (`futures`' `catch_unwind`, for
+/// one use).
+struct CatchUnwind<F> {
+    inner: F,
+}
+
+impl<F: std::future::Future + Unpin> std::future::Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = &mut self.inner;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::pin::Pin::new(inner).poll(cx)
+        })) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
     }
 }
 

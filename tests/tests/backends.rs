@@ -596,3 +596,117 @@ backend_test!(
         assert_eq!(formats().await, ["1", "1", "1"]);
     }
 );
+
+backend_test!(
+    transaction_mode_all_reports_only_what_commits,
+    |db| async move {
+        let (code, _, err) = runner_bin(
+            "fail_third",
+            &db.url,
+            &["--transaction-mode", "all", "upgrade", "head"],
+        );
+        assert_eq!(code, Some(1), "{err}");
+        if db.backend.transactional_ddl() {
+            // f01 and f02 ran in the run's transaction, which f03's failure rolled back:
+            // never reported done, reported rolled back, and named in the error
+            assert!(!err.contains("Upgrading"), "{err}");
+            assert!(
+                err.contains("Rolled back f01") && err.contains("Rolled back f02"),
+                "{err}"
+            );
+            assert!(err.contains("not applied: f01, f02"), "{err}");
+            assert!(
+                !err.contains("warning"),
+                "one transaction: nothing to warn about: {err}"
+            );
+        } else {
+            // MySQL cannot hold one transaction: said before anything runs; each revision
+            // commits on its own and is reported when it does
+            let warning = err.find("warning: --transaction-mode all cannot hold on MySQL");
+            let first = err.find("Upgrading <base> -> f01");
+            assert!(
+                warning.is_some() && first.is_some() && warning < first,
+                "{err}"
+            );
+            assert!(err.contains("PARTLY APPLIED"), "{err}");
+        }
+    }
+);
+
+backend_test!(
+    transaction_mode_all_warns_before_splitting_the_run,
+    |db| async move {
+        let (code, _, err) = runner_bin(
+            "storm_cic",
+            &db.url,
+            &["--transaction-mode", "all", "upgrade", "head"],
+        );
+        assert_eq!(code, Some(0), "{err}");
+        let first = err.find("Upgrading").expect("progress");
+        let warning = if db.backend.transactional_ddl() {
+            err.find("warning: --transaction-mode all: this run is split into several transactions, because revision st06 is declared `transactional = false`")
+        } else {
+            err.find("warning: --transaction-mode all cannot hold on MySQL")
+        };
+        assert!(
+            warning.is_some_and(|w| w < first),
+            "warned before running: {err}"
+        );
+        assert_eq!(err.matches("Upgrading").count(), 10, "{err}");
+    }
+);
+
+backend_test!(
+    a_failure_outside_a_transaction_says_partly_applied_at_once,
+    |db| async move {
+        let m: &'static Migrations = &failing::MIGRATIONS;
+        let err = upgrade(&db, m, "head").await.unwrap_err().to_string();
+        assert!(
+            err.contains("at statement `INSERT INTO no_such_table (id) VALUES (1)`"),
+            "{err}"
+        );
+        if db.backend.transactional_ddl() {
+            assert!(
+                err.contains("the revision was rolled back") && !err.contains("PARTLY"),
+                "{err}"
+            );
+        } else {
+            assert!(
+                err.contains("PARTLY APPLIED") && err.contains("pending"),
+                "{err}"
+            );
+            assert!(
+                err.contains("1 statement(s) completed before the failure: 1. `CREATE TABLE `b`"),
+                "which statements ran: {err}"
+            );
+            assert!(
+                err.contains("`cargo migrate stamp bbbbbbbbbbbb` (changes complete)")
+                    && err.contains("`cargo migrate stamp aaaaaaaaaaaa` (changes reverted)"),
+                "the recovery: {err}"
+            );
+        }
+        // a panic: said as the panic unwinds out of the revision, before the process ends
+        let fresh = TestDb::new(db.backend).await;
+        let (code, _, err) = runner_bin("panics", &fresh.url, &["upgrade", "head"]);
+        assert_eq!(code, Some(101), "{err}");
+        assert!(
+            err.contains("p02 panics halfway")
+                && err.contains("error: upgrade p02 (create p02 then panic) panicked"),
+            "{err}"
+        );
+        if db.backend.transactional_ddl() {
+            assert!(
+                err.contains("rolled back") && !err.contains("PARTLY"),
+                "{err}"
+            );
+        } else {
+            assert!(
+                err.contains("PARTLY APPLIED")
+                    && err.contains("`CREATE TABLE p02 (id INTEGER NOT NULL PRIMARY KEY)`")
+                    && err.contains("`cargo migrate stamp p01` (changes reverted)"),
+                "{err}"
+            );
+        }
+        fresh.drop_db().await;
+    }
+);

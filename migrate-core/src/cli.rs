@@ -345,9 +345,27 @@ pub async fn run(
             Some(d) => d.into(),
             None => Backend::from_url(&resolve_database_url(args.database_url.as_deref())?.0)?,
         };
-        let script = runner.offline_script(backend, cmd).await?;
+        // every revision that can be rendered is; one that reads from the database stops the
+        // script there, and the error names it
+        let (script, error) = runner.offline_script_partial(backend, cmd).await;
         print!("{script}");
-        return Ok(ExitCode::SUCCESS);
+        return match error {
+            None => Ok(ExitCode::SUCCESS),
+            Some(e) => {
+                if !script.is_empty() {
+                    println!(
+                        "-- STOPPED: the next revision reads from the database, which --sql \
+                         cannot render (see the error)"
+                    );
+                    eprintln!(
+                        "error: the script above stops before the revision that reads; {}",
+                        redact_url(&e.to_string())
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(e)
+            }
+        };
     }
 
     // ranges are for offline scripts: refuse them before connecting (the runner refuses

@@ -308,6 +308,9 @@ pub struct Db {
     /// While the runner runs a revision outside a covering transaction: the statements that
     /// completed (one line each, shortened), for the message that says what a failure left.
     pub(crate) ran: Option<Vec<String>>,
+    /// Offline mode: how many statements were collected when the current revision started
+    /// (the script is cut back there when the revision cannot be rendered).
+    pub(crate) offline_mark: usize,
 }
 
 impl std::fmt::Debug for Db {
@@ -536,6 +539,7 @@ impl Db {
             deferred: None,
             unfinished_run: None,
             ran: None,
+            offline_mark: 0,
         }
     }
 
@@ -551,6 +555,7 @@ impl Db {
             deferred: None,
             unfinished_run: None,
             ran: None,
+            offline_mark: 0,
         }
     }
 
@@ -570,6 +575,21 @@ impl Db {
         match &mut self.target {
             Target::Offline(v) => std::mem::take(v),
             Target::Online(_) => Vec::new(),
+        }
+    }
+
+    /// Offline mode: how many statements were collected so far (0 online).
+    pub(crate) fn script_len(&self) -> usize {
+        match &self.target {
+            Target::Offline(v) => v.len(),
+            Target::Online(_) => 0,
+        }
+    }
+
+    /// Offline mode: drops the statements collected after the first `len`.
+    pub(crate) fn truncate_script(&mut self, len: usize) {
+        if let Target::Offline(v) = &mut self.target {
+            v.truncate(len);
         }
     }
 

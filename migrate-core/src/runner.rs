@@ -581,6 +581,7 @@ impl<'m> Runner<'m> {
                 outer_open = true;
             }
             let prev = states.get(rev.id).copied().unwrap_or(RowState::Applied);
+            db.offline_mark = db.script_len();
             let r = self
                 .apply(db, rev, step.direction, outer_open, prev, on_event)
                 .await;
@@ -1087,35 +1088,88 @@ impl<'m> Runner<'m> {
         backend: Backend,
         command: OfflineCommand<'_>,
     ) -> Result<String, Error> {
+        match self.offline_script_partial(backend, command).await {
+            (script, None) => Ok(script),
+            (_, Some(e)) => Err(e),
+        }
+    }
+
+    /// [`Runner::offline_script`] that renders as much as it can: when a revision reads from
+    /// the database (which offline mode cannot do), the script of every revision before it
+    /// (its transaction closed), and the error naming the revision
+    /// ([`Error::RevisionFailed`] over [`Error::OfflineRead`]). Any other error comes with an
+    /// empty script. This is what `upgrade --sql` prints (Alembic renders every revision it
+    /// can, too).
+    pub async fn offline_script_partial(
+        &self,
+        backend: Backend,
+        command: OfflineCommand<'_>,
+    ) -> (String, Option<Error>) {
         let mut db = Db::offline(backend);
-        match command {
-            OfflineCommand::Upgrade(t) => {
-                self.upgrade(&mut db, t, &mut |_| {}).await?;
-            }
+        let result = match command {
+            OfflineCommand::Upgrade(t) => self.upgrade(&mut db, t, &mut |_| {}).await.map(drop),
             OfflineCommand::Downgrade(t) => {
                 // like Alembic: offline there is no database to say where to start from
                 if !crate::spec::Spec::parse(t).is_ok_and(|s| s.is_range()) {
-                    return Err(Error::OfflineDowngradeWithoutRange(t.to_owned()));
+                    Err(Error::OfflineDowngradeWithoutRange(t.to_owned()))
+                } else {
+                    self.downgrade(&mut db, t, &mut |_| {}).await.map(drop)
                 }
-                self.downgrade(&mut db, t, &mut |_| {}).await?;
             }
-            OfflineCommand::Stamp(ts) => {
-                self.stamp(&mut db, ts, false).await?;
+            OfflineCommand::Stamp(ts) => self.stamp(&mut db, ts, false).await.map(drop),
+        };
+        let error = match result {
+            Ok(()) => None,
+            Err(e) if is_offline_read(&e) => {
+                // cut back to where the reading revision began, and close a transaction
+                // left open there (`--transaction-mode all`)
+                db.truncate_script(db.offline_mark);
+                let script = db.take_script();
+                let open = script.iter().rposition(|s| {
+                    s == "BEGIN" || s.starts_with("BEGIN ") || s == "START TRANSACTION"
+                });
+                let closed = script.iter().rposition(|s| s == "COMMIT");
+                let mut script = script;
+                if open.is_some() && open > closed {
+                    script.push("COMMIT".to_owned());
+                }
+                return (render_script(script), Some(e));
             }
-        }
-        let mut out = String::new();
-        for stmt in db.take_script() {
-            out.push_str(&stmt);
-            if !stmt.starts_with("--") {
-                out.push(';');
-            }
-            out.push('\n');
-            if stmt.starts_with("COMMIT") {
-                out.push('\n');
-            }
-        }
-        Ok(out)
+            Err(e) => return (String::new(), Some(e)),
+        };
+        (render_script(db.take_script()), error)
     }
+}
+
+/// Whether a run failed because a revision read from the database in offline mode.
+fn is_offline_read(e: &Error) -> bool {
+    match e {
+        Error::OfflineRead { .. } => true,
+        Error::RevisionFailed { source, .. } => {
+            matches!(
+                source.downcast_ref::<Error>(),
+                Some(Error::OfflineRead { .. })
+            )
+        }
+        _ => false,
+    }
+}
+
+/// Offline statements as a script: each statement ends with `;`, comment lines do not, and a
+/// blank line follows each `COMMIT`.
+fn render_script(statements: Vec<String>) -> String {
+    let mut out = String::new();
+    for stmt in statements {
+        out.push_str(&stmt);
+        if !stmt.starts_with("--") {
+            out.push(';');
+        }
+        out.push('\n');
+        if stmt.starts_with("COMMIT") {
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Ranges (`A:B`) are for offline scripts: online, the database says where a run starts.

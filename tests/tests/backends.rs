@@ -710,3 +710,53 @@ backend_test!(
         fresh.drop_db().await;
     }
 );
+
+backend_test!(
+    offline_script_renders_up_to_a_reading_revision,
+    |db| async move {
+        let dialect = db.backend.name();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_bad-inputs-runner"))
+            .env_remove("DATABASE_URL")
+            .env_remove("BAD_INPUTS_REGISTRY")
+            .args(["upgrade", "head", "--sql", "--dialect", dialect])
+            .output()
+            .expect("runner runs");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+        // every revision before the one that reads is rendered...
+        for line in [
+            "-- Running upgrade <base> -> 8828a8665651, create users",
+            "-- Running upgrade 8828a8665651 -> 3f2a9c1b7e4d",
+            "-- Running upgrade 3f2a9c1b7e4d -> b7c1d2e3f4a5",
+        ] {
+            assert!(stdout.contains(line), "{line}: {stdout}");
+        }
+        // ...and it stops there, naming it
+        assert!(!stdout.contains("-> e4d5c6b7a8f9"), "{stdout}");
+        assert!(stdout.trim_end().ends_with("(see the error)"), "{stdout}");
+        assert!(
+            stderr.contains("e4d5c6b7a8f9") && stderr.contains("fetch_all"),
+            "{stderr}"
+        );
+        // the same as the script up to the last revision that renders, and it runs
+        let runner = Runner::new(BLOG, Options::default()).unwrap();
+        let upto = runner
+            .offline_script(db.backend, OfflineCommand::Upgrade("b7c1d2e3f4a5"))
+            .await
+            .unwrap();
+        // (the version-table rows carry the time they were rendered at)
+        let lines = |s: &str| -> Vec<String> {
+            s.lines()
+                .filter(|l| !l.contains("migrate_version") && !l.starts_with("-- STOPPED"))
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(lines(&stdout), lines(&upto));
+        // the script as printed runs
+        db.exec(&stdout).await;
+        assert_eq!(current(&db).await, ["b7c1d2e3f4a5"]);
+    }
+);

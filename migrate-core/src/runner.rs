@@ -314,7 +314,9 @@ impl<'m> Runner<'m> {
         let old_rows = if db.is_offline() {
             Vec::new()
         } else if purge {
-            version_table::read(db, table).await?
+            // `--purge` is also the way out of a table that cannot be read (a row state of a
+            // newer version): then there is nothing to keep
+            version_table::read(db, table).await.unwrap_or_default()
         } else {
             self.status(db).await?.rows
         };
@@ -1304,15 +1306,16 @@ fn rename(e: Error, what: &str) -> Error {
     }
 }
 
-/// The advisory-lock key: FNV-1a of the version table's name, so two tools (or two version
-/// tables) in one database do not block each other.
-fn lock_key(table: &str) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in "cargo-migrate:".bytes().chain(table.bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h as i64
+/// The PostgreSQL advisory-lock key of a version table: FNV-1a 64 (the `fnv` crate) of
+/// `cargo-migrate:<table>`, as a signed 64-bit integer, so two tools (or two version tables) in
+/// one database do not block each other. Stable across versions: runners of different
+/// cargo-migrate versions on one database must take the same lock.
+pub fn lock_key(table: &str) -> i64 {
+    use std::hash::Hasher as _;
+    let mut h = fnv::FnvHasher::default();
+    h.write(b"cargo-migrate:");
+    h.write(table.as_bytes());
+    h.finish() as i64
 }
 
 impl Migrations {
@@ -1354,5 +1357,21 @@ impl Migrations {
         let r = self.upgrade(&mut db, target).await;
         db.close().await;
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lock_key_is_the_fnv_1a_key_of_earlier_versions() {
+        // the loop earlier versions ran (FNV-1a 64, offset basis and prime of the FNV spec):
+        // runners of both versions must exclude each other
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in "cargo-migrate:migrate_version".bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        assert_eq!(super::lock_key("migrate_version"), h as i64);
+        assert_ne!(super::lock_key("a"), super::lock_key("b"));
     }
 }

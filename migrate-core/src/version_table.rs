@@ -107,8 +107,8 @@ pub fn validate_table_name(name: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "bad version table name `{}`: use letters, digits, `_` and `-`, starting with a letter \
-             or `_` (at most 63), optionally qualified by a schema as `schema.table`",
+            "bad version table name `{}`: use letters, digits and `_` or `-`, starting with a \
+             letter or `_` (at most 63), optionally qualified by a schema as `schema.table`",
             crate::error::echo(name)
         ))
     }
@@ -206,11 +206,11 @@ pub(crate) async fn create(db: &mut Db, table: &str) -> Result<(), Error> {
         // failed `CREATE INDEX` outside a transaction changes nothing
         let _ = db.sql(&pending_index_statement(table)).await;
     }
-    if !db.is_offline() && !has_format_column(db, table).await? {
+    if !db.is_offline() && lacks_format_column(db, table).await? {
         let alter = add_format_column_statement(db.backend(), table);
         if let Err(e) = db.sql(&alter).await {
             // another process (SQLite has no migration lock) may have added it meanwhile
-            if !has_format_column(db, table).await? {
+            if lacks_format_column(db, table).await? {
                 return Err(context(
                     e,
                     "adding the checksum_format column to the version table",
@@ -221,43 +221,52 @@ pub(crate) async fn create(db: &mut Db, table: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether the (existing) version table has the `checksum_format` column.
-async fn has_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
+/// Whether the existing table is a version table written before `checksum_format` existed:
+/// it has `revision` and `state` but not `checksum_format`. Another tool's table under the
+/// same name is left alone (reading it reports it).
+async fn lacks_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
     let Some(conn) = db.conn() else {
-        return Ok(true);
+        return Ok(false);
     };
     let (schema, bare) = split(table);
+    let names = "('revision', 'state', 'checksum_format')";
     let r = match conn {
         Conn::Sqlite(c) => {
-            sqlx::query("SELECT 1 FROM pragma_table_info(?, ?) WHERE name = 'checksum_format'")
-                .bind(bare)
-                .bind(schema.unwrap_or("main"))
-                .fetch_optional(&mut **c)
-                .await
-                .map(|r| r.is_some())
+            sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
+                "SELECT name FROM pragma_table_info(?, ?) WHERE name IN {names}"
+            )))
+            .bind(bare)
+            .bind(schema.unwrap_or("main"))
+            .fetch_all(&mut **c)
+            .await
         }
-        Conn::Postgres(c) => sqlx::query(
-            "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) \
-             AND attname = 'checksum_format' AND NOT attisdropped",
-        )
-        .bind(quoted(Backend::Postgres, table))
-        .fetch_optional(&mut **c)
-        .await
-        .map(|r| r.is_some()),
-        Conn::MySql(c) => sqlx::query(
-            "SELECT 1 FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) \
-             AND table_name = ? AND column_name = 'checksum_format'",
-        )
-        .bind(schema)
-        .bind(bare)
-        .fetch_optional(&mut **c)
-        .await
-        .map(|r| r.is_some()),
+        Conn::Postgres(c) => {
+            sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
+                "SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass($1) \
+             AND NOT attisdropped AND attname IN {names}"
+            )))
+            .bind(quoted(Backend::Postgres, table))
+            .fetch_all(&mut **c)
+            .await
+        }
+        Conn::MySql(c) => {
+            sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
+                "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
+             WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? \
+             AND column_name IN {names}"
+            )))
+            .bind(schema)
+            .bind(bare)
+            .fetch_all(&mut **c)
+            .await
+        }
     };
-    r.map_err(|source| Error::Database {
+    let names = r.map_err(|source| Error::Database {
         context: "reading the version table's columns".into(),
         source,
-    })
+    })?;
+    let has = |n: &str| names.iter().any(|c| c.eq_ignore_ascii_case(n));
+    Ok(has("revision") && has("state") && !has("checksum_format"))
 }
 
 fn context(e: Error, what: &str) -> Error {
@@ -545,25 +554,22 @@ pub fn utc_now() -> String {
     format_utc(now.as_secs() as i64, now.subsec_millis())
 }
 
-/// Formats seconds since the Unix epoch (UTC) as `YYYY-MM-DD HH:MM:SS.mmm`.
+/// Formats seconds since the Unix epoch (UTC) as `YYYY-MM-DD HH:MM:SS.mmm` (the civil date
+/// from the `time` crate; seconds outside its range, years beyond ±9999, clamp to its ends).
 pub fn format_utc(secs: i64, millis: u32) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let t = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(if secs < 0 {
+        time::PrimitiveDateTime::MIN.assume_utc()
+    } else {
+        time::PrimitiveDateTime::MAX.assume_utc()
+    });
     format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{millis:03}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{millis:03}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
     )
 }
 
@@ -576,6 +582,9 @@ mod tests {
         assert_eq!(format_utc(0, 0), "1970-01-01 00:00:00.000");
         assert_eq!(format_utc(1_795_219_200, 5), "2026-11-21 00:00:00.005");
         assert_eq!(format_utc(951_782_400, 0), "2000-02-29 00:00:00.000");
+        // independent values: `date -u -d @SECS '+%F %T'` (GNU coreutils)
+        assert_eq!(format_utc(4_107_542_399, 999), "2100-02-28 23:59:59.999");
+        assert_eq!(format_utc(-86_401, 0), "1969-12-30 23:59:59.000");
     }
 
     #[test]

@@ -760,3 +760,10 @@ backend_test!(
         assert_eq!(current(&db).await, ["b7c1d2e3f4a5"]);
     }
 );
+
+#[test]
+fn the_runner_stores_the_checksum_format_the_macro_computes() {
+    // migrate-macros/src/checksum.rs pins format 1 with golden values; a new format there
+    // must come with a new number here
+    assert_eq!(migrate_core::version_table::CHECKSUM_FORMAT, 1);
+}

@@ -767,3 +767,48 @@ fn the_runner_stores_the_checksum_format_the_macro_computes() {
     // must come with a new number here
     assert_eq!(migrate_core::version_table::CHECKSUM_FORMAT, 1);
 }
+
+mod multi_statement {
+    migrate_macros::migrations!("fixtures/multi_statement");
+}
+
+backend_test!(
+    a_failing_script_quotes_the_failing_statement,
+    |db| async move {
+        let m: &'static Migrations = &multi_statement::MIGRATIONS;
+        let err = upgrade(&db, m, "head").await.unwrap_err().to_string();
+        if db.backend == Backend::Sqlite {
+            // sqlite3_exec does not say which statement failed: the script is quoted
+            assert!(err.contains("no_such_table"), "{err}");
+        } else {
+            assert!(
+                err.contains(
+                    "at statement `INSERT INTO no_such_table (id) VALUES ('a;b')`: executing \
+                     statement 3 of 4 of the SQL script"
+                ),
+                "{err}"
+            );
+            assert!(
+                !err.contains("CREATE TABLE c2"),
+                "not the whole script: {err}"
+            );
+        }
+        if !db.backend.transactional_ddl() {
+            // MySQL: the statements that ran are listed
+            assert!(
+                err.contains("2 statement(s) completed before the failure: 1. `CREATE TABLE c1"),
+                "{err}"
+            );
+        }
+        // user input echoed in an error is shortened
+        let long = "x".repeat(10_000);
+        let err = Runner::new(BLOG, Options::default())
+            .unwrap()
+            .offline_script(db.backend, OfflineCommand::Upgrade(&long))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.len() < 400, "{} characters: {}", err.len(), &err[..400]);
+        assert!(err.contains("(10000 characters)"), "{err}");
+    }
+);

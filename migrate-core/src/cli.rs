@@ -130,10 +130,10 @@ pub enum DbCommand {
         #[command(flatten)]
         sql: SqlArgs,
     },
-    /// Accept an applied revision's edited code: record its current checksum in the version
-    /// table (Flyway's `repair`). For edits made on purpose that do not change what the
-    /// revision did (a renamed variable, a reformatted statement); runs nothing and changes no
-    /// other row.
+    /// Accept edited applied revisions: record their current checksum (Flyway's `repair`).
+    ///
+    /// For edits made on purpose that do not change what the revision did (a renamed
+    /// variable, a reformatted statement). Runs nothing and changes no other row.
     Repair {
         /// The applied revisions whose checksum to record (ids, prefixes, `head`, …).
         #[arg(required = true)]

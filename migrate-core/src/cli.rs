@@ -16,7 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::db::{Backend, ConnectOptions, Db, redact_url};
 use crate::plan::Direction;
-use crate::runner::{Event, OfflineCommand, Options, Runner, TransactionMode, ids_or_base};
+use crate::runner::{Event, OfflineCommand, Options, Runner, Status, TransactionMode, ids_or_base};
 use crate::{Error, Migrations};
 
 mod args;
@@ -139,6 +139,15 @@ pub enum DbCommand {
         /// Offline mode.
         #[command(flatten)]
         sql: SqlArgs,
+    },
+    /// Accept edited applied revisions: record their current checksum (Flyway's `repair`).
+    ///
+    /// For edits made on purpose that do not change what the revision did (a renamed
+    /// variable, a reformatted statement). Runs nothing and changes no other row.
+    Repair {
+        /// The applied revisions whose checksum to record (ids, prefixes, `head`, …).
+        #[arg(required = true)]
+        revisions: Vec<String>,
     },
     /// Check that the database is at head and that no applied revision's code changed.
     Check,
@@ -456,9 +465,27 @@ pub async fn run(
             Some(d) => d.into(),
             None => Backend::from_url(&resolve_database_url(args.database_url.as_deref())?.0)?,
         };
-        let script = runner.offline_script(backend, cmd).await?;
+        // every revision that can be rendered is; one that reads from the database stops the
+        // script there, and the error names it
+        let (script, error) = runner.offline_script_partial(backend, cmd).await;
         print!("{script}");
-        return Ok(ExitCode::SUCCESS);
+        return match error {
+            None => Ok(ExitCode::SUCCESS),
+            Some(e) => {
+                if !script.is_empty() {
+                    println!(
+                        "-- STOPPED: the next revision reads from the database, which --sql \
+                         cannot render (see the error)"
+                    );
+                    eprintln!(
+                        "error: the script above stops before the revision that reads; {}",
+                        redact_url(&e.to_string())
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+                Err(e)
+            }
+        };
     }
 
     // ranges are for offline scripts: refuse them before connecting (the runner refuses
@@ -484,6 +511,7 @@ pub async fn run(
         DbCommand::Stamp { .. } => (true, "stamp"),
         DbCommand::Downgrade { .. } => (false, "downgrade"),
         DbCommand::Current { .. } => (false, "current"),
+        DbCommand::Repair { .. } => (false, "repair"),
         DbCommand::Check => (false, "check"),
         DbCommand::History { .. } => (false, "history"),
         DbCommand::Heads { .. } => (false, "heads"),
@@ -539,6 +567,53 @@ async fn run_online(
                 &format!("{} (already done by another process)", revision.id),
             );
         }
+        Event::RolledBack { revision, .. } => {
+            status_line(
+                "Rolled back",
+                &format!(
+                    "{}, {} (not applied: the transaction it ran in was rolled back)",
+                    revision.id, revision.message
+                ),
+            );
+        }
+        Event::Warning { message } => eprintln!("warning: {message}"),
+        Event::Panicked {
+            direction,
+            revision,
+            partly_applied,
+            statements,
+        } => {
+            let verb = match direction {
+                Direction::Upgrade => "upgrade",
+                Direction::Downgrade => "downgrade",
+            };
+            if partly_applied {
+                let parent = if revision.down_revisions.is_empty() {
+                    "base".to_owned()
+                } else {
+                    revision.down_revisions.join(" ")
+                };
+                let list: Vec<String> = statements.iter().map(|s| format!("`{s}`")).collect();
+                eprintln!(
+                    "error: {verb} {} ({}) panicked outside a transaction: the revision is PARTLY \
+                     APPLIED and recorded as `pending`; {} statement(s) completed: {}; inspect \
+                     the schema, finish or revert its changes by hand, then record the true \
+                     state with `cargo migrate stamp {}` (changes complete) or `cargo migrate \
+                     stamp {parent}` (changes reverted)",
+                    revision.id,
+                    revision.message,
+                    statements.len(),
+                    list.join(", "),
+                    revision.id,
+                );
+            } else {
+                eprintln!(
+                    "error: {verb} {} ({}) panicked; its changes are rolled back (the \
+                     connection is closed)",
+                    revision.id, revision.message
+                );
+            }
+        }
     };
     match command {
         DbCommand::Upgrade { revision, .. } => {
@@ -562,15 +637,46 @@ async fn run_online(
             let ids: Vec<&str> = heads.iter().map(|&i| graph.at(i).id.as_str()).collect();
             status_line("Stamped", &ids_or_base(&ids));
         }
+        DbCommand::Repair { revisions } => {
+            let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
+            for (id, before) in runner.repair(db, &targets).await? {
+                let now = runner
+                    .graph()
+                    .index_of(&id)
+                    .map(|i| runner.revision(i).checksum)
+                    .unwrap_or_default();
+                if before == now {
+                    status_line("Unchanged", &format!("{id}: its checksum matches its code"));
+                } else {
+                    let before = if before.is_empty() { "none" } else { &before };
+                    status_line("Repaired", &format!("{id}: checksum {before} -> {now}"));
+                }
+            }
+        }
         DbCommand::Current {
             verbose,
             check_heads,
         } => {
             let status = runner.status(db).await?;
+            // a `pending` row is a revision that started outside a transaction and did not
+            // finish: not current, and never `(head)`
+            let pending: Vec<usize> = status
+                .rows
+                .iter()
+                .filter(|r| r.state == crate::version_table::RowState::Pending)
+                .filter_map(|r| graph.index_of(&r.revision))
+                .collect();
+            let done: BTreeSet<usize> = status
+                .applied
+                .iter()
+                .copied()
+                .filter(|i| !pending.contains(i))
+                .collect();
+            let current_heads = crate::plan::current_heads(graph, &done);
             if *verbose {
                 let _ = writeln!(out, "Current revision(s) for {}:", redact_url(url));
             }
-            for &h in &status.heads {
+            for &h in &current_heads {
                 if *verbose {
                     log_entry(graph, h, out);
                     // the head's version-table row: when it was recorded, as the entry's
@@ -587,9 +693,22 @@ async fn run_online(
                     let _ = writeln!(out, "{}", current_line(graph, h));
                 }
             }
+            for &p in &pending {
+                let _ = writeln!(out, "{} (pending: partly applied)", graph.at(p).id);
+            }
+            // the same refusal as `check` and every run: name the revision and the way out
+            runner.check_clean(&Status {
+                rows: status
+                    .rows
+                    .iter()
+                    .filter(|r| r.state == crate::version_table::RowState::Pending)
+                    .cloned()
+                    .collect(),
+                ..status.clone()
+            })?;
             if *check_heads {
                 let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
-                let current: BTreeSet<usize> = status.heads.iter().copied().collect();
+                let current: BTreeSet<usize> = current_heads.iter().copied().collect();
                 if heads != current {
                     eprintln!(
                         "error: the database is not at the head revision(s); run `cargo migrate upgrade heads`"

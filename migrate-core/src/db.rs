@@ -443,6 +443,14 @@ pub struct Db {
     /// lock; still set when the next command starts only if that run was cancelled midway
     /// (its future dropped), leaving its transaction open and its lock held.
     pub(crate) unfinished_run: Option<bool>,
+    /// While the runner runs a revision outside a covering transaction: the statements that
+    /// completed (one line each, shortened), for the message that says what a failure left.
+    pub(crate) ran: Option<Vec<String>>,
+    /// Offline mode: how many statements were collected when the current revision started
+    /// (the script is cut back there when the revision cannot be rendered).
+    pub(crate) offline_mark: usize,
+    /// Set when a script fails: which of its statements failed, and how many it has.
+    script_position: Option<(usize, usize)>,
 }
 
 impl std::fmt::Debug for Db {
@@ -472,6 +480,108 @@ where
         .execute(c)
         .await
         .map(|_| ())
+}
+
+/// Runs a raw multi-statement script through sqlx, counting the statements that completed:
+/// on failure, how many completed before the failing one (PostgreSQL and MySQL report one
+/// result per statement).
+async fn raw_execute_counting<DB: sqlx::Database>(
+    c: &mut DB::Connection,
+    script: String,
+) -> Result<(), (usize, sqlx::Error)>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    let mut stream = sqlx::raw_sql(AssertSqlSafe(script)).execute_many(c);
+    let mut done = 0;
+    while let Some(r) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+        match r {
+            Ok(_) => done += 1,
+            Err(e) => return Err((done, e)),
+        }
+    }
+    Ok(())
+}
+
+/// The statements of a raw script, as byte ranges: split at the `;`s outside string
+/// literals (`'…'`, with `''` and, on MySQL, `\'`), quoted identifiers (`"…"`, `` `…` ``),
+/// comments (`-- …`, `/* … */`) and PostgreSQL dollar quotes (`$tag$…$tag$`); pieces with
+/// nothing but blanks and comments are not statements. What the servers do for the usual
+/// scripts; a `BEGIN … END` body with `;` inside (a trigger) is split where the server would
+/// not, which only makes the quoted statement shorter than the real one.
+pub(crate) fn split_statements(script: &str, backend: Backend) -> Vec<std::ops::Range<usize>> {
+    let b = script.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut i, mut code) = (0, 0, false);
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\'' | b'"' | b'`' => {
+                code = true;
+                i += 1;
+                while i < b.len() {
+                    if backend == Backend::MySql && c == b'\'' && b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == c {
+                        if b.get(i + 1) == Some(&c) {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'$' if backend == Backend::Postgres => {
+                code = true;
+                let tag_end = b[i + 1..]
+                    .iter()
+                    .position(|&x| !(x.is_ascii_alphanumeric() || x == b'_'))
+                    .map(|n| i + 1 + n);
+                match tag_end {
+                    Some(e) if b[e] == b'$' => {
+                        let tag = &script[i..=e];
+                        match script[e + 1..].find(tag) {
+                            Some(close) => i = e + 1 + close + tag.len(),
+                            None => i = b.len(),
+                        }
+                    }
+                    _ => i += 1,
+                }
+            }
+            b';' => {
+                if code {
+                    out.push(start..i);
+                }
+                start = i + 1;
+                code = false;
+                i += 1;
+            }
+            c => {
+                code |= !c.is_ascii_whitespace();
+                i += 1;
+            }
+        }
+    }
+    if code {
+        out.push(start..b.len().min(script.len()));
+    }
+    out
 }
 
 /// Awaits a connection attempt for at most `timeout`; a server that never completes the
@@ -860,6 +970,9 @@ impl Db {
             last_call_atomic: true,
             deferred: None,
             unfinished_run: None,
+            ran: None,
+            offline_mark: 0,
+            script_position: None,
         }
     }
 
@@ -874,6 +987,9 @@ impl Db {
             last_call_atomic: true,
             deferred: None,
             unfinished_run: None,
+            ran: None,
+            offline_mark: 0,
+            script_position: None,
         }
     }
 
@@ -893,6 +1009,21 @@ impl Db {
         match &mut self.target {
             Target::Offline(v) => std::mem::take(v),
             Target::Online(_) => Vec::new(),
+        }
+    }
+
+    /// Offline mode: how many statements were collected so far (0 online).
+    pub(crate) fn script_len(&self) -> usize {
+        match &self.target {
+            Target::Offline(v) => v.len(),
+            Target::Online(_) => 0,
+        }
+    }
+
+    /// Offline mode: drops the statements collected after the first `len`.
+    pub(crate) fn truncate_script(&mut self, len: usize) {
+        if let Target::Offline(v) = &mut self.target {
+            v.truncate(len);
         }
     }
 
@@ -1062,20 +1193,92 @@ impl Db {
                 self.last_statement = Some(script.to_owned());
                 self.last_call_atomic =
                     self.backend == Backend::Postgres || is_one_statement(script);
-                let batch = match self.deferred.take() {
+                let begin = self.deferred.take();
+                let prefix = begin.map_or(0, |b| b.len() + 2);
+                let batch = match begin {
                     Some(begin) => format!("{begin};\n{script}"),
                     None => script.to_owned(),
                 };
+                let one = is_one_statement(script);
                 let r = match conn {
                     // on SQLite's own thread, without the worker round trip (`crate::sqlite`)
                     Conn::Sqlite(c) => c.exec(&batch).await,
-                    Conn::Postgres(c) => raw_execute::<Postgres>(c, batch).await,
-                    Conn::MySql(c) => raw_execute::<MySql>(c, batch).await,
+                    Conn::Postgres(c) if one => raw_execute::<Postgres>(c, batch).await,
+                    Conn::MySql(c) if one => raw_execute::<MySql>(c, batch).await,
+                    // a script: find the statement that failed
+                    Conn::Postgres(c) => raw_execute_counting::<Postgres>(c, batch)
+                        .await
+                        .map_err(|(done, e)| self.failed_in_script(script, prefix, done, e)),
+                    Conn::MySql(c) => raw_execute_counting::<MySql>(c, batch)
+                        .await
+                        .map_err(|(done, e)| self.failed_in_script(script, prefix, done, e)),
                 };
                 self.calls_ok += u32::from(r.is_ok());
-                r.map_err(db_err("executing SQL"))
+                if r.is_ok()
+                    && let Some(ran) = &mut self.ran
+                {
+                    ran.push(crate::error::one_line(script));
+                }
+                let context = match self.script_position.take() {
+                    Some((n, of)) => format!("executing statement {n} of {of} of the SQL script"),
+                    None => "executing SQL".to_owned(),
+                };
+                r.map_err(db_err(context))
             }
         }
+    }
+
+    /// A multi-statement script failed after `done` results (counting a deferred `BEGIN`
+    /// sent in front of it, `prefix` bytes long): names the failing statement in
+    /// `last_statement` (by the server's error position when PostgreSQL gives one, else by
+    /// the count), records the ones that completed, and returns the error.
+    fn failed_in_script(
+        &mut self,
+        script: &str,
+        prefix: usize,
+        done: usize,
+        e: sqlx::Error,
+    ) -> sqlx::Error {
+        let statements = split_statements(script, self.backend);
+        let by_count = done.saturating_sub(usize::from(prefix > 0));
+        // PostgreSQL: a 1-based character position in the batch sent
+        let by_position = match &e {
+            sqlx::Error::Database(d) => d
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .and_then(|pg| match pg.position() {
+                    Some(sqlx::postgres::PgErrorPosition::Original(p)) => Some(p),
+                    _ => None,
+                })
+                .and_then(|p| {
+                    let batch_chars = p.checked_sub(1)?;
+                    let byte = script
+                        .char_indices()
+                        .nth(batch_chars.checked_sub(prefix)?)
+                        .map(|(b, _)| b)?;
+                    statements
+                        .iter()
+                        .position(|r| r.contains(&byte) || r.end == byte)
+                }),
+            _ => None,
+        };
+        let index = by_position.unwrap_or(by_count);
+        if let Some(range) = statements.get(index) {
+            let failing = script[range.clone()].trim().to_owned();
+            self.last_statement = Some(failing);
+            if statements.len() > 1 {
+                self.script_position = Some((index + 1, statements.len()));
+            }
+            if let Some(ran) = &mut self.ran {
+                for r in &statements[..index] {
+                    ran.push(crate::error::one_line(&script[r.clone()]));
+                }
+            }
+            // nothing of the script took effect when its first statement failed
+            if index == 0 {
+                self.last_call_atomic = true;
+            }
+        }
+        e
     }
 
     /// Runner-internal: [`Db::sql`] for a statement that takes a database lock (SQLite's
@@ -1122,6 +1325,11 @@ impl Db {
                 });
                 self.last_call_atomic = true;
                 self.calls_ok += u32::from(r.is_ok());
+                if r.is_ok()
+                    && let (Some(ran), Some(sql)) = (&mut self.ran, &self.last_statement)
+                {
+                    ran.push(crate::error::one_line(sql));
+                }
                 r.map_err(db_err("executing a statement"))
             }
         }

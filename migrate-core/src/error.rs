@@ -41,14 +41,14 @@ pub enum Error {
     Graph(#[from] GraphErrors),
     /// A target or revision spec cannot be resolved (unknown revision, ambiguous prefix,
     /// multiple heads, steps past base or head, ...).
-    #[error(transparent)]
+    #[error("{}", limit_echoes(&.0.to_string()))]
     Plan(#[from] PlanError),
     /// A revision's `upgrade` or `downgrade` returned an error. The revision was rolled back
     /// where the backend allows it; see `rolled_back`.
     #[error(
         "{direction} {revision} ({message}) failed{}: {source}{}",
         statement.as_deref().map(|s| format!(" at statement `{}`", one_line(s))).unwrap_or_default(),
-        if *rolled_back && !is_offline_read(source) { "; the revision was rolled back" } else { "" }
+        failure_outcome(revision, *rolled_back && !is_offline_read(source), ran, parent, also_rolled_back)
     )]
     RevisionFailed {
         /// `upgrade` or `downgrade`.
@@ -61,6 +61,16 @@ pub enum Error {
         statement: Option<String>,
         /// Whether the revision's changes were rolled back.
         rolled_back: bool,
+        /// When not rolled back (it ran outside a transaction and is left `pending`, partly
+        /// applied): the statements of the revision that completed before the failure, each
+        /// on one line and shortened.
+        ran: Vec<String>,
+        /// What `stamp` takes to record the revision's changes as reverted (`base` or its
+        /// parents).
+        parent: String,
+        /// `--transaction-mode all`: the revisions that had run in the same transaction
+        /// before this one and were rolled back with it.
+        also_rolled_back: Vec<String>,
         /// The error the revision returned (usually the database's).
         #[source]
         source: BoxError,
@@ -105,7 +115,8 @@ pub enum Error {
     #[error(
         "revision {revision} in `{file}` was applied, but its code has changed since \
          (checksum {applied} then, {current} now); revert the edit and write a new revision \
-         instead, or pass --allow-changed-revisions if the change is harmless"
+         instead, or, if the change is harmless, record the new checksum with \
+         `cargo migrate repair {revision}` (or pass --allow-changed-revisions for one run)"
     )]
     ChecksumMismatch {
         /// The revision id.
@@ -116,6 +127,16 @@ pub enum Error {
         applied: String,
         /// The checksum of the code now.
         current: String,
+    },
+    /// `repair` named a revision the version table does not record as applied or stamped.
+    #[error(
+        "revision {revision} is not applied, so it has no checksum to repair; `repair` only \
+         records the current checksum of applied revisions (apply it with `cargo migrate \
+         upgrade {revision}`)"
+    )]
+    NotApplied {
+        /// The revision id.
+        revision: String,
     },
     /// A revision read from the database in offline (`--sql`) mode, where there is no
     /// database to read from.
@@ -158,7 +179,8 @@ pub enum Error {
     /// downgrade starts.
     #[error(
         "downgrade with --sql requires a range <fromrev>:<torev> (e.g. 'head:base' or \
-         'head:-1'), since there is no database to read the current revision from; got '{0}'"
+         'head:-1'), since there is no database to read the current revision from; got '{}'",
+        echo(.0)
     )]
     OfflineDowngradeWithoutRange(String),
     /// The migration lock was not acquired within `--lock-timeout`.
@@ -279,7 +301,58 @@ fn is_offline_read(source: &BoxError) -> bool {
     )
 }
 
-fn one_line(s: &str) -> String {
+/// The end of a [`Error::RevisionFailed`] message: what state the failure left.
+fn failure_outcome(
+    revision: &str,
+    rolled_back: bool,
+    ran: &[String],
+    parent: &str,
+    also: &[String],
+) -> String {
+    if rolled_back {
+        return if also.is_empty() {
+            "; the revision was rolled back".to_owned()
+        } else {
+            format!(
+                "; the revision was rolled back, and with it the {} revision(s) run before it in \
+                 the same transaction (--transaction-mode all), which are not applied: {}",
+                also.len(),
+                also.join(", ")
+            )
+        };
+    }
+    let ran = match ran {
+        [] => "no statement completed before the failure, but the failing one was not atomic"
+            .to_owned(),
+        ran => {
+            const SHOWN: usize = 10;
+            let mut list: Vec<String> = ran
+                .iter()
+                .take(SHOWN)
+                .enumerate()
+                .map(|(i, s)| format!("{}. `{s}`", i + 1))
+                .collect();
+            if ran.len() > SHOWN {
+                list.push(format!("and {} more", ran.len() - SHOWN));
+            }
+            format!(
+                "{} statement(s) completed before the failure: {}",
+                ran.len(),
+                list.join(" ")
+            )
+        }
+    };
+    format!(
+        "; it ran outside a transaction, so the revision is PARTLY APPLIED and recorded as \
+         `pending` (every later run refuses until you resolve it): {ran}; inspect the schema, \
+         finish or revert its changes by hand, then record the true state with `cargo migrate \
+         stamp {revision}` (changes complete) or `cargo migrate stamp {parent}` (changes \
+         reverted)"
+    )
+}
+
+/// A statement on one line, shortened to 200 characters (for messages).
+pub(crate) fn one_line(s: &str) -> String {
     let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() > 200 {
         let cut: String = s.chars().take(200).collect();
@@ -287,4 +360,41 @@ fn one_line(s: &str) -> String {
     } else {
         s
     }
+}
+
+/// How many characters of user input an error message echoes.
+pub const ECHO_LIMIT: usize = 100;
+
+/// User input for an error message: as given when short, else its first [`ECHO_LIMIT`]
+/// characters followed by `… (N characters)`, so that a pasted file or a runaway argument does
+/// not flood the terminal.
+pub fn echo(input: &str) -> String {
+    let n = input.chars().count();
+    if n <= ECHO_LIMIT {
+        input.to_owned()
+    } else {
+        let cut: String = input.chars().take(ECHO_LIMIT).collect();
+        format!("{cut}… ({n} characters)")
+    }
+}
+
+/// A message quoting user input (a [`PlanError`]'s spec) with every quoted `'…'` part and
+/// every unbroken run of text longer than [`ECHO_LIMIT`] characters shortened as [`echo`]
+/// does.
+fn limit_echoes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    for (i, part) in message.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        if part.chars().count() <= ECHO_LIMIT {
+            out.push_str(part);
+        } else if i % 2 == 1 {
+            out.push_str(&echo(part));
+        } else {
+            let words: Vec<String> = part.split(' ').map(echo).collect();
+            out.push_str(&words.join(" "));
+        }
+    }
+    out
 }

@@ -89,6 +89,36 @@ pub enum Event<'a> {
         /// The revision.
         revision: &'a Revision,
     },
+    /// `--transaction-mode all`: this revision had run in the run's transaction, which was
+    /// then rolled back (a later revision failed): it is not applied. Such a revision is
+    /// never reported [`Event::Finished`]: that comes only once its transaction commits.
+    RolledBack {
+        /// Upgrade or downgrade.
+        direction: Direction,
+        /// The revision.
+        revision: &'a Revision,
+    },
+    /// The revision's code panicked. Sent just before the panic goes on unwinding, so that
+    /// the caller can say, while it still can, what state the revision is left in.
+    Panicked {
+        /// Upgrade or downgrade.
+        direction: Direction,
+        /// The revision.
+        revision: &'a Revision,
+        /// True when it ran outside a transaction that covers it (MySQL DDL,
+        /// `transactional = false`) and something of it took effect: its row stays `pending`
+        /// and `stamp` must record the true state.
+        partly_applied: bool,
+        /// The statements of the revision that completed before the panic (when
+        /// `partly_applied`), each on one line and shortened.
+        statements: &'a [String],
+    },
+    /// Something the caller should know before the run goes on (printed as a warning): the
+    /// run's transactions will not be what `--transaction-mode` says.
+    Warning {
+        /// The text, one line.
+        message: &'a str,
+    },
 }
 
 /// What the version table says, checked against the code.
@@ -197,9 +227,11 @@ impl<'m> Runner<'m> {
             if row.state == RowState::Pending {
                 return Err(dirty(rev));
             }
-            if row.state == RowState::Applied
-                && !self.options.allow_changed_revisions
+            // a row of another checksum format cannot be compared (the macro computes only
+            // the current one); stamped rows carry the code's checksum since `stamp` records it
+            if !self.options.allow_changed_revisions
                 && !row.checksum.is_empty()
+                && row.checksum_format == version_table::CHECKSUM_FORMAT
                 && row.checksum != rev.checksum
             {
                 return Err(Error::ChecksumMismatch {
@@ -277,11 +309,24 @@ impl<'m> Runner<'m> {
             refuse_purging_a_foreign_table(db, table).await?;
         }
         version_table::create(db, table).await?;
-        let (old_rows, applied) = if purge || db.is_offline() {
-            (Vec::new(), BTreeSet::new())
+        // the rows as they are: `--purge` rewrites the table, but keeps what the rows of the
+        // revisions that stay applied say (their checksums above all)
+        let old_rows = if db.is_offline() {
+            Vec::new()
+        } else if purge {
+            // `--purge` is also the way out of a table that cannot be read (a row state of a
+            // newer version): then there is nothing to keep
+            version_table::read(db, table).await.unwrap_or_default()
         } else {
-            let s = self.status(db).await?;
-            (s.rows, s.applied)
+            self.status(db).await?.rows
+        };
+        let applied: BTreeSet<usize> = if purge {
+            BTreeSet::new()
+        } else {
+            old_rows
+                .iter()
+                .filter_map(|r| self.graph.index_of(&r.revision))
+                .collect()
         };
         let new = plan::stamp(self.graph, &applied, targets)?;
         let in_txn = db.backend().transactional_ddl();
@@ -301,10 +346,16 @@ impl<'m> Runner<'m> {
             for &i in &new {
                 let id = &self.graph.at(i).id;
                 match old.get(id.as_str()) {
-                    Some(row) if row.state != RowState::Pending => {}
+                    Some(row) if row.state != RowState::Pending => {
+                        if purge {
+                            version_table::insert(db, table, row).await?;
+                        }
+                    }
                     Some(_) => {
                         // a pending row: stamp records that the revision is complete
-                        version_table::delete(db, table, id).await?;
+                        if !purge {
+                            version_table::delete(db, table, id).await?;
+                        }
                         self.insert_stamped(db, id, &now).await?;
                     }
                     None => self.insert_stamped(db, id, &now).await?,
@@ -330,15 +381,112 @@ impl<'m> Runner<'m> {
         }
     }
 
+    /// A `stamped` row: nothing ran, but the user says the database matches the revision's
+    /// code, so the row records that code's checksum (verified from then on, like an applied
+    /// revision's).
     async fn insert_stamped(&self, db: &mut Db, id: &str, now: &str) -> Result<(), Error> {
+        let checksum = self
+            .migrations
+            .get(id)
+            .map(|r| r.checksum.to_owned())
+            .unwrap_or_default();
         let row = VersionRow {
             revision: id.to_owned(),
-            checksum: String::new(),
+            checksum,
             state: RowState::Stamped,
             applied_at: now.to_owned(),
             execution_ms: 0,
+            checksum_format: version_table::CHECKSUM_FORMAT,
         };
         version_table::insert(db, &self.options.version_table, &row).await
+    }
+
+    /// `repair REV…` (Flyway's `repair`): records the current checksum of the code of each
+    /// named applied revision, accepting an edit made on purpose (a renamed variable, a
+    /// reformatted statement) that the checksum check would otherwise refuse. Nothing runs and
+    /// no other row changes; the rows keep their state and time. Returns, per named revision,
+    /// its id and the checksum the row had before (equal to the code's when nothing changed).
+    ///
+    /// # Errors
+    /// [`Error::Plan`] for a spec that does not resolve; [`Error::NotApplied`] for a revision
+    /// the version table does not record; [`Error::Dirty`] for a `pending` row (`stamp`
+    /// resolves those); [`Error::UnknownAppliedRevision`]; [`Error::LockTimeout`];
+    /// [`Error::Database`]. On any error nothing is changed.
+    pub async fn repair(
+        &self,
+        db: &mut Db,
+        revisions: &[&str],
+    ) -> Result<Vec<(String, String)>, Error> {
+        let locked = self.lock(db).await?;
+        let result = self.repair_locked(db, revisions).await;
+        self.unlock(db, locked).await;
+        result
+    }
+
+    async fn repair_locked(
+        &self,
+        db: &mut Db,
+        revisions: &[&str],
+    ) -> Result<Vec<(String, String)>, Error> {
+        let table = &self.options.version_table;
+        let status = self.status(db).await?;
+        let rows: HashMap<&str, &VersionRow> = status
+            .rows
+            .iter()
+            .map(|r| (r.revision.as_str(), r))
+            .collect();
+        let mut targets = Vec::new();
+        for spec in revisions {
+            for i in crate::spec::resolve(self.graph, &status.applied, spec)? {
+                let rev = self.revision(i);
+                match rows.get(rev.id) {
+                    None => {
+                        return Err(Error::NotApplied {
+                            revision: rev.id.into(),
+                        });
+                    }
+                    Some(row) if row.state == RowState::Pending => return Err(dirty(rev)),
+                    Some(row) => {
+                        if !targets
+                            .iter()
+                            .any(|(id, _): &(String, String)| id == rev.id)
+                        {
+                            targets.push((rev.id.to_owned(), row.checksum.clone()));
+                        }
+                    }
+                }
+            }
+        }
+        if targets.is_empty() {
+            return Ok(targets);
+        }
+        version_table::create(db, table).await?; // adds `checksum_format` to an old table
+        let in_txn = db.backend().transactional_ddl();
+        if in_txn {
+            self.begin(db).await?;
+        }
+        let r = async {
+            for (id, _) in &targets {
+                let rev = self.migrations.get(id).expect("resolved from the graph");
+                version_table::set_checksum(db, table, id, rev.checksum).await?;
+            }
+            Ok::<(), Error>(())
+        }
+        .await;
+        match r {
+            Ok(()) => {
+                if in_txn {
+                    self.commit(db).await?;
+                }
+                Ok(targets)
+            }
+            Err(e) => {
+                if in_txn {
+                    self.rollback(db).await;
+                }
+                Err(e)
+            }
+        }
     }
 
     async fn run(
@@ -386,9 +534,33 @@ impl<'m> Runner<'m> {
         }
         version_table::create(db, &table).await?;
 
-        let all = self.options.transaction_mode == TransactionMode::All
-            && db.backend().transactional_ddl();
+        let all_asked = self.options.transaction_mode == TransactionMode::All;
+        let all = all_asked && db.backend().transactional_ddl();
+        if all_asked && !db.is_offline() {
+            self.warn_about_splits(db.backend(), &plan, on_event);
+        }
         let mut outer_open = false;
+        // revisions done inside the open outer transaction: reported once it commits
+        let mut uncommitted: Vec<(Direction, &'m Revision, u64)> = Vec::new();
+        let flush = |uncommitted: &mut Vec<(Direction, &'m Revision, u64)>,
+                     on_event: &mut (dyn FnMut(Event<'_>) + Send)| {
+            for (direction, revision, elapsed_ms) in uncommitted.drain(..) {
+                on_event(Event::Finished {
+                    direction,
+                    revision,
+                    elapsed_ms,
+                });
+            }
+        };
+        let rolled_back = |uncommitted: &mut Vec<(Direction, &'m Revision, u64)>,
+                           on_event: &mut (dyn FnMut(Event<'_>) + Send)| {
+            for (direction, revision, _) in uncommitted.drain(..) {
+                on_event(Event::RolledBack {
+                    direction,
+                    revision,
+                });
+            }
+        };
         if all {
             self.begin(db).await?;
             outer_open = true;
@@ -399,31 +571,101 @@ impl<'m> Runner<'m> {
             tokio::task::yield_now().await;
             let rev = self.revision(step.revision);
             if outer_open && !rev.transactional {
-                self.commit(db).await?;
+                if let Err(e) = self.commit(db).await {
+                    rolled_back(&mut uncommitted, on_event);
+                    return Err(e);
+                }
                 outer_open = false;
+                flush(&mut uncommitted, on_event);
             }
             if all && !outer_open && rev.transactional {
                 self.begin(db).await?;
                 outer_open = true;
             }
             let prev = states.get(rev.id).copied().unwrap_or(RowState::Applied);
+            db.offline_mark = db.script_len();
             let r = self
                 .apply(db, rev, step.direction, outer_open, prev, on_event)
                 .await;
-            if let Err(e) = r {
-                if outer_open {
-                    self.rollback(db).await;
+            match r {
+                Err(e) => {
+                    if outer_open {
+                        self.rollback(db).await;
+                        let undone: Vec<String> = uncommitted
+                            .iter()
+                            .map(|(_, r, _)| r.id.to_owned())
+                            .collect();
+                        rolled_back(&mut uncommitted, on_event);
+                        return Err(also_rolled_back(e, undone));
+                    }
+                    return Err(e);
                 }
-                return Err(e);
+                Ok(Some(elapsed_ms)) if outer_open => {
+                    uncommitted.push((step.direction, rev, elapsed_ms));
+                }
+                Ok(Some(elapsed_ms)) => on_event(Event::Finished {
+                    direction: step.direction,
+                    revision: rev,
+                    elapsed_ms,
+                }),
+                Ok(None) => {}
             }
         }
         if outer_open {
-            self.commit(db).await?;
+            if let Err(e) = self.commit(db).await {
+                rolled_back(&mut uncommitted, on_event);
+                return Err(e);
+            }
+            flush(&mut uncommitted, on_event);
         }
         Ok(plan)
     }
 
-    /// Runs one revision in one direction and records it.
+    /// `--transaction-mode all`: warns, before anything runs, when the run will not be one
+    /// transaction: on MySQL (DDL commits implicitly), and at each `transactional = false`
+    /// revision, which commits what came before it and runs outside any transaction.
+    fn warn_about_splits(
+        &self,
+        backend: Backend,
+        plan: &Plan,
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    ) {
+        if !backend.transactional_ddl() {
+            on_event(Event::Warning {
+                message: "--transaction-mode all cannot hold on MySQL/MariaDB: DDL commits \
+                          implicitly, so each revision commits on its own, as with \
+                          --transaction-mode per-revision",
+            });
+            return;
+        }
+        let outside: Vec<&Revision> = plan
+            .steps
+            .iter()
+            .map(|s| self.revision(s.revision))
+            .filter(|r| !r.transactional)
+            .collect();
+        if outside.is_empty() || plan.steps.len() < 2 {
+            return;
+        }
+        let ids: Vec<&str> = outside.iter().map(|r| r.id).collect();
+        let message = format!(
+            "--transaction-mode all: this run is split into several transactions, because {} \
+             declared `transactional = false`: the revisions before each of them commit first, \
+             it runs outside any transaction, and the revisions after it start a new \
+             transaction; a failure rolls back only the transaction it happens in",
+            if ids.len() == 1 {
+                format!("revision {} is", ids[0])
+            } else {
+                format!("revisions {} are", ids.join(", "))
+            }
+        );
+        on_event(Event::Warning { message: &message });
+    }
+
+    /// Runs one revision in one direction and records it. Returns how long it took in
+    /// milliseconds (the revision's code plus the version-table update and, in its own
+    /// transaction, the commit), or `None` when another process had done it meanwhile.
+    /// Reporting it done is the caller's: only once its transaction commits.
     async fn apply(
         &self,
         db: &mut Db,
@@ -432,7 +674,7 @@ impl<'m> Runner<'m> {
         in_outer: bool,
         prev_state: RowState,
         on_event: &mut (dyn FnMut(Event<'_>) + Send),
-    ) -> Result<(), Error> {
+    ) -> Result<Option<u64>, Error> {
         let table = self.options.version_table.as_str();
         let atomic = rev.transactional && db.backend().transactional_ddl();
         if db.is_offline() {
@@ -470,7 +712,7 @@ impl<'m> Runner<'m> {
                     direction,
                     revision: rev,
                 });
-                return Ok(());
+                return Ok(None);
             }
         } else if own_txn {
             self.begin(db).await?;
@@ -485,6 +727,7 @@ impl<'m> Runner<'m> {
                         state: RowState::Pending,
                         applied_at: version_table::utc_now(),
                         execution_ms: 0,
+                        checksum_format: version_table::CHECKSUM_FORMAT,
                     };
                     version_table::insert(db, table, &row).await?;
                 }
@@ -499,12 +742,30 @@ impl<'m> Runner<'m> {
         db.last_statement = None;
         db.calls_ok = 0;
         db.last_call_atomic = true;
+        // outside a covering transaction, what ran is what the user must check by hand
+        db.ran = (!atomic).then(Vec::new);
         let f = match direction {
             Direction::Upgrade => rev.upgrade,
             Direction::Downgrade => rev.downgrade,
         };
-        let result = f(db).await;
+        let result = match (CatchUnwind { inner: f(db) }).await {
+            Ok(r) => r,
+            Err(panic) => {
+                // say now what state the revision is in; the panic then goes on unwinding
+                // (the connection is closed on drop: the server rolls back and unlocks)
+                let ran = db.ran.take().unwrap_or_default();
+                let partly_applied = !atomic;
+                on_event(Event::Panicked {
+                    direction,
+                    revision: rev,
+                    partly_applied,
+                    statements: &ran,
+                });
+                std::panic::resume_unwind(panic);
+            }
+        };
         db.revision = "";
+        let ran = db.ran.take().unwrap_or_default();
         if let Err(source) = result {
             let statement = db.last_statement.take();
             // outside a covering transaction the database is still unchanged when no call of
@@ -533,6 +794,9 @@ impl<'m> Runner<'m> {
                 message: rev.message.into(),
                 statement,
                 rolled_back,
+                ran: if rolled_back { Vec::new() } else { ran },
+                parent: stamp_parent(rev),
+                also_rolled_back: Vec::new(),
                 source,
             });
         }
@@ -546,12 +810,7 @@ impl<'m> Runner<'m> {
             }
             return Err(e);
         }
-        on_event(Event::Finished {
-            direction,
-            revision: rev,
-            elapsed_ms: started.elapsed().as_millis() as u64,
-        });
-        Ok(())
+        Ok(Some(started.elapsed().as_millis() as u64))
     }
 
     /// Records a finished revision in the version table and commits its transaction. Where
@@ -591,6 +850,7 @@ impl<'m> Runner<'m> {
                     state: RowState::Applied,
                     applied_at: version_table::utc_now(),
                     execution_ms: elapsed_ms as i64,
+                    checksum_format: version_table::CHECKSUM_FORMAT,
                 },
             ),
             Direction::Downgrade => version_table::delete_sql(db.backend(), table, rev.id),
@@ -631,10 +891,11 @@ impl<'m> Runner<'m> {
         begin: bool,
     ) -> Result<bool, Error> {
         // `id` is a checked revision id ([a-z0-9_]), the table name a checked identifier
-        let (id, table) = (rev.id, &self.options.version_table);
+        let id = rev.id;
+        let table = version_table::quoted(Backend::Sqlite, &self.options.version_table);
         let sql = format!(
-            "{}SELECT (SELECT COUNT(*) FROM \"{table}\" WHERE revision = '{id}'), \
-             (SELECT MIN(revision) FROM \"{table}\" WHERE state = 'pending')",
+            "{}SELECT (SELECT COUNT(*) FROM {table} WHERE revision = '{id}'), \
+             (SELECT MIN(revision) FROM {table} WHERE state = 'pending')",
             if begin { "BEGIN IMMEDIATE; " } else { "" }
         );
         let deadline = Instant::now() + self.options.lock_timeout;
@@ -827,35 +1088,88 @@ impl<'m> Runner<'m> {
         backend: Backend,
         command: OfflineCommand<'_>,
     ) -> Result<String, Error> {
+        match self.offline_script_partial(backend, command).await {
+            (script, None) => Ok(script),
+            (_, Some(e)) => Err(e),
+        }
+    }
+
+    /// [`Runner::offline_script`] that renders as much as it can: when a revision reads from
+    /// the database (which offline mode cannot do), the script of every revision before it
+    /// (its transaction closed), and the error naming the revision
+    /// ([`Error::RevisionFailed`] over [`Error::OfflineRead`]). Any other error comes with an
+    /// empty script. This is what `upgrade --sql` prints (Alembic renders every revision it
+    /// can, too).
+    pub async fn offline_script_partial(
+        &self,
+        backend: Backend,
+        command: OfflineCommand<'_>,
+    ) -> (String, Option<Error>) {
         let mut db = Db::offline(backend);
-        match command {
-            OfflineCommand::Upgrade(t) => {
-                self.upgrade(&mut db, t, &mut |_| {}).await?;
-            }
+        let result = match command {
+            OfflineCommand::Upgrade(t) => self.upgrade(&mut db, t, &mut |_| {}).await.map(drop),
             OfflineCommand::Downgrade(t) => {
                 // like Alembic: offline there is no database to say where to start from
                 if !crate::spec::Spec::parse(t).is_ok_and(|s| s.is_range()) {
-                    return Err(Error::OfflineDowngradeWithoutRange(t.to_owned()));
+                    Err(Error::OfflineDowngradeWithoutRange(t.to_owned()))
+                } else {
+                    self.downgrade(&mut db, t, &mut |_| {}).await.map(drop)
                 }
-                self.downgrade(&mut db, t, &mut |_| {}).await?;
             }
-            OfflineCommand::Stamp(ts) => {
-                self.stamp(&mut db, ts, false).await?;
+            OfflineCommand::Stamp(ts) => self.stamp(&mut db, ts, false).await.map(drop),
+        };
+        let error = match result {
+            Ok(()) => None,
+            Err(e) if is_offline_read(&e) => {
+                // cut back to where the reading revision began, and close a transaction
+                // left open there (`--transaction-mode all`)
+                db.truncate_script(db.offline_mark);
+                let script = db.take_script();
+                let open = script.iter().rposition(|s| {
+                    s == "BEGIN" || s.starts_with("BEGIN ") || s == "START TRANSACTION"
+                });
+                let closed = script.iter().rposition(|s| s == "COMMIT");
+                let mut script = script;
+                if open.is_some() && open > closed {
+                    script.push("COMMIT".to_owned());
+                }
+                return (render_script(script), Some(e));
             }
-        }
-        let mut out = String::new();
-        for stmt in db.take_script() {
-            out.push_str(&stmt);
-            if !stmt.starts_with("--") {
-                out.push(';');
-            }
-            out.push('\n');
-            if stmt.starts_with("COMMIT") {
-                out.push('\n');
-            }
-        }
-        Ok(out)
+            Err(e) => return (String::new(), Some(e)),
+        };
+        (render_script(db.take_script()), error)
     }
+}
+
+/// Whether a run failed because a revision read from the database in offline mode.
+fn is_offline_read(e: &Error) -> bool {
+    match e {
+        Error::OfflineRead { .. } => true,
+        Error::RevisionFailed { source, .. } => {
+            matches!(
+                source.downcast_ref::<Error>(),
+                Some(Error::OfflineRead { .. })
+            )
+        }
+        _ => false,
+    }
+}
+
+/// Offline statements as a script: each statement ends with `;`, comment lines do not, and a
+/// blank line follows each `COMMIT`.
+fn render_script(statements: Vec<String>) -> String {
+    let mut out = String::new();
+    for stmt in statements {
+        out.push_str(&stmt);
+        if !stmt.starts_with("--") {
+            out.push(';');
+        }
+        out.push('\n');
+        if stmt.starts_with("COMMIT") {
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Ranges (`A:B`) are for offline scripts: online, the database says where a run starts.
@@ -914,12 +1228,69 @@ fn dirty(rev: &Revision) -> Error {
         revision: rev.id.into(),
         message: rev.message.into(),
         direction: "upgrade or downgrade".into(),
-        // what `stamp` takes: `base`, or the parents as separate arguments
-        parent: if rev.down_revisions.is_empty() {
-            "base".into()
-        } else {
-            rev.down_revisions.join(" ")
+        parent: stamp_parent(rev),
+    }
+}
+
+/// What `stamp` takes to say a revision's changes were reverted: `base`, or its parents as
+/// separate arguments.
+fn stamp_parent(rev: &Revision) -> String {
+    if rev.down_revisions.is_empty() {
+        "base".into()
+    } else {
+        rev.down_revisions.join(" ")
+    }
+}
+
+/// A failure inside the `--transaction-mode all` transaction: the revisions that had run in
+/// it before the failing one were rolled back with it.
+fn also_rolled_back(e: Error, undone: Vec<String>) -> Error {
+    match e {
+        Error::RevisionFailed {
+            direction,
+            revision,
+            message,
+            statement,
+            rolled_back,
+            ran,
+            parent,
+            source,
+            ..
+        } => Error::RevisionFailed {
+            direction,
+            revision,
+            message,
+            statement,
+            rolled_back,
+            ran,
+            parent,
+            also_rolled_back: undone,
+            source,
         },
+        other => other,
+    }
+}
+
+/// Polls a revision's future, catching a panic of its code (`futures`' `catch_unwind`, for
+/// one use).
+struct CatchUnwind<F> {
+    inner: F,
+}
+
+impl<F: std::future::Future + Unpin> std::future::Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn std::any::Any + Send>>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = &mut self.inner;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::pin::Pin::new(inner).poll(cx)
+        })) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(v)) => std::task::Poll::Ready(Ok(v)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
     }
 }
 
@@ -933,8 +1304,6 @@ fn rename(e: Error, what: &str) -> Error {
     }
 }
 
-/// The advisory-lock key: FNV-1a of the version table's name, so two tools (or two version
-/// tables) in one database do not block each other.
 /// `$before <MySQL lock name> $after`, the lock name an expression over one bound
 /// parameter (`cargo-migrate:<version table>`): `<database>:cargo-migrate:<table>`, which
 /// reads well in `SHOW PROCESSLIST`, as long as it fits MySQL's 64-character limit on lock
@@ -1102,13 +1471,16 @@ async fn lock_holder(db: &mut Db, key: i64, name: &str) -> Option<String> {
     }
 }
 
-fn lock_key(table: &str) -> i64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in "cargo-migrate:".bytes().chain(table.bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h as i64
+/// The PostgreSQL advisory-lock key of a version table: FNV-1a 64 (the `fnv` crate) of
+/// `cargo-migrate:<table>`, as a signed 64-bit integer, so two tools (or two version tables) in
+/// one database do not block each other. Stable across versions: runners of different
+/// cargo-migrate versions on one database must take the same lock.
+pub fn lock_key(table: &str) -> i64 {
+    use std::hash::Hasher as _;
+    let mut h = fnv::FnvHasher::default();
+    h.write(b"cargo-migrate:");
+    h.write(table.as_bytes());
+    h.finish() as i64
 }
 
 impl Migrations {
@@ -1150,5 +1522,21 @@ impl Migrations {
         let r = self.upgrade(&mut db, target).await;
         db.close().await;
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lock_key_is_the_fnv_1a_key_of_earlier_versions() {
+        // the loop earlier versions ran (FNV-1a 64, offset basis and prime of the FNV spec):
+        // runners of both versions must exclude each other
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in "cargo-migrate:migrate_version".bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        assert_eq!(super::lock_key("migrate_version"), h as i64);
+        assert_ne!(super::lock_key("a"), super::lock_key("b"));
     }
 }

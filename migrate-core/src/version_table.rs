@@ -10,6 +10,7 @@
 //! | `state` | `VARCHAR(16)` | `applied`, `stamped` (recorded by `stamp`, nothing ran) or `pending` (started outside a transaction and not finished: see [`crate::Error::Dirty`]) |
 //! | `applied_at` | `VARCHAR(32)` | UTC time it was recorded, `YYYY-MM-DD HH:MM:SS.mmm` |
 //! | `execution_ms` | `BIGINT` | how long its `upgrade` took, in milliseconds |
+//! | `checksum_format` | `BIGINT` | which canonical token walk computed `checksum` ([`CHECKSUM_FORMAT`]); added with default 1 to tables written before it existed, by the first command that writes |
 //!
 //! Unlike Alembic's `alembic_version`, which keeps only the current heads, the table keeps
 //! one row per applied revision (the set is closed under ancestors), so that each applied
@@ -73,34 +74,82 @@ pub struct VersionRow {
     pub applied_at: String,
     /// Duration of the revision's `upgrade`, in milliseconds.
     pub execution_ms: i64,
+    /// The format of `checksum` ([`CHECKSUM_FORMAT`] for rows this version writes; 1 for rows
+    /// of a table written before the column existed).
+    pub checksum_format: i32,
 }
 
-/// Checks that a version-table name is a plain SQL identifier (`[A-Za-z_][A-Za-z0-9_]*`, at
-/// most 63 bytes), so it can be quoted safely on every backend.
+/// The checksum format this version writes: which canonical token walk produced the
+/// `checksum` column (see `migrate-macros/src/checksum.rs`). Stored per row in
+/// `checksum_format`; a row written with another format is not compared with the code (its
+/// checksum cannot be recomputed) until `repair` records the current one.
+pub const CHECKSUM_FORMAT: i32 = 1;
+
+/// Checks a version-table name: a table name, optionally qualified by a schema
+/// (`schema.table`; on MySQL the schema is a database, on SQLite an attached database such as
+/// `main`). Each part is 1 to 63 characters of ASCII letters, digits, `_` and `-`, starting
+/// with a letter or `_`. Letter case is kept: every statement quotes each part
+/// (`"Schema"."My-Versions"`, on MySQL with backticks), so `MyVersions` is created and found
+/// as `MyVersions`.
 ///
 /// # Errors
 /// A message saying what is wrong.
 pub fn validate_table_name(name: &str) -> Result<(), String> {
-    let ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok {
+    let part_ok = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 63
+            && p.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    let parts: Vec<&str> = name.split('.').collect();
+    if parts.len() <= 2 && parts.iter().all(|p| part_ok(p)) {
         Ok(())
     } else {
         Err(format!(
-            "bad version table name `{name}`: use letters, digits and `_`, starting with a letter or `_` (at most 63)"
+            "bad version table name `{}`: use letters, digits and `_` or `-`, starting with a \
+             letter or `_` (at most 63), optionally qualified by a schema as `schema.table`",
+            crate::error::echo(name)
         ))
     }
+}
+
+/// A checked version-table name split into its optional schema and its table.
+fn split(name: &str) -> (Option<&str>, &str) {
+    match name.split_once('.') {
+        Some((schema, table)) => (Some(schema), table),
+        None => (None, name),
+    }
+}
+
+/// The version table's name quoted for `backend`: each part of a checked name in the
+/// backend's identifier quotes (`"s"."t"`, MySQL `` `s`.`t` ``), so letter case is kept.
+pub fn quoted(backend: Backend, name: &str) -> String {
+    let q = |part: &str| match backend {
+        Backend::MySql => format!("`{part}`"),
+        _ => format!("\"{part}\""),
+    };
+    match split(name) {
+        (Some(schema), table) => format!("{}.{}", q(schema), q(table)),
+        (None, table) => q(table),
+    }
+}
+
+/// The version table as a sea-query table reference (schema-qualified when the name is).
+fn table_ref(name: &str) -> sea_query::TableRef {
+    use sea_query::{IntoIden, SchemaName, TableName};
+    let (schema, table) = split(name);
+    TableName(
+        schema.map(|s| SchemaName(None, Alias::new(s).into_iden())),
+        Alias::new(table).into_iden(),
+    )
+    .into()
 }
 
 /// The `CREATE TABLE IF NOT EXISTS` statement of the version table for `backend`.
 pub fn create_statement(backend: Backend, table: &str) -> String {
     let stmt = Table::create()
-        .table(Alias::new(table))
+        .table(table_ref(table))
         .if_not_exists()
         .col(
             ColumnDef::new("revision")
@@ -112,8 +161,23 @@ pub fn create_statement(backend: Backend, table: &str) -> String {
         .col(ColumnDef::new("state").string_len(16).not_null())
         .col(ColumnDef::new("applied_at").string_len(32).not_null())
         .col(ColumnDef::new("execution_ms").big_integer().not_null())
+        .col(
+            ColumnDef::new("checksum_format")
+                .big_integer()
+                .not_null()
+                .default(1),
+        )
         .to_owned();
     with_builder!(backend, b => stmt.to_string(b))
+}
+
+/// The `ALTER TABLE` that brings a version table written before the `checksum_format` column
+/// existed up to date: its rows' checksums are all of format 1, the only one there was.
+fn add_format_column_statement(backend: Backend, table: &str) -> String {
+    format!(
+        "ALTER TABLE {} ADD COLUMN checksum_format BIGINT NOT NULL DEFAULT 1",
+        quoted(backend, table)
+    )
 }
 
 /// SQLite only: a partial index over the `pending` rows. Every revision re-checks for a
@@ -121,9 +185,13 @@ pub fn create_statement(backend: Backend, table: &str) -> String {
 /// scans the whole table, so 1,000 revisions in one run would read ~500,000 rows. The index
 /// holds only the rare `pending` rows, so it costs nothing on the writes.
 pub fn pending_index_statement(table: &str) -> String {
-    format!(
-        "CREATE INDEX IF NOT EXISTS \"{table}_pending\" ON \"{table}\" (revision) WHERE state = 'pending'"
-    )
+    // SQLite: the index may be schema-qualified, its table may not (it is in that schema)
+    let (schema, bare) = split(table);
+    let index = match schema {
+        Some(s) => format!("\"{s}\".\"{bare}_pending\""),
+        None => format!("\"{bare}_pending\""),
+    };
+    format!("CREATE INDEX IF NOT EXISTS {index} ON \"{bare}\" (revision) WHERE state = 'pending'")
 }
 
 /// Creates the version table (and on SQLite its `pending` index) when it does not exist.
@@ -138,7 +206,67 @@ pub(crate) async fn create(db: &mut Db, table: &str) -> Result<(), Error> {
         // failed `CREATE INDEX` outside a transaction changes nothing
         let _ = db.sql(&pending_index_statement(table)).await;
     }
+    if !db.is_offline() && lacks_format_column(db, table).await? {
+        let alter = add_format_column_statement(db.backend(), table);
+        if let Err(e) = db.sql(&alter).await {
+            // another process (SQLite has no migration lock) may have added it meanwhile
+            if lacks_format_column(db, table).await? {
+                return Err(context(
+                    e,
+                    "adding the checksum_format column to the version table",
+                ));
+            }
+        }
+    }
     Ok(())
+}
+
+/// Whether the existing table is a version table written before `checksum_format` existed:
+/// it has `revision` and `state` but not `checksum_format`. Another tool's table under the
+/// same name is left alone (reading it reports it).
+async fn lacks_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
+    let Some(conn) = db.conn() else {
+        return Ok(false);
+    };
+    let (schema, bare) = split(table);
+    let names = "('revision', 'state', 'checksum_format')";
+    let r = match conn {
+        Conn::Sqlite(c) => {
+            sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
+                "SELECT name FROM pragma_table_info(?, ?) WHERE name IN {names}"
+            )))
+            .bind(bare)
+            .bind(schema.unwrap_or("main"))
+            .fetch_all(&mut **c)
+            .await
+        }
+        Conn::Postgres(c) => {
+            sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
+                "SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass($1) \
+             AND NOT attisdropped AND attname IN {names}"
+            )))
+            .bind(quoted(Backend::Postgres, table))
+            .fetch_all(&mut **c)
+            .await
+        }
+        Conn::MySql(c) => {
+            sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
+                "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
+             WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ? \
+             AND column_name IN {names}"
+            )))
+            .bind(schema)
+            .bind(bare)
+            .fetch_all(&mut **c)
+            .await
+        }
+    };
+    let names = r.map_err(|source| Error::Database {
+        context: "reading the version table's columns".into(),
+        source,
+    })?;
+    let has = |n: &str| names.iter().any(|c| c.eq_ignore_ascii_case(n));
+    Ok(has("revision") && has("state") && !has("checksum_format"))
 }
 
 fn context(e: Error, what: &str) -> Error {
@@ -156,22 +284,35 @@ pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
     let Some(conn) = db.conn() else {
         return Ok(false);
     };
+    let (schema, bare) = split(table);
     let r = match conn {
-        Conn::Sqlite(c) => sqlx::query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
-            .bind(table)
+        // SQLite's names are case-insensitive: `MyVersions` is the table `myversions`
+        Conn::Sqlite(c) => {
+            let master = match schema {
+                Some(s) => format!("\"{s}\".sqlite_master"),
+                None => "sqlite_master".to_owned(),
+            };
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT 1 FROM {master} WHERE type = 'table' AND name = ? COLLATE NOCASE"
+            )))
+            .bind(bare)
             .fetch_optional(&mut **c)
             .await
-            .map(|r| r.is_some()),
+            .map(|r| r.is_some())
+        }
+        // `to_regclass` parses its argument as SQL does: quoted, so letter case is kept
         Conn::Postgres(c) => sqlx::query("SELECT to_regclass($1)::text")
-            .bind(table)
+            .bind(quoted(Backend::Postgres, table))
             .fetch_one(&mut **c)
             .await
             .and_then(|r| r.try_get::<Option<String>, _>(0))
             .map(|r| r.is_some()),
         Conn::MySql(c) => sqlx::query(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) \
+             AND table_name = ?",
         )
-        .bind(table)
+        .bind(schema)
+        .bind(bare)
         .fetch_optional(&mut **c)
         .await
         .map(|r| r.is_some()),
@@ -185,11 +326,19 @@ pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
 /// `SELECT` of every column of the version table for `backend` (the table name quoted as
 /// the backend quotes identifiers; it is a checked identifier), followed by `tail`.
 pub(crate) fn select_sql(backend: Backend, table: &str, tail: &str) -> String {
-    let quoted = match backend {
-        Backend::MySql => format!("`{table}`"),
-        _ => format!("\"{table}\""),
-    };
-    format!("SELECT revision, checksum, state, applied_at, execution_ms FROM {quoted}{tail}")
+    format!(
+        "SELECT revision, checksum, state, applied_at, execution_ms FROM {}{tail}",
+        quoted(backend, table)
+    )
+}
+
+/// [`select_sql`] with the `checksum_format` column (last, so that a table of another tool
+/// fails on `revision` first).
+fn select_with_format_sql(backend: Backend, table: &str, tail: &str) -> String {
+    format!(
+        "SELECT revision, checksum, state, applied_at, execution_ms, checksum_format FROM {}{tail}",
+        quoted(backend, table)
+    )
 }
 
 /// Reads every row of the version table; empty when the table does not exist (offline:
@@ -203,12 +352,25 @@ pub async fn read(db: &mut Db, table: &str) -> Result<Vec<VersionRow>, Error> {
     if db.is_offline() || !exists(db, table).await? {
         return Ok(Vec::new());
     }
-    let sql = select_sql(db.backend(), table, " ORDER BY applied_at, revision");
+    let tail = " ORDER BY applied_at, revision";
+    let sql = select_with_format_sql(db.backend(), table, tail);
     let conn = db.conn().expect("online");
-    let rows = on_conn!(conn, c => sqlx::query(AssertSqlSafe(sql))
+    let mut rows = on_conn!(conn, c => sqlx::query(AssertSqlSafe(sql))
         .fetch_all(&mut **c)
         .await
         .and_then(|rows| rows.iter().map(decode).collect::<Result<Vec<_>, _>>()));
+    if let Err(sqlx::Error::Database(e)) = &rows
+        && e.message().contains("checksum_format")
+    {
+        // a table written before the column existed (it is added by the next command that
+        // writes): every checksum in it is of format 1
+        let sql = select_sql(db.backend(), table, tail);
+        let conn = db.conn().expect("online");
+        rows = on_conn!(conn, c => sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut **c)
+            .await
+            .and_then(|rows| rows.iter().map(decode).collect::<Result<Vec<_>, _>>()));
+    }
     rows.map_err(|source| match source {
         sqlx::Error::Decode(e) if e.to_string().starts_with("unknown state") => Error::UnreadableVersionTable {
             table: table.to_owned(),
@@ -237,6 +399,11 @@ where
         },
         applied_at: row.try_get(3)?,
         execution_ms: row.try_get(4)?,
+        checksum_format: if row.len() > 5 {
+            row.try_get::<i64, _>(5)? as i32
+        } else {
+            1
+        },
     })
 }
 
@@ -251,7 +418,7 @@ pub(crate) fn delete_sql(backend: Backend, table: &str, revision: &str) -> Strin
     render(
         backend,
         &Query::delete()
-            .from_table(Alias::new(table))
+            .from_table(table_ref(table))
             .and_where(Expr::col("revision").eq(revision))
             .to_owned(),
     )
@@ -263,13 +430,14 @@ fn render<S: sea_query::QueryStatementWriter>(backend: Backend, stmt: &S) -> Str
 
 fn insert_statement(table: &str, row: &VersionRow) -> sea_query::InsertStatement {
     Query::insert()
-        .into_table(Alias::new(table))
+        .into_table(table_ref(table))
         .columns([
             "revision",
             "checksum",
             "state",
             "applied_at",
             "execution_ms",
+            "checksum_format",
         ])
         .values_panic([
             row.revision.clone().into(),
@@ -277,6 +445,7 @@ fn insert_statement(table: &str, row: &VersionRow) -> sea_query::InsertStatement
             row.state.as_str().into(),
             row.applied_at.clone().into(),
             row.execution_ms.into(),
+            i64::from(row.checksum_format).into(),
         ])
         .to_owned()
 }
@@ -299,9 +468,10 @@ pub(crate) async fn finish(
     execution_ms: i64,
 ) -> Result<(), Error> {
     let stmt = Query::update()
-        .table(Alias::new(table))
+        .table(table_ref(table))
         .value("state", RowState::Applied.as_str())
         .value("checksum", checksum)
+        .value("checksum_format", i64::from(CHECKSUM_FORMAT))
         .value("execution_ms", execution_ms)
         .and_where(Expr::col("revision").eq(revision))
         .to_owned();
@@ -309,6 +479,26 @@ pub(crate) async fn finish(
         .await
         .map(|_| ())
         .map_err(|e| context(e, "recording the revision in the version table"))
+}
+
+/// Records `checksum` (of the current [`CHECKSUM_FORMAT`]) in a revision's row, leaving its
+/// state and time (`repair`).
+pub(crate) async fn set_checksum(
+    db: &mut Db,
+    table: &str,
+    revision: &str,
+    checksum: &str,
+) -> Result<(), Error> {
+    let stmt = Query::update()
+        .table(table_ref(table))
+        .value("checksum", checksum)
+        .value("checksum_format", i64::from(CHECKSUM_FORMAT))
+        .and_where(Expr::col("revision").eq(revision))
+        .to_owned();
+    db.execute(&stmt)
+        .await
+        .map(|_| ())
+        .map_err(|e| context(e, "recording the checksum in the version table"))
 }
 
 /// Marks a row pending (before a non-transactional downgrade).
@@ -324,7 +514,7 @@ pub(crate) async fn set_state(
     state: RowState,
 ) -> Result<(), Error> {
     let stmt = Query::update()
-        .table(Alias::new(table))
+        .table(table_ref(table))
         .value("state", state.as_str())
         .and_where(Expr::col("revision").eq(revision))
         .to_owned();
@@ -337,7 +527,7 @@ pub(crate) async fn set_state(
 /// Deletes a revision's row.
 pub(crate) async fn delete(db: &mut Db, table: &str, revision: &str) -> Result<(), Error> {
     let stmt = Query::delete()
-        .from_table(Alias::new(table))
+        .from_table(table_ref(table))
         .and_where(Expr::col("revision").eq(revision))
         .to_owned();
     db.execute(&stmt)
@@ -348,7 +538,7 @@ pub(crate) async fn delete(db: &mut Db, table: &str, revision: &str) -> Result<(
 
 /// Deletes every row.
 pub(crate) async fn clear(db: &mut Db, table: &str) -> Result<(), Error> {
-    let stmt = Query::delete().from_table(Alias::new(table)).to_owned();
+    let stmt = Query::delete().from_table(table_ref(table)).to_owned();
     db.execute(&stmt)
         .await
         .map(|_| ())
@@ -364,25 +554,22 @@ pub fn utc_now() -> String {
     format_utc(now.as_secs() as i64, now.subsec_millis())
 }
 
-/// Formats seconds since the Unix epoch (UTC) as `YYYY-MM-DD HH:MM:SS.mmm`.
+/// Formats seconds since the Unix epoch (UTC) as `YYYY-MM-DD HH:MM:SS.mmm` (the civil date
+/// from the `time` crate; seconds outside its range, years beyond ±9999, clamp to its ends).
 pub fn format_utc(secs: i64, millis: u32) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let t = time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(if secs < 0 {
+        time::PrimitiveDateTime::MIN.assume_utc()
+    } else {
+        time::PrimitiveDateTime::MAX.assume_utc()
+    });
     format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{millis:03}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{millis:03}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
     )
 }
 
@@ -395,6 +582,9 @@ mod tests {
         assert_eq!(format_utc(0, 0), "1970-01-01 00:00:00.000");
         assert_eq!(format_utc(1_795_219_200, 5), "2026-11-21 00:00:00.005");
         assert_eq!(format_utc(951_782_400, 0), "2000-02-29 00:00:00.000");
+        // independent values: `date -u -d @SECS '+%F %T'` (GNU coreutils)
+        assert_eq!(format_utc(4_107_542_399, 999), "2100-02-28 23:59:59.999");
+        assert_eq!(format_utc(-86_401, 0), "1969-12-30 23:59:59.000");
     }
 
     #[test]

@@ -12,9 +12,32 @@
 //!
 //! Everything else counts: identifiers, literals as written, punctuation characters and
 //! delimiters. Known gap: rustfmt's reordering of `use` lists changes the checksum.
+//!
+//! # The canonical form (checksum format 1)
+//!
+//! The checksum is the lowercase hex SHA-256 of these bytes, token by token, depth first:
+//!
+//! | token | bytes |
+//! |---|---|
+//! | identifier | `i`, its UTF-8 length as 4 bytes little-endian, its text |
+//! | literal | `l`, its length as 4 bytes little-endian, its text as written (quotes, suffix) |
+//! | punctuation | `p`, the character in UTF-8 (`->` is `p-p>`; spacing never counts) |
+//! | group | `(` `[` `{` (`<` for an invisible group), its tokens, `)` `]` `}` (`>`) |
+//! | skipped | a doc attribute (`#[doc = …]`, `#![doc = …]`), a `,` that ends a group, a `,` right after a `{ … }` group |
+//!
+//! So `Ok(())` is `i\x02\0\0\0Ok(())`. The unit tests pin golden values computed from
+//! hand-written canonical bytes with `printf … | sha256sum`. Changing any rule changes the
+//! checksum of every revision ever applied: that needs a new [`FORMAT`] (stored per row in the
+//! version table's `checksum_format`, `migrate_core::version_table::CHECKSUM_FORMAT`), never
+//! an edit of this one.
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use sha2::{Digest, Sha256};
+
+/// The checksum format [`sha256_hex`] implements (the module documentation's canonical
+/// form); `migrate_core::version_table::CHECKSUM_FORMAT` must be the same number.
+#[allow(dead_code)] // documentation and the tests' anchor; the runtime side stores it
+pub(crate) const FORMAT: i32 = 1;
 
 /// Lowercase hex SHA-256 of the canonical walk of `tokens`.
 pub(crate) fn sha256_hex(tokens: &TokenStream) -> String {
@@ -136,6 +159,56 @@ mod tests {
             base.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         );
+    }
+
+    /// Fixed revision sources with their checksums. The golden values are not our output:
+    /// each is `sha256sum` of the canonical bytes written out by hand (see [`CANONICAL`]).
+    const FIXED: [(&str, &str); 3] = [
+        (
+            "mod revision { pub async fn upgrade(db: &mut Db) -> Result<()> { db.sql(\"CREATE TABLE t (id INT)\").await?; Ok(()) } }",
+            "0a9683898fb737e5ee89a66ffc893a026edc9c4a8cda1670592ebfea179255bc",
+        ),
+        // docs, comments, a trailing comma and other spacing: the same canonical bytes
+        (
+            "/// Doc.\nmod revision {\n    //! inner\n    pub async fn upgrade(\n        db: &mut Db,\n    ) -> Result<()> {\n        // comment\n        db.sql(\"CREATE TABLE t (id INT)\").await?;\n        Ok(())\n    }\n}\n",
+            "0a9683898fb737e5ee89a66ffc893a026edc9c4a8cda1670592ebfea179255bc",
+        ),
+        // commas after match-arm blocks and at the end of a group are skipped
+        (
+            "mod revision { fn f(x: u8) { match x { 1 => {}, 2 => {}, } } }",
+            "f7d412f255abef2884176c29d5995b0ce8071c41dbf8e5967f99ddd2bc9c03ff",
+        ),
+    ];
+
+    /// The canonical bytes of `FIXED[0]` (also `FIXED[1]`) and `FIXED[2]`, written by hand from
+    /// the module documentation's table as `printf` formats (octal escapes).
+    const CANONICAL: [&str; 2] = [
+        r#"i\003\000\000\000modi\010\000\000\000revision{i\003\000\000\000pubi\005\000\000\000asynci\002\000\000\000fni\007\000\000\000upgrade(i\002\000\000\000dbp:p&i\003\000\000\000muti\002\000\000\000Db)p-p>i\006\000\000\000Resultp<()p>{i\002\000\000\000dbp.i\003\000\000\000sql(l\031\000\000\000"CREATE TABLE t (id INT)")p.i\005\000\000\000awaitp?p;i\002\000\000\000Ok(())}}"#,
+        r#"i\003\000\000\000modi\010\000\000\000revision{i\002\000\000\000fni\001\000\000\000f(i\001\000\000\000xp:i\002\000\000\000u8){i\005\000\000\000matchi\001\000\000\000x{l\001\000\000\0001p=p>{}l\001\000\000\0002p=p>{}}}}"#,
+    ];
+
+    #[test]
+    fn golden_checksums_of_fixed_revisions() {
+        assert_eq!(super::FORMAT, 1, "a new format needs new golden values");
+        for (src, golden) in FIXED {
+            assert_eq!(sum(src), golden, "{src}");
+        }
+    }
+
+    #[test]
+    fn golden_values_are_sha256sum_of_the_canonical_bytes() {
+        // recomputed here by a shell pipeline, so a golden value cannot drift from the form
+        for (canonical, golden) in CANONICAL.iter().zip([FIXED[0].1, FIXED[2].1]) {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg("printf \"$1\" | sha256sum")
+                .arg("sh")
+                .arg(canonical)
+                .output()
+                .expect("sh and sha256sum (coreutils) run");
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(text.split_whitespace().next(), Some(golden), "{canonical}");
+        }
     }
 
     #[test]

@@ -96,6 +96,10 @@ impl DbCommand {
                 sql.push_args(&mut out);
                 positional.extend(revisions.iter().map(String::as_str));
             }
+            DbCommand::Repair { revisions } => {
+                out.push("repair".into());
+                positional.extend(revisions.iter().map(String::as_str));
+            }
             DbCommand::Check => out.push("check".into()),
             DbCommand::History {
                 rev_range,

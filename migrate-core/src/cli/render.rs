@@ -507,6 +507,9 @@ mod tests {
             message: "create users".into(),
             statement: None,
             rolled_back: true,
+            ran: Vec::new(),
+            parent: "base".into(),
+            also_rolled_back: Vec::new(),
             source: db_says.into(),
         };
         // each backend's words (PostgreSQL 42P07, MySQL 1050, SQLite)

@@ -48,7 +48,7 @@ fn a_terminal_sees_the_path_once_and_the_build_progress() {
         "{shown}"
     );
 
-    let shown = on_a_terminal(&app, &["migrate", "current"]);
+    let shown = on_a_terminal(&app, &["migrate", "upgrade"]);
     assert!(
         shown.contains("   Compiling terminal_migrations v0.1.0"),
         "cargo's progress is not shown:\n{shown}"

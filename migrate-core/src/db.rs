@@ -482,6 +482,14 @@ where
         .map(|_| ())
 }
 
+/// Where a multi-statement script failed, as the backend tells it.
+enum Failed {
+    /// After this many results (PostgreSQL and MySQL: one per completed statement).
+    After(usize),
+    /// In the statement whose text starts at this byte of the batch (SQLite).
+    At(usize),
+}
+
 /// Runs a raw multi-statement script through sqlx, counting the statements that completed:
 /// on failure, how many completed before the failing one (PostgreSQL and MySQL report one
 /// result per statement).
@@ -1202,16 +1210,25 @@ impl Db {
                 let one = is_one_statement(script);
                 let r = match conn {
                     // on SQLite's own thread, without the worker round trip (`crate::sqlite`)
-                    Conn::Sqlite(c) => c.exec(&batch).await,
+                    Conn::Sqlite(c) if one => c.exec(&batch).await,
+                    // a script: SQLite says where the failing statement starts
+                    Conn::Sqlite(c) => c.exec_script(&batch).await.map_err(|(at, e)| match at {
+                        Some(at) => self.failed_in_script(script, prefix, Failed::At(at), e),
+                        None => e,
+                    }),
                     Conn::Postgres(c) if one => raw_execute::<Postgres>(c, batch).await,
                     Conn::MySql(c) if one => raw_execute::<MySql>(c, batch).await,
                     // a script: find the statement that failed
                     Conn::Postgres(c) => raw_execute_counting::<Postgres>(c, batch)
                         .await
-                        .map_err(|(done, e)| self.failed_in_script(script, prefix, done, e)),
+                        .map_err(|(done, e)| {
+                            self.failed_in_script(script, prefix, Failed::After(done), e)
+                        }),
                     Conn::MySql(c) => raw_execute_counting::<MySql>(c, batch)
                         .await
-                        .map_err(|(done, e)| self.failed_in_script(script, prefix, done, e)),
+                        .map_err(|(done, e)| {
+                            self.failed_in_script(script, prefix, Failed::After(done), e)
+                        }),
                 };
                 self.calls_ok += u32::from(r.is_ok());
                 if r.is_ok()
@@ -1228,19 +1245,30 @@ impl Db {
         }
     }
 
-    /// A multi-statement script failed after `done` results (counting a deferred `BEGIN`
-    /// sent in front of it, `prefix` bytes long): names the failing statement in
-    /// `last_statement` (by the server's error position when PostgreSQL gives one, else by
-    /// the count), records the ones that completed, and returns the error.
+    /// A multi-statement script failed (sent with a deferred `BEGIN` in front of it, `prefix`
+    /// bytes long, counted in `how`): names the failing statement in `last_statement` (by
+    /// where SQLite says it starts, by the server's error position when PostgreSQL gives one,
+    /// else by the count of results), records the ones that completed, and returns the error.
     fn failed_in_script(
         &mut self,
         script: &str,
         prefix: usize,
-        done: usize,
+        how: Failed,
         e: sqlx::Error,
     ) -> sqlx::Error {
+        if matches!(how, Failed::At(at) if at < prefix) {
+            return e; // the deferred `BEGIN` failed, not the script
+        }
         let statements = split_statements(script, self.backend);
-        let by_count = done.saturating_sub(usize::from(prefix > 0));
+        let (by_count, at) = match how {
+            Failed::After(done) => (done.saturating_sub(usize::from(prefix > 0)), None),
+            // the statement whose text (blanks before it included) starts at or after `at`
+            Failed::At(at) => (
+                0,
+                at.checked_sub(prefix)
+                    .and_then(|at| statements.iter().position(|r| r.end > at)),
+            ),
+        };
         // PostgreSQL: a 1-based character position in the batch sent
         let by_position = match &e {
             sqlx::Error::Database(d) => d
@@ -1261,7 +1289,7 @@ impl Db {
                 }),
             _ => None,
         };
-        let index = by_position.unwrap_or(by_count);
+        let index = at.or(by_position).unwrap_or(by_count);
         if let Some(range) = statements.get(index) {
             let failing = script[range.clone()].trim().to_owned();
             self.last_statement = Some(failing);

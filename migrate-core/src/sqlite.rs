@@ -103,6 +103,29 @@ impl SqliteConn {
         self.exec_or_wait(script).await
     }
 
+    /// [`SqliteConn::exec`] that also says where a failing script failed: the byte offset in
+    /// `script` at which the failing statement (with the blanks and comments before it)
+    /// starts, when the script ran on this thread inside a transaction (statement by
+    /// statement, `sqlite3_prepare_v2` and `sqlite3_step`, as `sqlite3_exec` does it); `None`
+    /// on the other paths.
+    ///
+    /// # Errors
+    /// As [`SqliteConn::exec`], with the offset beside the error.
+    pub(crate) async fn exec_script(
+        &mut self,
+        script: &str,
+    ) -> Result<(), (Option<usize>, sqlx::Error)> {
+        let Ok(sql) = CString::new(script) else {
+            return self.exec(script).await.map_err(|e| (None, e));
+        };
+        let db = self.raw().await.map_err(|e| (None, e))?.as_ptr();
+        // SAFETY: `db` is the live handle and we hold sqlx's lock on it
+        if unsafe { ffi::sqlite3_get_autocommit(db) } == 0 {
+            return unsafe { exec_locating(db, &sql) }.map_err(|(at, e)| (Some(at), e));
+        }
+        self.exec(script).await.map_err(|e| (None, e))
+    }
+
     /// [`SqliteConn::exec`] for a statement that may have to wait for another connection's
     /// lock (`BEGIN IMMEDIATE`, `COMMIT`): tried once without waiting; if the database is
     /// busy, run by sqlx's worker thread, which waits up to the busy timeout.
@@ -265,6 +288,64 @@ unsafe fn exec(
         code,
         message,
     })))
+}
+
+/// Runs every statement of `sql` as `sqlite3_exec` does (prepare, step to the end, finalize,
+/// next), and on failure returns the byte offset in `sql` where the failing statement's text
+/// (including the blanks and comments before it) starts, with the error.
+///
+/// # Safety
+/// `db` is a live connection handle that no other thread uses meanwhile.
+unsafe fn exec_locating(db: *mut ffi::sqlite3, sql: &CStr) -> Result<(), (usize, sqlx::Error)> {
+    let start = sql.as_ptr();
+    let mut tail = start;
+    loop {
+        // SAFETY: `tail` points into `sql`, NUL-terminated (`next` from SQLite stays inside it)
+        let offset = unsafe { tail.offset_from(start) } as usize;
+        let mut stmt: *mut ffi::sqlite3_stmt = ptr::null_mut();
+        let mut next: *const c_char = ptr::null();
+        // SAFETY: per the function's contract; -1: read up to the NUL
+        let rc = unsafe { ffi::sqlite3_prepare_v2(db, tail, -1, &mut stmt, &mut next) };
+        if rc != ffi::SQLITE_OK {
+            return Err((offset, unsafe { last_error(db, rc) }));
+        }
+        if stmt.is_null() {
+            return Ok(()); // only blanks or comments were left
+        }
+        let rc = loop {
+            // SAFETY: `stmt` is the statement just prepared, finalized below
+            let rc = unsafe { ffi::sqlite3_step(stmt) };
+            if rc != ffi::SQLITE_ROW {
+                break rc;
+            }
+        };
+        let result = (rc != ffi::SQLITE_DONE).then(|| unsafe { last_error(db, rc) });
+        // SAFETY: finalized once, after the error was read
+        unsafe { ffi::sqlite3_finalize(stmt) };
+        if let Some(e) = result {
+            return Err((offset, e));
+        }
+        tail = next;
+        // SAFETY: `next` points into `sql`, at most at its NUL
+        if unsafe { *tail } == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// The connection's last error as sqlx shows SQLite errors (the extended code, else `rc`).
+///
+/// # Safety
+/// `db` is a live connection handle that no other thread uses meanwhile.
+unsafe fn last_error(db: *mut ffi::sqlite3, rc: c_int) -> sqlx::Error {
+    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
+        .to_string_lossy()
+        .into_owned();
+    let code = match unsafe { ffi::sqlite3_extended_errcode(db) } {
+        0 => rc,
+        c => c,
+    };
+    sqlx::Error::Database(Box::new(RawSqliteError { code, message }))
 }
 
 /// A SQLite error from a direct call, shown as sqlx shows its own SQLite errors

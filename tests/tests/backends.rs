@@ -777,22 +777,17 @@ backend_test!(
     |db| async move {
         let m: &'static Migrations = &multi_statement::MIGRATIONS;
         let err = upgrade(&db, m, "head").await.unwrap_err().to_string();
-        if db.backend == Backend::Sqlite {
-            // sqlite3_exec does not say which statement failed: the script is quoted
-            assert!(err.contains("no_such_table"), "{err}");
-        } else {
-            assert!(
-                err.contains(
-                    "at statement `INSERT INTO no_such_table (id) VALUES ('a;b')`: executing \
-                     statement 3 of 4 of the SQL script"
-                ),
-                "{err}"
-            );
-            assert!(
-                !err.contains("CREATE TABLE c2"),
-                "not the whole script: {err}"
-            );
-        }
+        assert!(
+            err.contains(
+                "at statement `INSERT INTO no_such_table (id) VALUES ('a;b')`: executing \
+                 statement 3 of 4 of the SQL script"
+            ),
+            "{err}"
+        );
+        assert!(
+            !err.contains("CREATE TABLE c2"),
+            "not the whole script: {err}"
+        );
         if !db.backend.transactional_ddl() {
             // MySQL: the statements that ran are listed
             assert!(

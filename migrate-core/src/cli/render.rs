@@ -68,7 +68,10 @@ pub fn render_graph_command_with(
             verbose,
             resolve_dependencies,
         } => {
-            for h in graph.heads() {
+            // in file order, as Alembic lists them
+            let mut heads = graph.heads().to_vec();
+            heads.sort_by_key(|&h| graph.input_position(h));
+            for h in heads {
                 if *resolve_dependencies && view.dependents[h] > 0 {
                     continue; // an effective head: something depends on it
                 }
@@ -553,6 +556,9 @@ mod tests {
         ]);
         let expected: [(&str, &[&str]); 4] =
             [("m0", &[]), ("m1", &["L"]), ("m2", &[]), ("m3", &["L"])];
+        // compared by id: the graph's order of m1 and m2 is Alembic's, not the file's
+        let mut l = l;
+        l.sort();
         for ((id, labels), (eid, el)) in l.iter().zip(expected) {
             assert_eq!(
                 (id.as_str(), labels.clone()),

@@ -686,7 +686,19 @@ impl Resolver<'_> {
     fn one_current(&self, scope: Option<&Branch>) -> Result<Option<usize>, PlanError> {
         let mut cur = current_heads(self.graph, self.applied);
         match scope {
-            Some(b) => cur.retain(|&i| b.mask[i]),
+            // Alembic narrows its version rows to the branch first: a head on the branch that
+            // another applied revision depends on is no row, so it does not count when a row
+            // is on the branch; only when none is does it fall back to every current revision
+            // on the branch (`_parse_upgrade_target` / `_parse_downgrade_target`)
+            Some(b) => {
+                let mut rows = alembic_heads(self.graph, self.applied);
+                rows.retain(|&i| b.mask[i]);
+                if rows.is_empty() {
+                    cur.retain(|&i| b.mask[i]);
+                } else {
+                    cur = rows;
+                }
+            }
             // a head that another applied revision depends on is not current on its own:
             // Alembic's version table holds the dependent alone, and walks from it
             None if cur.len() > 1 => cur = alembic_heads(self.graph, self.applied),
@@ -891,7 +903,9 @@ impl Resolver<'_> {
 /// - [`PlanError::MultipleCurrent`] for `+N` / `-N` when several heads are current (narrow
 ///   with `label@+N`). A head that another applied revision `depends_on` does not count: when
 ///   `b2` depends on `a2` and both are applied, `-1` walks from `b2`, the one head Alembic's
-///   version table holds ([`crate::plan::alembic_heads`]).
+///   version table holds ([`crate::plan::alembic_heads`]). The same holds under a label
+///   (`label@+N`): the version-table heads on the branch count, and only when none is on it
+///   every current revision on the branch.
 /// - [`PlanError::StepsPastHead`] / [`PlanError::StepsPastBase`] when fewer than N steps
 ///   exist (the message gives the count); [`PlanError::AmbiguousWalk`] when walking up meets a
 ///   branch point or several bases, or walking down must go on below a merge point (Alembic:

@@ -417,6 +417,31 @@ impl Graph {
         mask
     }
 
+    /// The real heads, ascending: heads ([`Graph::heads`]) that no revision `depends_on`
+    /// (Alembic's `RevisionMap._real_heads`, what its `heads` spec resolves to). A head that
+    /// another revision depends on is an "effective head" and is left out.
+    pub fn real_heads(&self) -> Vec<usize> {
+        let mut needed = vec![false; self.revs.len()];
+        for i in 0..self.revs.len() {
+            for &d in self.up.dependencies(i) {
+                needed[d] = true;
+            }
+        }
+        self.heads().into_iter().filter(|&h| !needed[h]).collect()
+    }
+
+    /// A revision's parents followed by the `depends_on` dependencies that no ancestor through
+    /// `down_revision` also declares (Alembic's `Revision._normalized_down_revisions`).
+    pub(crate) fn normalized_down(&self, index: usize) -> Vec<usize> {
+        let mut v = self.up.parents(index).to_vec();
+        for d in normalized_dependencies(&self.up, index) {
+            if !v.contains(&d) {
+                v.push(d);
+            }
+        }
+        v
+    }
+
     /// Branch labels that apply to a revision: its own and those of its ancestors through
     /// `down_revision` (as Alembic: a label covers its revision and the branch after it).
     pub fn labels_of(&self, index: usize) -> BTreeSet<&str> {

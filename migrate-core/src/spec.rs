@@ -182,6 +182,19 @@ pub enum PlanError {
          branch"
     )]
     RangeNotAlongBranch(String),
+    /// A range side that names several revisions, one of them below another (`-N` walked
+    /// down from several heads onto one line): Alembic refuses it with this message.
+    #[error(
+        "Requested revision {revision} overlaps with other requested revisions {}; the range \
+         side names revisions on one line; give a single revision instead",
+        others.join(", ")
+    )]
+    OverlappingRevisions {
+        /// The revision whose ancestry holds the others.
+        revision: String,
+        /// The requested revisions below it.
+        others: Vec<String>,
+    },
     /// A single revision where a range is needed (`history -r`).
     #[error("History range requires [start]:[end], [start]:, or :[end]; got '{0}'")]
     RangeRequired(String),
@@ -923,14 +936,15 @@ pub fn resolve(
 
 /// Resolves a range `A:B` (`A:`, `:B`, `:`) to `(lower, upper)`: the revisions each side
 /// names, ascending, as [`resolve`] would resolve them against `applied`, except that `-N`
-/// counts from the heads and an upper `+N` from the lower side. An omitted lower side is
+/// counts from the real heads ([`Graph::real_heads`]) and an upper `+N` from the lower side. An omitted lower side is
 /// `base` (empty), an omitted upper side is every head. Feed the pair to
 /// [`range_revisions`] (lower exclusive) or use [`history_range`] (Alembic's `history -r`,
 /// lower inclusive).
 ///
 /// # Errors
-/// [`PlanError::RangeRequired`] when `spec` has no `:`; otherwise every error of [`resolve`],
-/// for either side.
+/// [`PlanError::RangeRequired`] when `spec` has no `:`;
+/// [`PlanError::OverlappingRevisions`] when `-N` names revisions one of which lies below
+/// another (Alembic refuses these too); otherwise every error of [`resolve`], for either side.
 pub fn resolve_range(
     graph: &Graph,
     applied: &BTreeSet<usize>,
@@ -967,8 +981,9 @@ fn range_targets(
         }),
         s => resolve_target(graph, applied, s),
     };
-    // `-N` in a range counts down from every head (Alembic's `history -r -2:`); a head whose
-    // line is shorter than N contributes nothing
+    // `-N` in a range counts down from every real head (Alembic's `history -r -2:`: its
+    // `heads`, without a head that another revision depends on); a head whose line is shorter
+    // than N contributes nothing; revisions on one line are refused, as Alembic does
     let side = |s: &Spec, applied: &BTreeSet<usize>| match s {
         Spec::Relative(n) if *n < 0 => {
             let text = s.to_string();
@@ -979,7 +994,9 @@ fn range_targets(
             };
             let mut revs = Vec::new();
             let mut short = None;
-            for h in graph.heads() {
+            let mut heads = graph.real_heads();
+            heads.sort_by_key(|&h| graph.input_position(h)); // Alembic's order: file order
+            for h in heads {
                 match r.walk(Some(h), *n, None) {
                     Ok(Kind::Revs(v)) => revs.extend(v),
                     // off a base: nothing; off a merge: its parents
@@ -993,6 +1010,7 @@ fn range_targets(
             if let (true, Some(e)) = (revs.is_empty(), short) {
                 return Err(e);
             }
+            check_overlap(graph, &revs)?;
             revs.sort_unstable();
             revs.dedup();
             Ok(Target {
@@ -1022,6 +1040,41 @@ fn range_targets(
     Ok((lower, upper))
 }
 
+/// Alembic's overlap check on the revisions a range side names (`_iterate_related_revisions`
+/// with `check=True`, in the order given): walking down from each in turn, not crossing what
+/// an earlier walk saw, meeting another requested revision is an error.
+fn check_overlap(graph: &Graph, targets: &[usize]) -> Result<(), PlanError> {
+    if targets.len() < 2 {
+        return Ok(());
+    }
+    let mut seen = vec![false; graph.len()];
+    let mut is_target = vec![false; graph.len()];
+    for &t in targets {
+        is_target[t] = true;
+    }
+    for &t in targets {
+        let mut met = Vec::new();
+        let mut stack = vec![t];
+        while let Some(x) = stack.pop() {
+            if x != t && is_target[x] && !met.contains(&x) {
+                met.push(x);
+            }
+            if seen[x] {
+                continue;
+            }
+            seen[x] = true;
+            stack.extend(graph.normalized_down(x));
+        }
+        if !met.is_empty() {
+            return Err(PlanError::OverlappingRevisions {
+                revision: graph.at(t).id.clone(),
+                others: met.iter().map(|&i| graph.at(i).id.clone()).collect(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The revisions in a range with the lower bound excluded: ancestors-or-self of `upper` that
 /// are not ancestors-or-self of `lower`, oldest first in the order Alembic runs them (the
 /// reverse of [`Graph::alembic_order`] from `upper`). `lower` empty means from base. This is
@@ -1044,8 +1097,8 @@ pub fn range_revisions(graph: &Graph, lower: &[usize], upper: &[usize]) -> Vec<u
 /// included and other branches are not. An omitted `A` or `base` means every ancestor-or-self
 /// of `B`; `label@base` means the branch from its labeled revision up. An omitted `B` means
 /// every head. `current` is the heads Alembic's version table holds ([`alembic_heads`] of
-/// `applied`); `-N` counts down from the heads (`-r -2:` is the last three revisions) and an
-/// upper `+N` up from `A`, as in Alembic.
+/// `applied`); `-N` counts down from the real heads ([`Graph::real_heads`]; `-r -2:` is the
+/// last three revisions) and an upper `+N` up from `A`, as in Alembic.
 ///
 /// # Errors
 /// - [`PlanError::RangeRequired`] when `spec` has no `:` (Alembic's message);
@@ -1053,6 +1106,8 @@ pub fn range_revisions(graph: &Graph, lower: &[usize], upper: &[usize]) -> Vec<u
 ///   ancestor-or-self of `B` (a reversed range such as `d:b`, or two revisions on different
 ///   branches): Alembic's "does not refer to ancestor/descendant revisions along the same
 ///   branch";
+/// - [`PlanError::OverlappingRevisions`] when `-N` names revisions one of which lies below
+///   another (Alembic's "Requested revision X overlaps with other requested revisions Y");
 /// - otherwise every error of [`resolve`], for either side.
 pub fn history_range(
     graph: &Graph,

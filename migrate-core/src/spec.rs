@@ -1033,7 +1033,25 @@ fn range_targets(
                 }
                 None => BTreeSet::new(),
             };
-            Some(side(&s, &from)?)
+            match side(&s, &from) {
+                // `history` walks with Alembic's `assert_relative_length=False`: an upper `+N`
+                // with fewer than N revisions above stops at the last one (the lower side
+                // itself when nothing is above it); `range` (offline upgrade) refuses
+                Err(PlanError::StepsPastHead { available, .. }) if version_heads => {
+                    Some(if available > 0 {
+                        side(&Spec::Relative(available as i64), &from)?
+                    } else {
+                        Target {
+                            text: s.to_string(),
+                            kind: Kind::Revs(alembic_heads(graph, &from)),
+                            branch: None,
+                            from_current_down: false,
+                            walked_off: None,
+                        }
+                    })
+                }
+                r => Some(r?),
+            }
         }
         s => s.map(|s| side(&s, applied)).transpose()?,
     };
@@ -1098,7 +1116,9 @@ pub fn range_revisions(graph: &Graph, lower: &[usize], upper: &[usize]) -> Vec<u
 /// of `B`; `label@base` means the branch from its labeled revision up. An omitted `B` means
 /// every head. `current` is the heads Alembic's version table holds ([`alembic_heads`] of
 /// `applied`); `-N` counts down from the real heads ([`Graph::real_heads`]; `-r -2:` is the
-/// last three revisions) and an upper `+N` up from `A`, as in Alembic.
+/// last three revisions) and an upper `+N` up from `A`, as in Alembic; with fewer than N
+/// revisions above `A`, `+N` stops at the last one (`history e:+1` at the head `e` lists `e`:
+/// Alembic's history does not assert the walk's length, [`resolve_range`] does).
 ///
 /// # Errors
 /// - [`PlanError::RangeRequired`] when `spec` has no `:` (Alembic's message);

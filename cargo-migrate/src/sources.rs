@@ -410,7 +410,9 @@ fn invalid(errors: GraphErrors) -> Invalid {
 /// Resolves `spec` to revision ids on `graph` ([`migrate_core::spec::resolve`], nothing
 /// applied).
 pub(crate) fn resolve(graph: &Graph, spec: &str) -> anyhow::Result<Vec<String>> {
-    let ids = migrate_core::spec::resolve(graph, &BTreeSet::new(), spec)?;
+    let mut ids = migrate_core::spec::resolve(graph, &BTreeSet::new(), spec)?;
+    // in file order, as Alembic's get_revisions lists them (e.g. `merge heads`)
+    ids.sort_by_key(|&i| graph.input_position(i));
     Ok(ids.into_iter().map(|i| graph.at(i).id.clone()).collect())
 }
 

@@ -417,6 +417,31 @@ impl Graph {
         mask
     }
 
+    /// The real heads, ascending: heads ([`Graph::heads`]) that no revision `depends_on`
+    /// (Alembic's `RevisionMap._real_heads`, what its `heads` spec resolves to). A head that
+    /// another revision depends on is an "effective head" and is left out.
+    pub fn real_heads(&self) -> Vec<usize> {
+        let mut needed = vec![false; self.revs.len()];
+        for i in 0..self.revs.len() {
+            for &d in self.up.dependencies(i) {
+                needed[d] = true;
+            }
+        }
+        self.heads().into_iter().filter(|&h| !needed[h]).collect()
+    }
+
+    /// A revision's parents followed by the `depends_on` dependencies that no ancestor through
+    /// `down_revision` also declares (Alembic's `Revision._normalized_down_revisions`).
+    pub(crate) fn normalized_down(&self, index: usize) -> Vec<usize> {
+        let mut v = self.up.parents(index).to_vec();
+        for d in normalized_dependencies(&self.up, index) {
+            if !v.contains(&d) {
+                v.push(d);
+            }
+        }
+        v
+    }
+
     /// Branch labels that apply to a revision: its own and those of its ancestors through
     /// `down_revision` (as Alembic: a label covers its revision and the branch after it).
     pub fn labels_of(&self, index: usize) -> BTreeSet<&str> {
@@ -434,7 +459,9 @@ impl Graph {
     /// `history` all use.
     ///
     /// The walk starts from `heads` (those marked in `todo`, ordered by
-    /// [`Graph::input_position`]) and follows each one down its first parent; a merge's other
+    /// [`Graph::input_position`], leaving out a head that is an ancestor of another, e.g. a
+    /// head that another revision `depends_on`: Alembic walks from its real heads and reaches
+    /// that one through the dependency) and follows each one down its first parent; a merge's other
     /// parents, and `depends_on` dependencies not already inherited from an ancestor, join the
     /// walk after the current ones. A revision is listed only once every marked revision above
     /// it is, so the result is a topological order (children before parents), and where
@@ -796,6 +823,20 @@ fn alembic_sort(
     let mut frontier: Vec<usize> = heads.iter().copied().filter(|&h| todo[h]).collect();
     frontier.sort_by_key(|&h| key(h));
     frontier.dedup();
+    // A head that another head needs (a dependency of a revision above it) is no walk head of
+    // its own: Alembic walks from its real heads (`RevisionMap._real_heads`, what the `heads`
+    // spec resolves to) and reaches such a head through the `depends_on` that names it.
+    if frontier.len() > 1 {
+        let mut below = vec![false; n];
+        let mut stack: Vec<usize> = frontier.iter().flat_map(|&h| up.all(h)).copied().collect();
+        while let Some(x) = stack.pop() {
+            if !below[x] {
+                below[x] = true;
+                stack.extend_from_slice(up.all(x));
+            }
+        }
+        frontier.retain(|&h| !below[h]);
+    }
     let mut in_frontier = vec![false; n];
     for &h in &frontier {
         in_frontier[h] = true;

@@ -182,6 +182,19 @@ pub enum PlanError {
          branch"
     )]
     RangeNotAlongBranch(String),
+    /// A range side that names several revisions, one of them below another (`-N` walked
+    /// down from several heads onto one line): Alembic refuses it with this message.
+    #[error(
+        "Requested revision {revision} overlaps with other requested revisions {}; the range \
+         side names revisions on one line; give a single revision instead",
+        others.join(", ")
+    )]
+    OverlappingRevisions {
+        /// The revision whose ancestry holds the others.
+        revision: String,
+        /// The requested revisions below it.
+        others: Vec<String>,
+    },
     /// A single revision where a range is needed (`history -r`).
     #[error("History range requires [start]:[end], [start]:, or :[end]; got '{0}'")]
     RangeRequired(String),
@@ -686,7 +699,19 @@ impl Resolver<'_> {
     fn one_current(&self, scope: Option<&Branch>) -> Result<Option<usize>, PlanError> {
         let mut cur = current_heads(self.graph, self.applied);
         match scope {
-            Some(b) => cur.retain(|&i| b.mask[i]),
+            // Alembic narrows its version rows to the branch first: a head on the branch that
+            // another applied revision depends on is no row, so it does not count when a row
+            // is on the branch; only when none is does it fall back to every current revision
+            // on the branch (`_parse_upgrade_target` / `_parse_downgrade_target`)
+            Some(b) => {
+                let mut rows = alembic_heads(self.graph, self.applied);
+                rows.retain(|&i| b.mask[i]);
+                if rows.is_empty() {
+                    cur.retain(|&i| b.mask[i]);
+                } else {
+                    cur = rows;
+                }
+            }
             // a head that another applied revision depends on is not current on its own:
             // Alembic's version table holds the dependent alone, and walks from it
             None if cur.len() > 1 => cur = alembic_heads(self.graph, self.applied),
@@ -891,7 +916,9 @@ impl Resolver<'_> {
 /// - [`PlanError::MultipleCurrent`] for `+N` / `-N` when several heads are current (narrow
 ///   with `label@+N`). A head that another applied revision `depends_on` does not count: when
 ///   `b2` depends on `a2` and both are applied, `-1` walks from `b2`, the one head Alembic's
-///   version table holds ([`crate::plan::alembic_heads`]).
+///   version table holds ([`crate::plan::alembic_heads`]). The same holds under a label
+///   (`label@+N`): the version-table heads on the branch count, and only when none is on it
+///   every current revision on the branch.
 /// - [`PlanError::StepsPastHead`] / [`PlanError::StepsPastBase`] when fewer than N steps
 ///   exist (the message gives the count); [`PlanError::AmbiguousWalk`] when walking up meets a
 ///   branch point or several bases, or walking down must go on below a merge point (Alembic:
@@ -909,14 +936,15 @@ pub fn resolve(
 
 /// Resolves a range `A:B` (`A:`, `:B`, `:`) to `(lower, upper)`: the revisions each side
 /// names, ascending, as [`resolve`] would resolve them against `applied`, except that `-N`
-/// counts from the heads and an upper `+N` from the lower side. An omitted lower side is
+/// counts from the real heads ([`Graph::real_heads`]) and an upper `+N` from the lower side. An omitted lower side is
 /// `base` (empty), an omitted upper side is every head. Feed the pair to
 /// [`range_revisions`] (lower exclusive) or use [`history_range`] (Alembic's `history -r`,
 /// lower inclusive).
 ///
 /// # Errors
-/// [`PlanError::RangeRequired`] when `spec` has no `:`; otherwise every error of [`resolve`],
-/// for either side.
+/// [`PlanError::RangeRequired`] when `spec` has no `:`;
+/// [`PlanError::OverlappingRevisions`] when `-N` names revisions one of which lies below
+/// another (Alembic refuses these too); otherwise every error of [`resolve`], for either side.
 pub fn resolve_range(
     graph: &Graph,
     applied: &BTreeSet<usize>,
@@ -953,8 +981,9 @@ fn range_targets(
         }),
         s => resolve_target(graph, applied, s),
     };
-    // `-N` in a range counts down from every head (Alembic's `history -r -2:`); a head whose
-    // line is shorter than N contributes nothing
+    // `-N` in a range counts down from every real head (Alembic's `history -r -2:`: its
+    // `heads`, without a head that another revision depends on); a head whose line is shorter
+    // than N contributes nothing; revisions on one line are refused, as Alembic does
     let side = |s: &Spec, applied: &BTreeSet<usize>| match s {
         Spec::Relative(n) if *n < 0 => {
             let text = s.to_string();
@@ -965,7 +994,9 @@ fn range_targets(
             };
             let mut revs = Vec::new();
             let mut short = None;
-            for h in graph.heads() {
+            let mut heads = graph.real_heads();
+            heads.sort_by_key(|&h| graph.input_position(h)); // Alembic's order: file order
+            for h in heads {
                 match r.walk(Some(h), *n, None) {
                     Ok(Kind::Revs(v)) => revs.extend(v),
                     // off a base: nothing; off a merge: its parents
@@ -979,6 +1010,7 @@ fn range_targets(
             if let (true, Some(e)) = (revs.is_empty(), short) {
                 return Err(e);
             }
+            check_overlap(graph, &revs)?;
             revs.sort_unstable();
             revs.dedup();
             Ok(Target {
@@ -1001,11 +1033,64 @@ fn range_targets(
                 }
                 None => BTreeSet::new(),
             };
-            Some(side(&s, &from)?)
+            match side(&s, &from) {
+                // `history` walks with Alembic's `assert_relative_length=False`: an upper `+N`
+                // with fewer than N revisions above stops at the last one (the lower side
+                // itself when nothing is above it); `range` (offline upgrade) refuses
+                Err(PlanError::StepsPastHead { available, .. }) if version_heads => {
+                    Some(if available > 0 {
+                        side(&Spec::Relative(available as i64), &from)?
+                    } else {
+                        Target {
+                            text: s.to_string(),
+                            kind: Kind::Revs(alembic_heads(graph, &from)),
+                            branch: None,
+                            from_current_down: false,
+                            walked_off: None,
+                        }
+                    })
+                }
+                r => Some(r?),
+            }
         }
         s => s.map(|s| side(&s, applied)).transpose()?,
     };
     Ok((lower, upper))
+}
+
+/// Alembic's overlap check on the revisions a range side names (`_iterate_related_revisions`
+/// with `check=True`, in the order given): walking down from each in turn, not crossing what
+/// an earlier walk saw, meeting another requested revision is an error.
+fn check_overlap(graph: &Graph, targets: &[usize]) -> Result<(), PlanError> {
+    if targets.len() < 2 {
+        return Ok(());
+    }
+    let mut seen = vec![false; graph.len()];
+    let mut is_target = vec![false; graph.len()];
+    for &t in targets {
+        is_target[t] = true;
+    }
+    for &t in targets {
+        let mut met = Vec::new();
+        let mut stack = vec![t];
+        while let Some(x) = stack.pop() {
+            if x != t && is_target[x] && !met.contains(&x) {
+                met.push(x);
+            }
+            if seen[x] {
+                continue;
+            }
+            seen[x] = true;
+            stack.extend(graph.normalized_down(x));
+        }
+        if !met.is_empty() {
+            return Err(PlanError::OverlappingRevisions {
+                revision: graph.at(t).id.clone(),
+                others: met.iter().map(|&i| graph.at(i).id.clone()).collect(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The revisions in a range with the lower bound excluded: ancestors-or-self of `upper` that
@@ -1030,8 +1115,10 @@ pub fn range_revisions(graph: &Graph, lower: &[usize], upper: &[usize]) -> Vec<u
 /// included and other branches are not. An omitted `A` or `base` means every ancestor-or-self
 /// of `B`; `label@base` means the branch from its labeled revision up. An omitted `B` means
 /// every head. `current` is the heads Alembic's version table holds ([`alembic_heads`] of
-/// `applied`); `-N` counts down from the heads (`-r -2:` is the last three revisions) and an
-/// upper `+N` up from `A`, as in Alembic.
+/// `applied`); `-N` counts down from the real heads ([`Graph::real_heads`]; `-r -2:` is the
+/// last three revisions) and an upper `+N` up from `A`, as in Alembic; with fewer than N
+/// revisions above `A`, `+N` stops at the last one (`history e:+1` at the head `e` lists `e`:
+/// Alembic's history does not assert the walk's length, [`resolve_range`] does).
 ///
 /// # Errors
 /// - [`PlanError::RangeRequired`] when `spec` has no `:` (Alembic's message);
@@ -1039,6 +1126,8 @@ pub fn range_revisions(graph: &Graph, lower: &[usize], upper: &[usize]) -> Vec<u
 ///   ancestor-or-self of `B` (a reversed range such as `d:b`, or two revisions on different
 ///   branches): Alembic's "does not refer to ancestor/descendant revisions along the same
 ///   branch";
+/// - [`PlanError::OverlappingRevisions`] when `-N` names revisions one of which lies below
+///   another (Alembic's "Requested revision X overlaps with other requested revisions Y");
 /// - otherwise every error of [`resolve`], for either side.
 pub fn history_range(
     graph: &Graph,

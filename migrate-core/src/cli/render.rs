@@ -68,8 +68,8 @@ pub fn render_graph_command_with(
             verbose,
             resolve_dependencies,
         } => {
-            // in file order, as Alembic lists them
-            let mut heads = graph.heads().to_vec();
+            // Alembic lists its heads in file order (`RevisionMap.heads`)
+            let mut heads = graph.heads();
             heads.sort_by_key(|&h| graph.input_position(h));
             for h in heads {
                 if *resolve_dependencies && view.dependents[h] > 0 {
@@ -109,7 +109,10 @@ pub fn render_graph_command_with(
                     let _ = writeln!(out, "{}", view.head_only(i, Show::BRANCH_POINT));
                 }
                 let indent = " ".repeat(graph.at(i).id.chars().count());
-                for &c in children {
+                // Alembic lists a frozenset (no fixed order): file order reads best
+                let mut children = children.to_vec();
+                children.sort_by_key(|&c| graph.input_position(c));
+                for c in children {
                     let show = Show {
                         doc: *verbose,
                         ..Show::BRANCH_POINT
@@ -399,8 +402,10 @@ fn expand(graph: &Graph, spec: &Spec) -> Result<Vec<String>, PlanError> {
     {
         return Err(PlanError::UnknownBranch(l.to_owned()));
     }
-    Ok(graph
-        .heads()
+    // Alembic walks from its heads in file order
+    let mut heads = graph.heads();
+    heads.sort_by_key(|&h| graph.input_position(h));
+    Ok(heads
         .into_iter()
         .filter(|&h| label.is_none_or(|l| graph.labels_of(h).contains(l)))
         .map(|h| format!("{}{n}", graph.at(h).id))

@@ -729,7 +729,8 @@ fn read_commands_show_every_head_of_an_unmerged_fork() {
     assert!(sql_ok(&db, &table));
     assert!(sql_ok(
         &db,
-        "INSERT INTO migrate_version VALUES ('r0', '', 'applied', '2026-01-02 03:04:05.000', 1), \
+        "INSERT INTO migrate_version (revision, checksum, state, applied_at, execution_ms) \
+         VALUES ('r0', '', 'applied', '2026-01-02 03:04:05.000', 1), \
          ('r1', '', 'applied', '2026-01-02 03:04:05.000', 1), \
          ('r3', '', 'applied', '2026-01-02 03:04:05.000', 1)"
     ));

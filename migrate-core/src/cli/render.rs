@@ -86,7 +86,7 @@ pub fn render_graph_command_with(
             rev_range, verbose, ..
         } => {
             let revs: Vec<usize> = match rev_range {
-                Some(r) => history_range(graph, current, r)?,
+                Some(r) => spec::history_range(graph, current, r)?,
                 None => (0..graph.len()).collect(),
             };
             for &i in revs.iter().rev() {
@@ -431,35 +431,6 @@ fn resolve_show(
         }
     }
     Ok(out)
-}
-
-/// [`spec::history_range`], with `-N` on either side counted from each head (the union of
-/// the ranges it stands for).
-fn history_range(
-    graph: &Graph,
-    applied: &BTreeSet<usize>,
-    text: &str,
-) -> Result<Vec<usize>, PlanError> {
-    let Ok(Spec::Range { lower, upper }) = Spec::parse(text) else {
-        return spec::history_range(graph, applied, text);
-    };
-    let side = |s: &Option<Box<Spec>>| match s {
-        Some(s) => expand(graph, s),
-        None => Ok(vec![String::new()]),
-    };
-    let (lowers, uppers) = (side(&lower)?, side(&upper)?);
-    if lowers.len() == 1 && uppers.len() == 1 {
-        return spec::history_range(graph, applied, &format!("{}:{}", lowers[0], uppers[0]));
-    }
-    let mut mask = vec![false; graph.len()];
-    for l in &lowers {
-        for u in &uppers {
-            for i in spec::history_range(graph, applied, &format!("{l}:{u}"))? {
-                mask[i] = true;
-            }
-        }
-    }
-    Ok((0..graph.len()).filter(|&i| mask[i]).collect())
 }
 
 /// A hint for an error where users get stuck, printed after it on its line, or `None`.

@@ -313,10 +313,12 @@ pub fn resolve_database_url_in(
     }
     let dir = match (project_dir, std::env::var_os("CARGO_MIGRATE_PROJECT_DIR")) {
         (Some(d), _) => d.to_path_buf(),
-        (None, Some(d)) => std::path::PathBuf::from(d.into_string().map_err(|_| Error::Config {
-            origin: "the environment variable CARGO_MIGRATE_PROJECT_DIR".into(),
-            reason: "it is not valid UTF-8".into(),
-        })?),
+        (None, Some(d)) => {
+            std::path::PathBuf::from(d.into_string().map_err(|_| Error::Config {
+                origin: "the environment variable CARGO_MIGRATE_PROJECT_DIR".into(),
+                reason: "it is not valid UTF-8".into(),
+            })?)
+        }
         (None, None) => std::env::current_dir().unwrap_or_default(),
     };
     let path = dir.join("migrate.db");

@@ -1219,16 +1219,20 @@ impl Db {
                     Conn::Postgres(c) if one => raw_execute::<Postgres>(c, batch).await,
                     Conn::MySql(c) if one => raw_execute::<MySql>(c, batch).await,
                     // a script: find the statement that failed
-                    Conn::Postgres(c) => raw_execute_counting::<Postgres>(c, batch)
-                        .await
-                        .map_err(|(done, e)| {
-                            self.failed_in_script(script, prefix, Failed::After(done), e)
-                        }),
-                    Conn::MySql(c) => raw_execute_counting::<MySql>(c, batch)
-                        .await
-                        .map_err(|(done, e)| {
-                            self.failed_in_script(script, prefix, Failed::After(done), e)
-                        }),
+                    Conn::Postgres(c) => {
+                        raw_execute_counting::<Postgres>(c, batch)
+                            .await
+                            .map_err(|(done, e)| {
+                                self.failed_in_script(script, prefix, Failed::After(done), e)
+                            })
+                    }
+                    Conn::MySql(c) => {
+                        raw_execute_counting::<MySql>(c, batch)
+                            .await
+                            .map_err(|(done, e)| {
+                                self.failed_in_script(script, prefix, Failed::After(done), e)
+                            })
+                    }
                 };
                 self.calls_ok += u32::from(r.is_ok());
                 if r.is_ok()

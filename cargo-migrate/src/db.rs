@@ -53,11 +53,7 @@ pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
 /// Answers a graph command from the revision files, on the lenient graph (a fork nobody
 /// merged yet is shown with every head, as Alembic does, and a warning says to merge).
 fn graph_command(project: &Project, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
-    let sources = Sources::load(
-        &project.crate_dir,
-        &project.versions_dir(),
-        Some(&project.header_cache()),
-    )?;
+    let sources = Sources::of_project(project)?;
     let (graph, _) = sources.into_graph()?;
     let mut out = String::new();
     let docstring = |r: &RevisionInfo| crate::sources::docstring(&project.crate_dir, &r.file);
@@ -84,11 +80,7 @@ fn current_of_unmerged(
     check_heads: bool,
 ) -> anyhow::Result<Option<ExitCode>> {
     let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
-    let sources = Sources::load(
-        &project.crate_dir,
-        &project.versions_dir(),
-        Some(&project.header_cache()),
-    )?;
+    let sources = Sources::of_project(&project)?;
     if sources.heads().len() < 2 {
         return Ok(None);
     }

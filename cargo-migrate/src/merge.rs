@@ -30,11 +30,7 @@ pub struct MergeArgs {
 
 pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
     let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
-    let sources = Sources::load(
-        &project.crate_dir,
-        &project.versions_dir(),
-        Some(&project.header_cache()),
-    )?;
+    let sources = Sources::of_project(&project)?;
     // the graph is lenient: merging unmerged heads is what `merge` is for
     let graph = sources.graph()?;
     let mut parents: Vec<String> = Vec::new();

@@ -164,11 +164,7 @@ pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    let sources = Sources::load(
-        &project.crate_dir,
-        &project.versions_dir(),
-        Some(&project.header_cache()),
-    )?;
+    let sources = Sources::of_project(&project)?;
     // a graph only to resolve specs (the plain `revision -m` needs none, only the check)
     let needs_graph = !args.depends_on.is_empty()
         || args

@@ -40,6 +40,19 @@ struct Job<'c> {
 }
 
 impl Sources {
+    /// The revision files of `project`'s migrations crate, through its header cache:
+    /// [`Sources::load`] with the project's directories.
+    ///
+    /// # Errors
+    /// As [`Sources::load`].
+    pub fn of_project(project: &crate::workspace::Project) -> anyhow::Result<Sources> {
+        Sources::load(
+            &project.crate_dir,
+            &project.versions_dir(),
+            Some(&project.header_cache()),
+        )
+    }
+
     /// Reads every `*.rs` file directly in `versions_dir` (names starting with `.` skipped; a
     /// missing directory has no revisions). `crate_dir` makes the reported file names relative
     /// (`src/versions/…`). With `cache` (a header cache file, see [`cache`]), files whose

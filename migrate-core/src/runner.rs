@@ -365,13 +365,24 @@ impl<'m> Runner<'m> {
             Ok::<(), Error>(())
         }
         .await;
+        self.end_version_table_edit(db, in_txn, r).await?;
+        Ok(new)
+    }
+
+    /// Ends an edit of the version table (`stamp`, `repair`) that ran in a transaction when
+    /// `in_txn`: commits it when `r` is `Ok`, rolls it back and returns the error otherwise.
+    ///
+    /// # Errors
+    /// `r`'s error, or the commit's.
+    async fn end_version_table_edit(
+        &self,
+        db: &mut Db,
+        in_txn: bool,
+        r: Result<(), Error>,
+    ) -> Result<(), Error> {
         match r {
-            Ok(()) => {
-                if in_txn {
-                    self.commit(db).await?;
-                }
-                Ok(new)
-            }
+            Ok(()) if in_txn => self.commit(db).await,
+            Ok(()) => Ok(()),
             Err(e) => {
                 if in_txn {
                     self.rollback(db).await;
@@ -473,20 +484,8 @@ impl<'m> Runner<'m> {
             Ok::<(), Error>(())
         }
         .await;
-        match r {
-            Ok(()) => {
-                if in_txn {
-                    self.commit(db).await?;
-                }
-                Ok(targets)
-            }
-            Err(e) => {
-                if in_txn {
-                    self.rollback(db).await;
-                }
-                Err(e)
-            }
-        }
+        self.end_version_table_edit(db, in_txn, r).await?;
+        Ok(targets)
     }
 
     async fn run(

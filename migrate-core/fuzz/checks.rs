@@ -120,20 +120,20 @@ pub fn exercise_spec(g: &Graph, applied: &BTreeSet<usize>, closed: bool, text: &
     let range = Spec::parse(text).is_ok_and(|s| s.is_range());
 
     match spec::resolve(g, applied, text) {
-        Ok(v) => assert_ascending(&v, n, "resolve", &ctx),
+        Ok(v) => assert_distinct(&v, n, "resolve", &ctx),
         Err(e) => drop(e.to_string()),
     }
     match spec::resolve_range(g, applied, text) {
         Ok((lower, upper)) => {
-            assert_ascending(&lower, n, "resolve_range (lower)", &ctx);
-            assert_ascending(&upper, n, "resolve_range (upper)", &ctx);
+            assert_distinct(&lower, n, "resolve_range (lower)", &ctx);
+            assert_distinct(&upper, n, "resolve_range (upper)", &ctx);
             let revs = spec::range_revisions(g, &lower, &upper);
-            assert_ascending(&revs, n, "range_revisions", &ctx);
+            assert_topological(g, &revs, "range_revisions", &ctx);
         }
         Err(e) => drop(e.to_string()),
     }
     match spec::history_range(g, applied, text) {
-        Ok(v) => assert_ascending(&v, n, "history_range", &ctx),
+        Ok(v) => assert_topological(g, &v, "history_range", &ctx),
         Err(e) => drop(e.to_string()),
     }
     for direction in [Direction::Upgrade, Direction::Downgrade] {
@@ -165,6 +165,41 @@ fn assert_ascending(v: &[usize], n: usize, what: &str, ctx: &dyn Fn() -> String)
         "{what} returned {v:?}: not ascending indices below {n}; {}",
         ctx()
     );
+}
+
+/// A set of revisions in some order (Alembic's, which need not be the index order): each
+/// index inside the graph, none twice.
+fn assert_distinct(v: &[usize], n: usize, what: &str, ctx: &dyn Fn() -> String) {
+    let mut seen = vec![false; n];
+    for &i in v {
+        assert!(
+            i < n && !std::mem::replace(&mut seen[i], true),
+            "{what} returned {v:?}: an index twice or outside the graph ({n}); {}",
+            ctx()
+        );
+    }
+}
+
+/// Revisions oldest first in a topological order (Alembic's, which need not be the index
+/// order): distinct, and every parent or dependency in the list comes before its child.
+fn assert_topological(g: &Graph, v: &[usize], what: &str, ctx: &dyn Fn() -> String) {
+    let n = g.len();
+    assert_distinct(v, n, what, ctx);
+    let mut pos = vec![usize::MAX; n];
+    for (k, &i) in v.iter().enumerate() {
+        pos[i] = k;
+    }
+    for (k, &i) in v.iter().enumerate() {
+        for &q in g.parents_of(i).iter().chain(g.dependencies_of(i)) {
+            assert!(
+                pos[q] == usize::MAX || pos[q] < k,
+                "{what} returned {v:?}: `{}` comes before its parent or dependency `{}`; {}",
+                g.at(i).id,
+                g.at(q).id,
+                ctx()
+            );
+        }
+    }
 }
 
 /// Every applied revision (inside the graph) has its parents and dependencies applied.
@@ -203,15 +238,15 @@ fn check_plan(
         "{direction:?} plan {revs:?} has a step in the wrong direction or outside the graph; {}",
         ctx()
     );
-    let ordered = match direction {
-        Direction::Upgrade => revs.windows(2).all(|w| w[0] < w[1]),
-        Direction::Downgrade => revs.windows(2).all(|w| w[0] > w[1]),
-    };
-    assert!(
-        ordered,
-        "{direction:?} plan {revs:?} is not in topological order; {}",
-        ctx()
-    );
+    // topological (Alembic's order, not necessarily the index order): upgrades parents first,
+    // downgrades children first
+    match direction {
+        Direction::Upgrade => assert_topological(g, &revs, "upgrade plan", ctx),
+        Direction::Downgrade => {
+            let up: Vec<usize> = revs.iter().rev().copied().collect();
+            assert_topological(g, &up, "downgrade plan (reversed)", ctx);
+        }
+    }
     if !executable {
         return;
     }

@@ -41,8 +41,10 @@ pub enum Error {
     Graph(#[from] GraphErrors),
     /// A target or revision spec cannot be resolved (unknown revision, ambiguous prefix,
     /// multiple heads, steps past base or head, ...).
+    // not `#[from]`: that would make the PlanError this error's source too, and reports that
+    // print the chain (`{:#}`) would repeat its message
     #[error("{}", limit_echoes(&.0.to_string()))]
-    Plan(#[from] PlanError),
+    Plan(PlanError),
     /// A revision's `upgrade` or `downgrade` returned an error. The revision was rolled back
     /// where the backend allows it; see `rolled_back`.
     #[error(
@@ -397,4 +399,26 @@ fn limit_echoes(message: &str) -> String {
         }
     }
     out
+}
+
+impl From<PlanError> for Error {
+    fn from(e: PlanError) -> Error {
+        Error::Plan(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report that prints the chain (`{:#}`, anyhow) shows a plan error's message once.
+    #[test]
+    fn a_plan_error_is_said_once() {
+        let e = Error::from(PlanError::UnknownBranch("nosuch".into()));
+        assert!(std::error::Error::source(&e).is_none());
+        assert_eq!(
+            e.to_string(),
+            PlanError::UnknownBranch("nosuch".into()).to_string()
+        );
+    }
 }

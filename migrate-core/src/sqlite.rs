@@ -269,25 +269,14 @@ unsafe fn exec(
     if rc == ffi::SQLITE_OK {
         return Ok(());
     }
-    let message = if errmsg.is_null() {
-        unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
-            .to_string_lossy()
-            .into_owned()
-    } else {
-        let m = unsafe { CStr::from_ptr(errmsg) }
-            .to_string_lossy()
-            .into_owned();
-        unsafe { ffi::sqlite3_free(errmsg.cast()) };
-        m
-    };
-    let code = match unsafe { ffi::sqlite3_extended_errcode(db) } {
-        0 => rc,
-        c => c,
-    };
-    Err(sqlx::Error::Database(Box::new(RawSqliteError {
-        code,
-        message,
-    })))
+    if errmsg.is_null() {
+        return Err(unsafe { last_error(db, rc) });
+    }
+    let message = unsafe { CStr::from_ptr(errmsg) }
+        .to_string_lossy()
+        .into_owned();
+    unsafe { ffi::sqlite3_free(errmsg.cast()) };
+    Err(unsafe { error_with(db, rc, message) })
 }
 
 /// Runs every statement of `sql` as `sqlite3_exec` does (prepare, step to the end, finalize,
@@ -341,6 +330,14 @@ unsafe fn last_error(db: *mut ffi::sqlite3, rc: c_int) -> sqlx::Error {
     let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
         .to_string_lossy()
         .into_owned();
+    unsafe { error_with(db, rc, message) }
+}
+
+/// `message` as the connection's error: with its extended result code, else `rc`.
+///
+/// # Safety
+/// `db` is a live connection handle that no other thread uses meanwhile.
+unsafe fn error_with(db: *mut ffi::sqlite3, rc: c_int, message: String) -> sqlx::Error {
     let code = match unsafe { ffi::sqlite3_extended_errcode(db) } {
         0 => rc,
         c => c,

@@ -200,17 +200,20 @@ impl<'a> Scanner<'a> {
         self.s.get(pos).copied().unwrap_or(0)
     }
 
+    /// A `// …` comment, up to (not including) its newline or the end of the input.
+    fn skip_line_comment(&mut self) {
+        self.pos = self.s[self.pos..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(self.s.len(), |i| self.pos + i);
+    }
+
     /// Whitespace and comments.
     fn skip_trivia(&mut self) -> Result<(), LexError> {
         loop {
             match self.peek(0) {
                 b' ' | b'\t' | b'\n' | b'\r' => self.pos += 1,
-                b'/' if self.peek(1) == b'/' => {
-                    self.pos = self.s[self.pos..]
-                        .iter()
-                        .position(|&c| c == b'\n')
-                        .map_or(self.s.len(), |i| self.pos + i);
-                }
+                b'/' if self.peek(1) == b'/' => self.skip_line_comment(),
                 b'/' if self.peek(1) == b'*' => self.skip_block_comment()?,
                 _ => return Ok(()),
             }
@@ -406,12 +409,7 @@ impl<'a> Scanner<'a> {
                     stack.pop();
                     self.pos += 1;
                 }
-                b'/' if self.peek(1) == b'/' => {
-                    self.pos = self.s[self.pos..]
-                        .iter()
-                        .position(|&c| c == b'\n')
-                        .map_or(self.s.len(), |i| self.pos + i);
-                }
+                b'/' if self.peek(1) == b'/' => self.skip_line_comment(),
                 b'/' if self.peek(1) == b'*' => self.skip_block_comment()?,
                 b'"' => {
                     self.pos += 1;

@@ -120,6 +120,7 @@ fn command(fixture: &str, url: &str, args: &[&str]) -> Command {
     c.env("UX_FIXTURE", fixture)
         .env_remove("DATABASE_URL")
         .env_remove("UX_GATE_DIR")
+        .env_remove("UX_GATE_SQL")
         .env_remove("NO_COLOR")
         .env_remove("CARGO_TERM_COLOR")
         .env_remove("CLICOLOR_FORCE")
@@ -617,3 +618,53 @@ backend_test!(sigint_mid_revision_stops_consistently, |db| async move {
 backend_test!(sigterm_mid_revision_stops_consistently, |db| async move {
     interrupted(&db, "TERM", 143).await;
 });
+
+/// PostgreSQL, a statement the server is running when the signal comes (g02 runs
+/// `SELECT pg_sleep(300)`; the test waits until pg_stat_activity shows it): the run stops at
+/// once, the closed connection makes the server cancel the statement and roll back
+/// (`client_connection_check_interval`), and the next run gets the lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sigint_during_a_statement_on_the_server() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let url = db.url.as_str();
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let sleeping = format!(
+        "SELECT COUNT(*)::int FROM pg_stat_activity WHERE datname = '{name}' \
+         AND query LIKE 'SELECT pg_sleep(300)%' AND state = 'active'"
+    );
+    let mut child = command("gate", url, &["upgrade", "head"])
+        .env("UX_GATE_SQL", "SELECT pg_sleep(300)")
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while db.query_strings(&sleeping).await != ["1"] {
+        assert!(Instant::now() < deadline, "g02's statement never started");
+        assert!(child.try_wait().unwrap().is_none(), "the runner ended early");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    signal(&child, "INT");
+    let o = out(tokio::task::block_in_place(|| {
+        child.stdout.take();
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        Output {
+            status: child.wait().unwrap(),
+            stdout: Vec::new(),
+            stderr: stderr.into_bytes(),
+        }
+    }));
+    assert_eq!(o.code, Some(130), "{o}");
+    assert!(o.stderr.contains("g02 (create g02) rolled back"), "{o}");
+    assert!(o.stderr.contains("the database is at g01"), "{o}");
+    // the server cancels the orphaned statement (the closed client is noticed within
+    // client_connection_check_interval)
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while db.query_strings(&sleeping).await != ["0"] {
+        assert!(Instant::now() < deadline, "the orphaned statement still runs");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(db.versions().await, ["g01"]);
+    assert!(!db.tables().await.contains(&"g02".to_owned()));
+    let next = ok("gate", url, &["upgrade", "head"]);
+    assert!(next.stderr.contains("Upgrading g02 -> g03"), "{next}");
+}

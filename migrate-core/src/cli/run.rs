@@ -106,7 +106,6 @@ impl State {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn revision_event(
         &self,
         revision: &Revision,

@@ -639,14 +639,22 @@ async fn postgres_sigint_during_a_statement_on_the_server() {
     let deadline = Instant::now() + Duration::from_secs(120);
     while db.query_strings(&sleeping).await != ["1"] {
         assert!(Instant::now() < deadline, "g02's statement never started");
-        assert!(child.try_wait().unwrap().is_none(), "the runner ended early");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the runner ended early"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     signal(&child, "INT");
     let o = out(tokio::task::block_in_place(|| {
         child.stdout.take();
         let mut stderr = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
         Output {
             status: child.wait().unwrap(),
             stdout: Vec::new(),
@@ -660,7 +668,10 @@ async fn postgres_sigint_during_a_statement_on_the_server() {
     // client_connection_check_interval)
     let deadline = Instant::now() + Duration::from_secs(60);
     while db.query_strings(&sleeping).await != ["0"] {
-        assert!(Instant::now() < deadline, "the orphaned statement still runs");
+        assert!(
+            Instant::now() < deadline,
+            "the orphaned statement still runs"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(db.versions().await, ["g01"]);

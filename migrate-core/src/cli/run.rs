@@ -62,7 +62,7 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn from_to(&self) -> (Vec<String>, Vec<String>) {
+    fn moved(&self) -> (Vec<String>, Vec<String>) {
         match self.direction {
             Direction::Upgrade => (self.down_revisions.clone(), vec![self.id.clone()]),
             Direction::Downgrade => (vec![self.id.clone()], self.down_revisions.clone()),
@@ -429,7 +429,7 @@ pub(super) async fn run_plan(
             db.close().await;
             if json {
                 if let Some(f) = &in_flight {
-                    let (from, to) = f.from_to();
+                    let (from, to) = f.moved();
                     print_json(&RunEvent::Revision {
                         schema_version: SCHEMA_VERSION,
                         command: name,
@@ -477,7 +477,7 @@ pub(super) async fn run_plan(
             drop(db);
             let cut = matches!(ended, Ended::Interrupted);
             if let (true, Some(f)) = (cut, &in_flight) {
-                let (from, to) = f.from_to();
+                let (from, to) = f.moved();
                 if json {
                     print_json(&RunEvent::Revision {
                         schema_version: SCHEMA_VERSION,

@@ -51,3 +51,26 @@ fn graph_commands_answer_in_json_from_the_files() {
     assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
     assert!(quiet.stdout.contains("_third.rs"), "{}", quiet.stdout);
 }
+
+/// `current` on a fork nobody merged (answered by `cargo migrate` itself: the crate does not
+/// compile) prints the same JSON as the runner's `current`.
+#[test]
+fn current_of_an_unmerged_fork_in_json() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app_with_migrations(tmp.path(), "json_fork_migrations");
+    revision(&app, "base", &["--rev-id", "aaa111"]);
+    revision(&app, "left", &["--rev-id", "bbb222"]);
+    revision(
+        &app,
+        "right",
+        &["--rev-id", "ccc333", "--head", "aaa111", "--splice"],
+    );
+    std::fs::write(app.join("migrate.db"), b"").unwrap(); // an empty database
+    let run = cm(&app, &["migrate", "current", "--format", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["command"], "current");
+    assert_eq!(v["current"], serde_json::json!([]));
+    assert_eq!(v["pending"], serde_json::json!([]));
+    assert_eq!(v["at_heads"], false);
+}

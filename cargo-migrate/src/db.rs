@@ -34,7 +34,7 @@ pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
     }
     if cmd.graph_only() {
         let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
-        return graph_command(&project, cmd);
+        return graph_command(&project, cmd, cli.db.format);
     }
     if let DbCommand::Current {
         verbose,
@@ -52,12 +52,20 @@ pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
 
 /// Answers a graph command from the revision files, on the lenient graph (a fork nobody
 /// merged yet is shown with every head, as Alembic does, and a warning says to merge).
-fn graph_command(project: &Project, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
+fn graph_command(
+    project: &Project,
+    cmd: &DbCommand,
+    format: migrate_core::cli::Format,
+) -> anyhow::Result<ExitCode> {
     let sources = Sources::of_project(project)?;
     let (graph, _) = sources.into_graph()?;
     let mut out = String::new();
-    let docstring = |r: &RevisionInfo| crate::sources::docstring(&project.crate_dir, &r.file);
-    render_graph_command_with(&graph, cmd, None, &docstring, &mut out)?;
+    if format == migrate_core::cli::Format::Json {
+        out = migrate_core::cli::json::graph_command_json(&graph, cmd, None)?;
+    } else {
+        let docstring = |r: &RevisionInfo| crate::sources::docstring(&project.crate_dir, &r.file);
+        render_graph_command_with(&graph, cmd, None, &docstring, &mut out)?;
+    }
     // freeing every revision one by one costs milliseconds on a large history; the process
     // is about to exit and gives the memory back anyway
     std::mem::forget(graph);
@@ -103,7 +111,9 @@ fn current_of_unmerged(
 fn build_runner(project: &Project, package: &Package) -> anyhow::Result<PathBuf> {
     let bin = runner_bin(package)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let show_progress = cargo_progress_visible();
+    // `-q`: cargo's progress is hidden too (its errors still show)
+    let show_progress =
+        cargo_progress_visible() && !crate::QUIET.load(std::sync::atomic::Ordering::Relaxed);
     let started = std::time::Instant::now();
     let mut child = Command::new(&cargo)
         .args(["build", "--message-format=json-render-diagnostics"])

@@ -115,6 +115,7 @@ pub fn normalize_args(args: impl IntoIterator<Item = OsString>) -> Vec<OsString>
 /// Anything that stops the command, with context; the caller prints it on one line
 /// ([`error_line`]) and exits with 1.
 pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
+    QUIET.store(cli.db.quiet, std::sync::atomic::Ordering::Relaxed);
     match &cli.command {
         Command::Init(a) => init::run(a),
         Command::Revision(a) => revision::run(cli, a),
@@ -132,9 +133,15 @@ pub fn error_line(err: &anyhow::Error) -> String {
 }
 
 /// A cargo-style status line on stderr: the verb right-aligned in 12 columns.
+/// `-q` hides them. Bold green on a colour terminal (`--color`).
 pub(crate) fn status(verb: &str, msg: impl std::fmt::Display) {
-    eprintln!("{verb:>12} {msg}");
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        migrate_core::cli::output::status(verb, &msg.to_string());
+    }
 }
+
+/// `-q` (set by [`run`]).
+pub(crate) static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// A `note: …` line on stderr.
 pub(crate) fn note(msg: impl std::fmt::Display) {
@@ -143,7 +150,7 @@ pub(crate) fn note(msg: impl std::fmt::Display) {
 
 /// A `warning: …` line on stderr.
 pub(crate) fn warning(msg: impl std::fmt::Display) {
-    eprintln!("warning: {msg}");
+    migrate_core::cli::output::warning(&msg.to_string());
 }
 
 #[cfg(test)]

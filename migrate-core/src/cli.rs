@@ -15,15 +15,18 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::db::{Backend, ConnectOptions, Db, redact_url};
-use crate::plan::Direction;
-use crate::runner::{Event, OfflineCommand, Options, Runner, Status, TransactionMode, ids_or_base};
+use crate::runner::{OfflineCommand, Options, Runner, Status, TransactionMode, ids_or_base};
 use crate::{Error, Migrations};
 
 mod args;
 mod current;
+pub mod json;
+pub mod output;
 mod render;
+mod run;
 
 pub use current::current_from_graph;
+pub use output::{ColorWhen, Format};
 pub use render::{
     Docstring, current_line, hint, log_entry, render_graph_command, render_graph_command_with,
 };
@@ -50,6 +53,22 @@ pub struct DbArgs {
     /// Run even when an applied revision's code changed since it was applied (dangerous).
     #[arg(long, global = true)]
     pub allow_changed_revisions: bool,
+    /// Output format on stdout: `human` (Alembic's formats), or `json` (one object; JSON
+    /// lines, one event per revision, for upgrade/downgrade/stamp; see docs/json.md).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Colour on stderr: auto (a terminal, unless NO_COLOR; CARGO_TERM_COLOR when set),
+    /// always, never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// No status lines or progress bar on stderr (errors and warnings still).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More on stderr: a `Running` line as each revision starts. Given before the command
+    /// (`-v upgrade`); after `current`, `history`, `heads`, `branches` it is their own
+    /// `--verbose`.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// `--transaction-mode` values.
@@ -235,6 +254,8 @@ pub struct RunnerCli {
 /// `fn main() -> std::process::ExitCode { migrate_core::cli::main(&my_migrations::MIGRATIONS) }`.
 pub fn main(migrations: &'static Migrations) -> ExitCode {
     let cli = RunnerCli::parse();
+    cli.db.color.apply();
+    QUIET.store(cli.db.quiet, std::sync::atomic::Ordering::Relaxed);
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -252,7 +273,7 @@ pub fn main(migrations: &'static Migrations) -> ExitCode {
             // goes): no password is printed, wherever it came from
             // one line, the hint (if any) last
             let hint = hint(&e).map(|h| format!("; {h}")).unwrap_or_default();
-            eprintln!("error: {}{hint}", redact_url(&e.to_string()));
+            output::error(&format!("{}{hint}", redact_url(&e.to_string())));
             ExitCode::FAILURE
         }
     }
@@ -401,12 +422,17 @@ fn load_dotenv() -> Result<(), Error> {
     }
 }
 
+/// `-q`: no status lines (set once, by [`main`] and [`run`]).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn note(msg: &str) {
-    eprintln!("{:>12} {msg}", "Database");
+    status_line("Database", msg);
 }
 
 fn status_line(verb: &str, msg: &str) {
-    eprintln!("{verb:>12} {msg}");
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        output::status(verb, msg);
+    }
 }
 
 /// Runs one database command against `migrations`. Returns the exit code.
@@ -433,12 +459,19 @@ pub async fn run(
             reason,
         });
     }
+    if args.quiet {
+        QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     let runner = Runner::new(migrations, options)?;
     let graph = runner.graph();
     let mut out = String::new();
 
     if command.graph_only() {
-        render_graph_command(graph, command, None, &mut out)?;
+        if args.format == Format::Json {
+            out = json::graph_command_json(graph, command, None)?;
+        } else {
+            render_graph_command(graph, command, None, &mut out)?;
+        }
         print!("{out}");
         return Ok(ExitCode::SUCCESS);
     }
@@ -525,7 +558,12 @@ pub async fn run(
         .busy_timeout(Duration::from_secs(args.lock_timeout.max(1)))
         .create_sqlite_file(create, name);
     let mut db = Db::connect_with(&url, &options).await?;
-    let result = run_online(&runner, &mut db, command, &url, &mut out).await;
+    if let DbCommand::Upgrade { revision, .. } | DbCommand::Downgrade { revision, .. } = command {
+        // the state after Ctrl-C is read on a fresh connection, which creates nothing
+        let reread = options.clone().create_sqlite_file(false, name);
+        return run::run_plan(&runner, db, command, revision, &url, &reread, args).await;
+    }
+    let result = run_online(&runner, &mut db, command, &url, args.format, &mut out).await;
     db.close().await;
     print!("{out}");
     result
@@ -536,108 +574,35 @@ async fn run_online(
     db: &mut Db,
     command: &DbCommand,
     url: &str,
+    format: Format,
     out: &mut String,
 ) -> Result<ExitCode, Error> {
     let graph = runner.graph();
-    let mut on_event = |e: Event<'_>| match e {
-        Event::Started { .. } => {}
-        Event::Finished {
-            direction,
-            revision,
-            elapsed_ms,
-        } => {
-            let (verb, from, to) = match direction {
-                Direction::Upgrade => (
-                    "Upgrading",
-                    ids_or_base(revision.down_revisions),
-                    revision.id.to_owned(),
-                ),
-                Direction::Downgrade => (
-                    "Downgrading",
-                    revision.id.to_owned(),
-                    ids_or_base(revision.down_revisions),
-                ),
-            };
-            status_line(
-                verb,
-                &format!("{from} -> {to}, {} ({elapsed_ms} ms)", revision.message),
-            );
-        }
-        Event::Skipped { revision, .. } => {
-            status_line(
-                "Skipping",
-                &format!("{} (already done by another process)", revision.id),
-            );
-        }
-        Event::RolledBack { revision, .. } => {
-            status_line(
-                "Rolled back",
-                &format!(
-                    "{}, {} (not applied: the transaction it ran in was rolled back)",
-                    revision.id, revision.message
-                ),
-            );
-        }
-        Event::Warning { message } => eprintln!("warning: {message}"),
-        Event::Panicked {
-            direction,
-            revision,
-            partly_applied,
-            statements,
-        } => {
-            let verb = match direction {
-                Direction::Upgrade => "upgrade",
-                Direction::Downgrade => "downgrade",
-            };
-            if partly_applied {
-                let parent = if revision.down_revisions.is_empty() {
-                    "base".to_owned()
-                } else {
-                    revision.down_revisions.join(" ")
-                };
-                let list: Vec<String> = statements.iter().map(|s| format!("`{s}`")).collect();
-                eprintln!(
-                    "error: {verb} {} ({}) panicked outside a transaction: the revision is PARTLY \
-                     APPLIED and recorded as `pending`; {} statement(s) completed: {}; inspect \
-                     the schema, finish or revert its changes by hand, then record the true \
-                     state with `cargo migrate stamp {}` (changes complete) or `cargo migrate \
-                     stamp {parent}` (changes reverted)",
-                    revision.id,
-                    revision.message,
-                    statements.len(),
-                    list.join(", "),
-                    revision.id,
-                );
-            } else {
-                eprintln!(
-                    "error: {verb} {} ({}) panicked; its changes are rolled back (the \
-                     connection is closed)",
-                    revision.id, revision.message
-                );
-            }
-        }
-    };
+    let json = format == Format::Json;
     match command {
-        DbCommand::Upgrade { revision, .. } => {
-            let plan = runner.upgrade(db, revision, &mut on_event).await?;
-            if plan.steps.is_empty() {
-                status_line("Fresh", "nothing to upgrade");
-            }
-        }
-        DbCommand::Downgrade { revision, .. } => {
-            let plan = runner.downgrade(db, revision, &mut on_event).await?;
-            if plan.steps.is_empty() {
-                status_line("Fresh", "nothing to downgrade");
-            }
-        }
+        // run by `run::run_plan`
+        DbCommand::Upgrade { .. } | DbCommand::Downgrade { .. } => {}
         DbCommand::Stamp {
             revisions, purge, ..
         } => {
+            let started = std::time::Instant::now();
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
             let new = runner.stamp(db, &targets, *purge).await?;
             let heads = crate::plan::current_heads(graph, &new);
             let ids: Vec<&str> = heads.iter().map(|&i| graph.at(i).id.as_str()).collect();
             status_line("Stamped", &ids_or_base(&ids));
+            if json {
+                json::print_json(&json::RunEvent::Summary {
+                    schema_version: json::SCHEMA_VERSION,
+                    command: "stamp",
+                    outcome: "success",
+                    revisions: 0,
+                    duration_ms: started.elapsed().as_millis() as u64,
+                    current: Some(ids.iter().map(|s| (*s).to_owned()).collect()),
+                    signal: None,
+                    error: None,
+                });
+            }
         }
         DbCommand::Repair { revisions } => {
             let targets: Vec<&str> = revisions.iter().map(String::as_str).collect();
@@ -675,10 +640,24 @@ async fn run_online(
                 .filter(|i| !pending.contains(i))
                 .collect();
             let current_heads = crate::plan::current_heads(graph, &done);
-            if *verbose {
+            if json {
+                let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
+                let value = json::CurrentOutput {
+                    schema_version: json::SCHEMA_VERSION,
+                    command: "current",
+                    current: current_heads
+                        .iter()
+                        .map(|&h| json::RevisionJson::new(graph, h, Some(&done)))
+                        .collect(),
+                    pending: pending.iter().map(|&p| graph.at(p).id.as_str()).collect(),
+                    at_heads: heads == current_heads.iter().copied().collect(),
+                };
+                out.push_str(&serde_json::to_string(&value).expect("plain data serializes"));
+                out.push('\n');
+            } else if *verbose {
                 let _ = writeln!(out, "Current revision(s) for {}:", redact_url(url));
             }
-            for &h in &current_heads {
+            for &h in current_heads.iter().filter(|_| !json) {
                 if *verbose {
                     log_entry(graph, h, out);
                     // the head's version-table row: when it was recorded, as the entry's
@@ -695,7 +674,7 @@ async fn run_online(
                     let _ = writeln!(out, "{}", current_line(graph, h));
                 }
             }
-            for &p in &pending {
+            for &p in pending.iter().filter(|_| !json) {
                 let _ = writeln!(out, "{} (pending: partly applied)", graph.at(p).id);
             }
             // the same refusal as `check` and every run: name the revision and the way out
@@ -724,6 +703,20 @@ async fn run_online(
             runner.check_clean(&status)?;
             let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
             let current: BTreeSet<usize> = status.heads.iter().copied().collect();
+            if json {
+                let ids = |v: &mut dyn Iterator<Item = usize>| -> Vec<&str> {
+                    v.map(|i| graph.at(i).id.as_str()).collect()
+                };
+                let value = json::CheckOutput {
+                    schema_version: json::SCHEMA_VERSION,
+                    command: "check",
+                    ok: heads == current,
+                    current: ids(&mut status.heads.iter().copied()),
+                    heads: ids(&mut heads.iter().copied()),
+                    not_applied: ids(&mut (0..graph.len()).filter(|i| !status.applied.contains(i))),
+                };
+                json::print_json(&value);
+            }
             if heads != current {
                 let pending = graph.len() - status.applied.len();
                 eprintln!(
@@ -738,10 +731,22 @@ async fn run_online(
         }
         DbCommand::History { .. } => {
             let status = runner.status(db).await?;
-            render_graph_command(graph, command, Some(&status.applied), out)?;
+            if json {
+                out.push_str(&json::graph_command_json(
+                    graph,
+                    command,
+                    Some(&status.applied),
+                )?);
+            } else {
+                render_graph_command(graph, command, Some(&status.applied), out)?;
+            }
         }
         DbCommand::Heads { .. } | DbCommand::Branches { .. } | DbCommand::Show { .. } => {
-            render_graph_command(graph, command, None, out)?;
+            if json {
+                out.push_str(&json::graph_command_json(graph, command, None)?);
+            } else {
+                render_graph_command(graph, command, None, out)?;
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

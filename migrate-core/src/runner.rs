@@ -65,6 +65,14 @@ impl Default for Options {
 /// Progress reported while a plan runs.
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a> {
+    /// The plan is made and about to run (sent once per run that has something to do,
+    /// before the first [`Event::Started`]): how many revisions it has, for a progress bar.
+    Planned {
+        /// Upgrade or downgrade (of the first step; a run goes one way).
+        direction: Direction,
+        /// How many revisions the plan runs.
+        revisions: usize,
+    },
     /// A revision is about to run.
     Started {
         /// Upgrade or downgrade.
@@ -532,6 +540,12 @@ impl<'m> Runner<'m> {
             return Ok(plan);
         }
         version_table::create(db, &table).await?;
+        if let Some(first) = plan.steps.first() {
+            on_event(Event::Planned {
+                direction: first.direction,
+                revisions: plan.steps.len(),
+            });
+        }
 
         let all_asked = self.options.transaction_mode == TransactionMode::All;
         let all = all_asked && db.backend().transactional_ddl();

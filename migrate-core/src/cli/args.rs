@@ -28,6 +28,10 @@ impl DbArgs {
             connect_timeout,
             transaction_mode,
             allow_changed_revisions,
+            format,
+            color,
+            quiet,
+            verbose,
         } = self;
         let mut out: Vec<OsString> = Vec::new();
         if let Some(u) = database_url {
@@ -39,6 +43,14 @@ impl DbArgs {
         out.push(format!("--transaction-mode={}", value_name(transaction_mode)).into());
         if *allow_changed_revisions {
             out.push("--allow-changed-revisions".into());
+        }
+        out.push(format!("--format={}", value_name(format)).into());
+        out.push(format!("--color={}", value_name(color)).into());
+        if *quiet {
+            out.push("--quiet".into());
+        }
+        if *verbose {
+            out.push("--verbose".into());
         }
         out
     }
@@ -190,6 +202,11 @@ mod tests {
                 "--allow-changed-revisions",
                 "upgrade",
             ],
+            &[
+                "--format", "json", "--color", "always", "-q", "-v", "upgrade",
+            ],
+            &["-v", "current", "-v", "--format=json"],
+            &["history", "--color", "never", "--quiet", "--format", "json"],
         ] {
             round_trip(line);
         }

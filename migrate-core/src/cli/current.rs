@@ -71,10 +71,22 @@ pub fn current_from_graph(
     }
     let heads = plan::current_heads(graph, &applied);
     let mut out = String::new();
-    if verbose {
+    if args.format == super::Format::Json {
+        let value = super::json::CurrentOutput {
+            schema_version: super::json::SCHEMA_VERSION,
+            command: "current",
+            current: heads
+                .iter()
+                .map(|&h| super::json::RevisionJson::new(graph, h, Some(&applied)))
+                .collect(),
+            pending: pending.clone(),
+            at_heads: graph.heads() == heads,
+        };
+        super::json::print_json(&value);
+    } else if verbose {
         let _ = writeln!(out, "Current revision(s) for {}:", redact_url(&url));
     }
-    for &h in &heads {
+    for &h in heads.iter().filter(|_| args.format != super::Format::Json) {
         if verbose {
             log_entry(graph, h, &mut out);
         } else {

@@ -60,21 +60,11 @@ pub fn render_graph_command_with(
     docstring: Docstring<'_>,
     out: &mut String,
 ) -> Result<(), Error> {
-    let none = BTreeSet::new();
-    let current = applied.unwrap_or(&none);
     let view = View::new(graph, applied, docstring);
+    let selected = selected(graph, command, applied, &view.dependents)?;
     match command {
-        DbCommand::Heads {
-            verbose,
-            resolve_dependencies,
-        } => {
-            // Alembic lists its heads in file order (`RevisionMap.heads`)
-            let mut heads = graph.heads();
-            heads.sort_by_key(|&h| graph.input_position(h));
-            for h in heads {
-                if *resolve_dependencies && view.dependents[h] > 0 {
-                    continue; // an effective head: something depends on it
-                }
+        DbCommand::Heads { verbose, .. } => {
+            for h in selected {
                 if *verbose {
                     view.log_entry(h, out);
                 } else {
@@ -82,14 +72,8 @@ pub fn render_graph_command_with(
                 }
             }
         }
-        DbCommand::History {
-            rev_range, verbose, ..
-        } => {
-            let revs: Vec<usize> = match rev_range {
-                Some(r) => spec::history_range(graph, current, r)?,
-                None => (0..graph.len()).collect(),
-            };
-            for &i in revs.iter().rev() {
+        DbCommand::History { verbose, .. } => {
+            for i in selected {
                 if *verbose {
                     view.log_entry(i, out);
                 } else {
@@ -98,21 +82,14 @@ pub fn render_graph_command_with(
             }
         }
         DbCommand::Branches { verbose } => {
-            for i in (0..graph.len()).rev() {
-                let children = graph.children_of(i);
-                if children.len() < 2 {
-                    continue;
-                }
+            for i in selected {
                 if *verbose {
                     view.log_entry(i, out);
                 } else {
                     let _ = writeln!(out, "{}", view.head_only(i, Show::BRANCH_POINT));
                 }
                 let indent = " ".repeat(graph.at(i).id.chars().count());
-                // Alembic lists a frozenset (no fixed order): file order reads best
-                let mut children = children.to_vec();
-                children.sort_by_key(|&c| graph.input_position(c));
-                for c in children {
+                for c in sorted_children(graph, i) {
                     let show = Show {
                         doc: *verbose,
                         ..Show::BRANCH_POINT
@@ -122,14 +99,66 @@ pub fn render_graph_command_with(
                 out.push('\n');
             }
         }
-        DbCommand::Show { revision } => {
-            for i in resolve_show(graph, current, revision)? {
+        DbCommand::Show { .. } => {
+            for i in selected {
                 view.log_entry(i, out);
             }
         }
         _ => {}
     }
     Ok(())
+}
+
+/// The revisions a graph command lists, in its output order: `heads` (file order, without
+/// effective heads under `--resolve-dependencies`), `history` (newest first), `branches`
+/// (the branch points), `show`. Shared by the human and the JSON output. Other commands:
+/// none.
+///
+/// # Errors
+/// [`Error::Plan`] when a revision or range cannot be resolved.
+pub(crate) fn selected(
+    graph: &Graph,
+    command: &DbCommand,
+    applied: Option<&BTreeSet<usize>>,
+    dependents: &[usize],
+) -> Result<Vec<usize>, Error> {
+    let none = BTreeSet::new();
+    let current = applied.unwrap_or(&none);
+    Ok(match command {
+        DbCommand::Heads {
+            resolve_dependencies,
+            ..
+        } => {
+            // Alembic lists its heads in file order (`RevisionMap.heads`)
+            let mut heads = graph.heads();
+            heads.sort_by_key(|&h| graph.input_position(h));
+            // under --resolve-dependencies an effective head (something depends on it) is
+            // not listed
+            heads.retain(|&h| !(*resolve_dependencies && dependents[h] > 0));
+            heads
+        }
+        DbCommand::History { rev_range, .. } => {
+            let revs: Vec<usize> = match rev_range {
+                Some(r) => spec::history_range(graph, current, r)?,
+                None => (0..graph.len()).collect(),
+            };
+            revs.into_iter().rev().collect()
+        }
+        DbCommand::Branches { .. } => (0..graph.len())
+            .rev()
+            .filter(|&i| graph.children_of(i).len() >= 2)
+            .collect(),
+        DbCommand::Show { revision } => resolve_show(graph, current, revision)?,
+        _ => Vec::new(),
+    })
+}
+
+/// A revision's children in file order (Alembic lists a frozenset, with no fixed order: file
+/// order reads best).
+pub(crate) fn sorted_children(graph: &Graph, i: usize) -> Vec<usize> {
+    let mut children = graph.children_of(i).to_vec();
+    children.sort_by_key(|&c| graph.input_position(c));
+    children
 }
 
 /// One line of `current`: `id (head) (branchpoint) (mergepoint)` (Alembic's `current`
@@ -310,7 +339,7 @@ impl<'a> View<'a> {
     }
 }
 
-fn dependents(graph: &Graph) -> Vec<usize> {
+pub(crate) fn dependents(graph: &Graph) -> Vec<usize> {
     let mut n = vec![0; graph.len()];
     for i in 0..graph.len() {
         for &d in graph.dependencies_of(i) {

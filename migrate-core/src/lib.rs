@@ -6,6 +6,7 @@
 
 pub mod graph;
 pub mod plan;
+pub mod schema;
 pub mod spec;
 
 #[cfg(feature = "source")]

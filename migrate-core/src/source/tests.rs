@@ -140,8 +140,39 @@ fn parses_every_key() {
             branch_labels: vec!["auth".into()],
             depends_on: vec!["z".into()],
             transactional: false,
+            irreversible: None,
         }
     );
+    assert_eq!(
+        args(r#"revision = "a", irreversible"#)
+            .unwrap()
+            .irreversible
+            .as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        args(r#"irreversible, revision = "a""#)
+            .unwrap()
+            .irreversible
+            .as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        args(r#"revision = "a", irreversible = "drops data","#)
+            .unwrap()
+            .irreversible
+            .as_deref(),
+        Some("drops data")
+    );
+    for bad in [
+        r#"revision = "a", irreversible = true"#,
+        r#"revision = "a", irreversible = """#,
+        r#"revision = "a", irreversible = 3"#,
+        r#"revision = "a", irreversible, irreversible"#,
+    ] {
+        assert!(args(bad).is_err(), "{bad}");
+    }
+
     assert_eq!(
         args(r#"revision = "a", down_revision = None"#)
             .unwrap()

@@ -27,6 +27,8 @@ pub mod runner;
 #[cfg(feature = "runtime")]
 mod sqlite;
 #[cfg(feature = "runtime")]
+pub mod testing;
+#[cfg(feature = "runtime")]
 pub mod version_table;
 
 #[cfg(feature = "cli")]

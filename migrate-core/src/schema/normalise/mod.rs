@@ -74,7 +74,7 @@ pub fn expression(sql: &str) -> String {
 pub fn strip_outer_parens(mut s: &str) -> &str {
     loop {
         let t = s.trim();
-        if !(t.starts_with('(') && t.ends_with(')')) || !encloses(t) {
+        if !(t.starts_with('(') && t.ends_with(')') && encloses(t)) {
             return t;
         }
         s = &t[1..t.len() - 1];

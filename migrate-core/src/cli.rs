@@ -816,12 +816,13 @@ async fn run_test(
     note(&format!("testing on {where_}"));
     let started = std::time::Instant::now();
     let human = format == TestFormat::Human;
-    if human {
-        println!();
-    }
+    let mut first = true;
     let results = crate::testing::run(migrations, &options, &mut |r| {
         if !human {
             return;
+        }
+        if std::mem::take(&mut first) {
+            println!();
         }
         let verdict = match &r.verdict {
             Verdict::Ok => "ok".to_owned(),

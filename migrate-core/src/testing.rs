@@ -299,6 +299,10 @@ pub async fn run(
     // an invalid graph does not compile; Runner::new reports it anyway
     let runner = Runner::new(migrations, runner_options)?;
     let graph = runner.graph();
+    // what can be refused is refused before any output and before any database exists
+    let range = range(&runner, options.from.as_deref(), options.to.as_deref())?;
+    let exclude = [options.version_table.as_str()];
+    let db1 = Throwaway::create(options.admin_url.as_deref()).await?;
     let t = Instant::now();
     let heads = graph.heads();
     let verdict = if heads.len() <= 1 {
@@ -320,11 +324,7 @@ pub async fn run(
         &mut results,
     );
 
-    let range = range(&runner, options.from.as_deref(), options.to.as_deref())?;
-    let exclude = [options.version_table.as_str()];
-
     // upgrade and downgrade on a first database
-    let db1 = Throwaway::create(options.admin_url.as_deref()).await?;
     let r = updown(&runner, &db1, &range, &exclude, options, &mut |r| {
         report(r, &mut results)
     })

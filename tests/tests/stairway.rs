@@ -214,9 +214,38 @@ async fn cli_output_and_exit_codes(backend: Backend) {
     assert!(!out.contains("cc33"), "{out}");
 
     // a bad range is an error before any database is made
-    let (code, _, err) = cli(backend, "leaky", &["--to", "nosuchrev"]);
+    let (code, out, err) = cli(backend, "leaky", &["--to", "nosuchrev"]);
     assert_eq!(code, 1);
-    assert!(err.contains("error: "), "{err}");
+    assert!(
+        err.contains("error: Can't locate revision identified by 'nosuchrev'"),
+        "{err}"
+    );
+    assert_eq!(out, "", "nothing ran");
 }
 
 on_each_backend!(cli_output_and_exit_codes);
+
+/// A server that cannot be reached: one error line naming the admin connection without its
+/// password, exit 1, no test line.
+#[test]
+fn an_unreachable_server_is_an_error_without_its_password() {
+    let out = Command::new(env!("CARGO_BIN_EXE_stairway-runner"))
+        .args(["test", "--database-url=postgres://u:s3cret@127.0.0.1:1/x"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("error: `CREATE DATABASE migrate_test_"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("on the admin connection postgres://u:***@127.0.0.1:1/x"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}

@@ -207,6 +207,20 @@ fn end_to_end_with_sqlite() {
     )
     .ok();
     assert!(sql_ok(&other, "SELECT id, name, email FROM users"));
+
+    // `cargo migrate test`: forwarded to the runner, on SQLite in memory (the project's
+    // database is not touched)
+    let before = std::fs::read(&db).unwrap();
+    let test = cm(&app, &["migrate", "test"]).ok();
+    for line in [
+        format!("test stairway::{users} ... ok\n"),
+        format!("test stairway::{email} ... ok\n"),
+        format!("test stairway::{third} ... ok\n"),
+        "test result: ok. 6 passed; 0 failed; 0 ignored;".to_owned(),
+    ] {
+        assert!(test.stdout.contains(&line), "{line:?} in {}", test.stdout);
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before);
 }
 
 #[test]

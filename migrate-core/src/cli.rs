@@ -208,6 +208,23 @@ pub enum DbCommand {
         #[arg(allow_hyphen_values = true)]
         revision: String,
     },
+    /// Test the migrations on throwaway databases: single head, upgrade, downgrade, and the
+    /// stairway (upgrade, downgrade one step, compare the schema, upgrade again) per revision.
+    ///
+    /// Default: SQLite in memory. With --database-url, the admin URL of a PostgreSQL or MySQL
+    /// server: a uniquely named database is created there and dropped afterwards (the URL's
+    /// own database is not touched). DATABASE_URL is not read. Exit 1 on any failure.
+    Test {
+        /// The first revision to test (default: from base).
+        #[arg(long, value_name = "REVISION", allow_hyphen_values = true)]
+        from: Option<String>,
+        /// The last revision to test (default: the head).
+        #[arg(long, value_name = "REVISION", allow_hyphen_values = true)]
+        to: Option<String>,
+        /// Also write a JUnit XML report to FILE.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<std::path::PathBuf>,
+    },
 }
 
 impl DbCommand {
@@ -462,6 +479,9 @@ pub async fn run(
     if args.quiet {
         QUIET.store(true, std::sync::atomic::Ordering::Relaxed);
     }
+    if let DbCommand::Test { from, to, junit } = command {
+        return run_test(migrations, args, from, to, args.format, junit.as_deref()).await;
+    }
     let runner = Runner::new(migrations, options)?;
     let graph = runner.graph();
     let mut out = String::new();
@@ -552,6 +572,7 @@ pub async fn run(
         DbCommand::Heads { .. } => (false, "heads"),
         DbCommand::Branches { .. } => (false, "branches"),
         DbCommand::Show { .. } => (false, "show"),
+        DbCommand::Test { .. } => (false, "test"),
     };
     let options = ConnectOptions::default()
         .connect_timeout(Duration::from_secs(args.connect_timeout.max(1)))
@@ -748,8 +769,92 @@ async fn run_online(
                 render_graph_command(graph, command, None, out)?;
             }
         }
+        // handled by `run` before connecting (it makes its own databases)
+        DbCommand::Test { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `test`: runs [`crate::testing::run`] and renders its results (cargo test's lines as they
+/// come, or JSON at the end; JUnit XML to a file).
+async fn run_test(
+    migrations: &'static Migrations,
+    args: &DbArgs,
+    from: &Option<String>,
+    to: &Option<String>,
+    format: Format,
+    junit: Option<&std::path::Path>,
+) -> Result<ExitCode, Error> {
+    use crate::testing::{TestOptions, Verdict, summary};
+    if let Some(u) = &args.database_url {
+        crate::db::remember_url_secrets(u);
+    }
+    let options = TestOptions {
+        admin_url: args.database_url.clone(),
+        version_table: args.version_table.clone(),
+        from: from.clone(),
+        to: to.clone(),
+        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
+    };
+    let where_ = match &args.database_url {
+        None => "SQLite in memory".to_owned(),
+        Some(u) => format!("a throwaway database beside {}", redact_url(u)),
+    };
+    note(&format!("testing on {where_}"));
+    let started = std::time::Instant::now();
+    let human = format == Format::Human;
+    let mut first = true;
+    let results = crate::testing::run(migrations, &options, &mut |r| {
+        if !human {
+            return;
+        }
+        if std::mem::take(&mut first) {
+            println!();
+        }
+        let verdict = match &r.verdict {
+            Verdict::Ok => "ok".to_owned(),
+            Verdict::Failed(_) => "FAILED".to_owned(),
+            Verdict::Irreversible(why) if why.is_empty() => "ignored, irreversible".to_owned(),
+            Verdict::Irreversible(why) => format!("ignored, irreversible: {why}"),
+            Verdict::Skipped(why) => format!("ignored, {why}"),
+        };
+        println!("test {} ... {verdict}", r.name);
+    })
+    .await?;
+    let (passed, failed, ignored) = summary(&results);
+    if let Some(path) = junit {
+        std::fs::write(path, crate::testing::to_junit(&results)).map_err(|e| Error::Config {
+            origin: format!("--junit {}", path.display()),
+            reason: format!("cannot write the report: {e}"),
+        })?;
+    }
+    if human {
+        let failures: Vec<_> = results.iter().filter(|r| r.failed()).collect();
+        if !failures.is_empty() {
+            println!("\nfailures:\n");
+            for r in &failures {
+                if let Verdict::Failed(m) = &r.verdict {
+                    println!("---- {} ----\n{m}\n", r.name);
+                }
+            }
+            println!("failures:");
+            for r in &failures {
+                println!("    {}", r.name);
+            }
+        }
+        println!(
+            "\ntest result: {}. {passed} passed; {failed} failed; {ignored} ignored; finished in {:.2}s\n",
+            if failed == 0 { "ok" } else { "FAILED" },
+            started.elapsed().as_secs_f64()
+        );
+    } else {
+        json::print_json(&json::TestReport::new(&results));
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 #[cfg(test)]

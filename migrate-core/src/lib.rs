@@ -6,6 +6,7 @@
 
 pub mod graph;
 pub mod plan;
+pub mod schema;
 pub mod spec;
 
 #[cfg(feature = "source")]
@@ -25,6 +26,8 @@ mod registry;
 pub mod runner;
 #[cfg(feature = "runtime")]
 mod sqlite;
+#[cfg(feature = "runtime")]
+pub mod testing;
 #[cfg(feature = "runtime")]
 pub mod version_table;
 

@@ -43,6 +43,10 @@ pub struct Revision {
     /// `false` when the revision declared `transactional = false` (for statements such as
     /// `CREATE INDEX CONCURRENTLY` that cannot run inside a transaction).
     pub transactional: bool,
+    /// `Some(reason)` when the revision declared `irreversible` (reason `""` when none was
+    /// given): its downgrade is expected to fail, and `cargo migrate test` reports it as
+    /// irreversible rather than as a failure.
+    pub irreversible: Option<&'static str>,
     /// The `upgrade` function.
     pub upgrade: MigrationFn,
     /// The `downgrade` function.
@@ -59,6 +63,7 @@ impl std::fmt::Debug for Revision {
             .field("message", &self.message)
             .field("file", &self.file)
             .field("transactional", &self.transactional)
+            .field("irreversible", &self.irreversible)
             .finish_non_exhaustive()
     }
 }

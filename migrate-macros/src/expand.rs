@@ -54,7 +54,12 @@ fn revision(
         branch_labels,
         depends_on,
         transactional,
+        irreversible,
     } = args;
+    let irreversible = match irreversible {
+        Some(reason) => quote!(::core::option::Option::Some(#reason)),
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         #item
         #[doc(hidden)]
@@ -67,6 +72,7 @@ fn revision(
             file: "",
             checksum: #checksum,
             transactional: #transactional,
+            irreversible: #irreversible,
             upgrade: #module::__migrate_upgrade,
             downgrade: #module::__migrate_downgrade,
         };

@@ -94,6 +94,7 @@ use proc_macro::TokenStream;
 /// | `branch_labels` | `"label"` or `["label", …]` (`a-z`, `A-Z`, `0-9`, `_`) |
 /// | `depends_on` | `"id"` or `["id", …]`: applied first, but not a parent |
 /// | `transactional` | `false` runs the revision outside a transaction (default `true`) |
+/// | `irreversible` | the downgrade is expected to fail: `irreversible` or `irreversible = "reason"` (`cargo migrate test` reports it as such) |
 ///
 /// # The module
 ///

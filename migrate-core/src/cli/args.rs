@@ -141,6 +141,20 @@ impl DbCommand {
                 out.push("show".into());
                 positional.push(revision);
             }
+            DbCommand::Test { from, to, junit } => {
+                out.push("test".into());
+                if let Some(f) = from {
+                    out.push(format!("--from={f}").into());
+                }
+                if let Some(t) = to {
+                    out.push(format!("--to={t}").into());
+                }
+                if let Some(j) = junit {
+                    let mut a = OsString::from("--junit=");
+                    a.push(j);
+                    out.push(a);
+                }
+            }
         }
         if !positional.is_empty() {
             out.push("--".into());
@@ -190,6 +204,10 @@ mod tests {
             &["show", "-1"],
             &["show", "head-1"],
             &["show", "--", "--weird"],
+            &["test"],
+            &[
+                "test", "--from", "-1", "--to", "head", "--format", "json", "--junit", "r.xml",
+            ],
             &[
                 "--database-url",
                 "postgres://u:p@h/db?x=-1",

@@ -8,8 +8,7 @@
 //! a field changes meaning or goes away. Human messages (notes, warnings, errors, progress)
 //! stay on stderr.
 //!
-//! `cargo migrate test` (not built yet) is to print its report through [`print_json`] with
-//! `"command": "test"`, as the other commands do.
+//! `cargo migrate test` prints one [`TestReport`] (`"command": "test"`).
 
 use std::collections::BTreeSet;
 
@@ -170,6 +169,62 @@ pub enum RunEvent {
         #[serde(skip_serializing_if = "Option::is_none")]
         error: Option<String>,
     },
+}
+
+/// `cargo migrate test --format json`: one object with the counts and one entry per check.
+#[derive(Debug, Serialize)]
+pub struct TestReport<'a> {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// `"test"`.
+    pub command: &'static str,
+    /// Checks that passed.
+    pub passed: usize,
+    /// Checks that failed (the exit code is 1 when this is not 0).
+    pub failed: usize,
+    /// Checks not run or expected to fail (irreversible revisions, skipped checks).
+    pub ignored: usize,
+    /// Every check, in the order run.
+    pub tests: Vec<TestCase<'a>>,
+}
+
+/// One check of [`TestReport`].
+#[derive(Debug, Serialize)]
+pub struct TestCase<'a> {
+    /// `graph::single_head`, `upgrade::<id>`, `stairway::<id>`, `downgrade::base`.
+    pub name: &'a str,
+    /// `ok`, `failed`, `irreversible` or `skipped`.
+    pub outcome: &'static str,
+    /// Why it failed, was skipped or is irreversible; `null` when ok.
+    pub message: Option<&'a str>,
+    /// How long it took, in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+impl<'a> TestReport<'a> {
+    /// The report of `results`.
+    pub fn new(results: &'a [crate::testing::TestResult]) -> TestReport<'a> {
+        let (passed, failed, ignored) = crate::testing::summary(results);
+        TestReport {
+            schema_version: SCHEMA_VERSION,
+            command: "test",
+            passed,
+            failed,
+            ignored,
+            tests: results
+                .iter()
+                .map(|r| {
+                    let (outcome, message) = crate::testing::outcome(&r.verdict);
+                    TestCase {
+                        name: &r.name,
+                        outcome,
+                        message,
+                        elapsed_ms: r.elapsed_ms,
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Prints `value` as one line of JSON on stdout (the JSON output of every command, and the

@@ -22,6 +22,7 @@ pub const KEYS: &[&str] = &[
     BRANCH_LABELS,
     DEPENDS_ON,
     TRANSACTIONAL,
+    IRREVERSIBLE,
 ];
 
 const REVISION: &str = "revision";
@@ -29,6 +30,7 @@ const DOWN_REVISION: &str = "down_revision";
 const BRANCH_LABELS: &str = "branch_labels";
 const DEPENDS_ON: &str = "depends_on";
 const TRANSACTIONAL: &str = "transactional";
+const IRREVERSIBLE: &str = "irreversible";
 
 /// The arguments of `#[migration(...)]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +45,10 @@ pub struct MigrationArgs {
     pub depends_on: Vec<String>,
     /// `transactional = false` runs the revision outside a transaction; default `true`.
     pub transactional: bool,
+    /// `irreversible` or `irreversible = "reason"`: the revision's downgrade is expected to
+    /// fail (`cargo migrate test` reports it as irreversible, not as a failure). `None`: not
+    /// declared; `Some("")`: declared without a reason.
+    pub irreversible: Option<String>,
 }
 
 /// Parses the arguments of `#[migration(...)]` (the tokens inside the parentheses).
@@ -56,6 +62,7 @@ pub struct MigrationArgs {
 /// | `branch_labels` | `"label"` or `["label", …]` |
 /// | `depends_on` | `"id"` or `["id", …]` |
 /// | `transactional` | `true` (default) or `false` |
+/// | `irreversible` | bare (`irreversible`), or a reason: `irreversible = "drops data"` |
 ///
 /// Ids follow [`validate_revision_id`], labels [`validate_branch_label`]; a list may not
 /// name the same id twice and a revision may not name itself.
@@ -120,11 +127,28 @@ fn parse_pairs(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Optio
     let mut branch_labels = Vec::new();
     let mut depends_on = Vec::new();
     let mut transactional = true;
+    let mut irreversible: Option<String> = None;
     let mut seen: Vec<String> = Vec::new();
 
     while !input.is_empty() {
         let key = input.call(syn::Ident::parse_any)?;
         let name = key.unraw().to_string();
+        // `irreversible` alone, without a value
+        if name == IRREVERSIBLE && (input.is_empty() || input.peek(Token![,])) {
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+            if seen.contains(&name) {
+                errors.error(
+                    key.span(),
+                    format!("duplicate key `{name}`; give each key once"),
+                );
+            } else {
+                seen.push(name);
+                irreversible = Some(String::new());
+            }
+            continue;
+        }
         input.parse::<Token![=]>().map_err(|e| {
             syn::Error::new(
                 e.span(),
@@ -179,6 +203,16 @@ fn parse_pairs(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Optio
                     "`transactional` expects `true` or `false`, e.g. `transactional = false`",
                 ),
             },
+            IRREVERSIBLE => match &value {
+                Value::Str(reason) if !reason.value().trim().is_empty() => {
+                    irreversible = Some(reason.value());
+                }
+                other => errors.error(
+                    other.span(),
+                    "`irreversible` takes a reason, e.g. `irreversible = \"drops the old \
+                     table's data\"`, or stands alone: `irreversible`",
+                ),
+            },
             _ => unreachable!("KEYS checked"),
         }
     }
@@ -211,6 +245,7 @@ fn parse_pairs(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Optio
         branch_labels: strings(branch_labels),
         depends_on: strings(depends_on),
         transactional,
+        irreversible,
     }))
 }
 
@@ -221,6 +256,7 @@ fn example(key: &str) -> &'static str {
         BRANCH_LABELS => "[\"auth\"]",
         DEPENDS_ON => "[\"8828a8665651\"]",
         TRANSACTIONAL => "false",
+        IRREVERSIBLE => "\"drops data\"",
         _ => "\"…\"",
     }
 }

@@ -140,8 +140,39 @@ fn parses_every_key() {
             branch_labels: vec!["auth".into()],
             depends_on: vec!["z".into()],
             transactional: false,
+            irreversible: None,
         }
     );
+    assert_eq!(
+        args(r#"revision = "a", irreversible"#)
+            .unwrap()
+            .irreversible
+            .as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        args(r#"irreversible, revision = "a""#)
+            .unwrap()
+            .irreversible
+            .as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        args(r#"revision = "a", irreversible = "drops data","#)
+            .unwrap()
+            .irreversible
+            .as_deref(),
+        Some("drops data")
+    );
+    for bad in [
+        r#"revision = "a", irreversible = true"#,
+        r#"revision = "a", irreversible = """#,
+        r#"revision = "a", irreversible = 3"#,
+        r#"revision = "a", irreversible, irreversible"#,
+    ] {
+        assert!(args(bad).is_err(), "{bad}");
+    }
+
     assert_eq!(
         args(r#"revision = "a", down_revision = None"#)
             .unwrap()
@@ -162,7 +193,7 @@ fn arg_errors_are_spanned_and_accumulated() {
         (
             r#"revision = "a", down_revison = "b""#,
             &[
-                "unknown key `down_revison`; expected one of revision, down_revision, branch_labels, depends_on, transactional",
+                "unknown key `down_revison`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible",
             ],
         ),
         (
@@ -224,7 +255,7 @@ fn arg_errors_are_spanned_and_accumulated() {
             r#"revision = "A", foo = 1, down_revision = 2"#,
             &[
                 "invalid revision id `A`: `A` is not allowed; ids use 1 to 32 characters from `a-z`, `0-9` and `_`",
-                "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional",
+                "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible",
                 "`down_revision` expects a string literal or an array of string literals, e.g. `down_revision = \"8828a8665651\"`, or `None` for a base",
             ],
         ),
@@ -232,7 +263,7 @@ fn arg_errors_are_spanned_and_accumulated() {
         (
             r#"foo = 1, revision "a""#,
             &[
-                "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional",
+                "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible",
                 "expected `=` after `revision`, e.g. `revision = \"3f2a9c1b7e4d\"`",
             ],
         ),
@@ -331,7 +362,7 @@ fn file_errors() {
             file_err("//! x\n#[migration(revision = \"a\", foo = 1, bar = 2)]\nmod revision {}\n"),
             SourceError::BadArgs {
                 line: 2,
-                message: "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional; unknown key `bar`; expected one of revision, down_revision, branch_labels, depends_on, transactional".into()
+                message: "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible; unknown key `bar`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible".into()
             }
         );
     assert_eq!(

@@ -32,6 +32,9 @@ fn main() {
     assert_eq!(auth.branch_labels, ["auth"]);
     assert_eq!(auth.depends_on, ["c0re"]);
     assert!(!auth.transactional);
+    assert_eq!(auth.irreversible, Some("drops the auth data"));
+    assert_eq!(merge.irreversible, Some(""));
+    assert_eq!(core.irreversible, None);
     assert_eq!(merge.down_revisions, ["c0re", "auth"]);
     assert_eq!(merge.message, "merge core and auth");
     for r in revs {

@@ -3,7 +3,7 @@
 //! Revision ID: x
 //! Create Date: 2026-11-21 12:00:00 UTC
 
-#[migrate_macros::migration(revision = "a0merge", down_revision = ["c0re", "auth"])]
+#[migrate_macros::migration(revision = "a0merge", down_revision = ["c0re", "auth"], irreversible)]
 mod revision {
     use migrate_core::prelude::*;
 

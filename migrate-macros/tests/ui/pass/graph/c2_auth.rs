@@ -3,7 +3,7 @@
 //! Revision ID: x
 //! Create Date: 2026-11-21 12:00:00 UTC
 
-#[migrate_macros::migration(revision = "auth", branch_labels = ["auth"], depends_on = "c0re", transactional = false)]
+#[migrate_macros::migration(revision = "auth", branch_labels = ["auth"], depends_on = "c0re", transactional = false, irreversible = "drops the auth data")]
 mod revision {
     use migrate_core::prelude::*;
 

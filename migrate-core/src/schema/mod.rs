@@ -1,0 +1,23 @@
+//! The schema engine: a database's schema read into one normalised, backend-neutral model,
+//! and the comparison of two such models.
+//!
+//! - [`model`]: the normalised schema (tables, columns, keys, indexes, constraints, and on
+//!   PostgreSQL enums, sequences, functions; views and triggers).
+//! - [`normalise`]: pure functions turning each backend's spelling of a type, default or
+//!   expression into one canonical spelling (one file per backend).
+//! - `introspect` (runtime feature): reads a live database into the model, one file per
+//!   backend, through our own catalogue queries.
+//! - [`diff`]: pure: two models → the list of differences, each naming its object.
+//!
+//! Used by `cargo migrate test` ([`crate::testing`]); the declared schema (models) and
+//! autogenerate build on the same model.
+
+pub mod diff;
+pub mod model;
+pub mod normalise;
+
+#[cfg(feature = "runtime")]
+pub mod introspect;
+
+pub use diff::{Change, Difference, Object, diff};
+pub use model::Schema;

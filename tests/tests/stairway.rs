@@ -1,0 +1,266 @@
+//! `cargo migrate test` (migrate_core::testing and the runner's `test` command) on SQLite,
+//! PostgreSQL and MySQL: the blog example passes; the `stairway_leaky` fixture fails naming
+//! the revision whose downgrade leaves a column behind and the column, reports a downgrade
+//! that fails with the database's message, and an irreversible revision as such.
+
+use std::process::Command;
+
+use migrate_core::Backend;
+use migrate_core::testing::{TestOptions, TestResult, Verdict, run};
+use migrate_tests::admin_url;
+
+mod leaky {
+    migrate_macros::migrations!("fixtures/stairway_leaky");
+}
+
+fn admin(backend: Backend) -> Option<String> {
+    (backend != Backend::Sqlite).then(|| admin_url(backend))
+}
+
+fn options(backend: Backend) -> TestOptions {
+    TestOptions {
+        admin_url: admin(backend),
+        version_table: "migrate_version".into(),
+        connect_timeout: std::time::Duration::from_secs(10),
+        ..TestOptions::default()
+    }
+}
+
+async fn results(backend: Backend, m: &'static migrate_core::Migrations) -> Vec<TestResult> {
+    let mut seen = 0;
+    let r = run(m, &options(backend), &mut |_| seen += 1).await.unwrap();
+    assert_eq!(seen, r.len(), "every result is reported as it comes");
+    r
+}
+
+fn names_and_outcomes(r: &[TestResult]) -> Vec<(String, &'static str)> {
+    r.iter()
+        .map(|t| {
+            let o = match t.verdict {
+                Verdict::Ok => "ok",
+                Verdict::Failed(_) => "failed",
+                Verdict::Irreversible(_) => "irreversible",
+                Verdict::Skipped(_) => "skipped",
+                _ => "other",
+            };
+            (t.name.clone(), o)
+        })
+        .collect()
+}
+
+async fn blog_passes(backend: Backend) {
+    let r = results(backend, &blog_migrations::MIGRATIONS).await;
+    let failures: Vec<_> = r.iter().filter(|t| t.failed()).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    let names: Vec<&str> = r.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "graph::single_head",
+            "upgrade::e4d5c6b7a8f9",
+            "downgrade::base",
+            "stairway::8828a8665651",
+            "stairway::3f2a9c1b7e4d",
+            "stairway::b7c1d2e3f4a5",
+            "stairway::e4d5c6b7a8f9",
+        ]
+    );
+}
+
+async fn leaky_fails_naming_the_revision_and_column(backend: Backend) {
+    let r = results(backend, &leaky::MIGRATIONS).await;
+    assert_eq!(
+        names_and_outcomes(&r),
+        [
+            ("graph::single_head".into(), "ok"),
+            ("upgrade::ee55ee55ee55".into(), "ok"),
+            ("downgrade::base".into(), "irreversible"),
+            ("stairway::aa11aa11aa11".into(), "ok"),
+            ("stairway::bb22bb22bb22".into(), "failed"),
+            ("stairway::cc33cc33cc33".into(), "failed"),
+            ("stairway::dd44dd44dd44".into(), "irreversible"),
+            ("stairway::ee55ee55ee55".into(), "ok"),
+        ]
+    );
+    let Verdict::Failed(leak) = &r[4].verdict else {
+        unreachable!()
+    };
+    assert_eq!(
+        leak,
+        "after upgrade and downgrade the schema differs from before the upgrade:\n  \
+         column `posts`.`slug` added"
+    );
+    let Verdict::Failed(down) = &r[5].verdict else {
+        unreachable!()
+    };
+    assert!(down.starts_with("downgrade fails: "), "{down}");
+    assert!(
+        down.contains("no_such_tags"),
+        "the database's message: {down}"
+    );
+    assert_eq!(
+        r[6].verdict,
+        Verdict::Irreversible("the drafts are gone".into())
+    );
+    assert_eq!(
+        r[2].verdict,
+        Verdict::Irreversible(
+            "downgraded to `dd44dd44dd44` only: it is declared irreversible".into()
+        )
+    );
+}
+
+macro_rules! on_each_backend {
+    ($name:ident) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name(Backend::Postgres).await
+            }
+            #[tokio::test]
+            async fn mysql() {
+                super::$name(Backend::MySql).await
+            }
+        }
+    };
+}
+
+on_each_backend!(blog_passes);
+on_each_backend!(leaky_fails_naming_the_revision_and_column);
+
+/// The runner binary's `test` command, as `cargo migrate test` forwards it.
+fn cli(backend: Backend, registry: &str, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stairway-runner"));
+    cmd.arg("test")
+        .args(args)
+        .env("STAIRWAY_REGISTRY", registry);
+    // DATABASE_URL is not read by `test`: a URL there must not be used
+    cmd.env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none");
+    if let Some(u) = admin(backend) {
+        cmd.arg(format!("--database-url={u}"));
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn cli_output_and_exit_codes(backend: Backend) {
+    let (code, out, err) = cli(backend, "blog", &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("test stairway::3f2a9c1b7e4d ... ok\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("test result: ok. 7 passed; 0 failed; 0 ignored;"),
+        "{out}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("report.xml");
+    let (code, out, err) = cli(backend, "leaky", &["--junit", junit.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    for line in [
+        "test stairway::bb22bb22bb22 ... FAILED\n",
+        "test stairway::dd44dd44dd44 ... ignored, irreversible: the drafts are gone\n",
+        "---- stairway::bb22bb22bb22 ----\nafter upgrade and downgrade the schema differs from \
+         before the upgrade:\n  column `posts`.`slug` added\n",
+        "failures:\n    stairway::bb22bb22bb22\n    stairway::cc33cc33cc33\n",
+        "test result: FAILED. 4 passed; 2 failed; 2 ignored;",
+    ] {
+        assert!(out.contains(line), "{line:?} in\n{out}");
+    }
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("tests=\"8\" failures=\"2\" errors=\"0\" skipped=\"2\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase classname=\"stairway\" name=\"bb22bb22bb22\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("column `posts`.`slug` added</failure>"),
+        "{xml}"
+    );
+
+    let (code, out, _) = cli(backend, "leaky", &["--format", "json"]);
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(report["schema_version"], 1, "{out}");
+    assert_eq!(report["command"], "test", "{out}");
+    assert_eq!(
+        (&report["passed"], &report["failed"], &report["ignored"]),
+        (&4.into(), &2.into(), &2.into()),
+        "{out}"
+    );
+    let leaky = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "stairway::bb22bb22bb22")
+        .expect("the leaky revision's check");
+    assert_eq!(leaky["outcome"], "failed", "{out}");
+    assert_eq!(
+        leaky["message"],
+        "after upgrade and downgrade the schema differs from before the upgrade:\n  column `posts`.`slug` added",
+        "{out}"
+    );
+
+    // ranges: only the last revision (from its parent), only the first two
+    let (code, out, err) = cli(backend, "leaky", &["--from", "ee55ee55ee55"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("test upgrade::ee55ee55ee55 ... ok\ntest downgrade::dd44dd44dd44 ... ok\ntest stairway::ee55ee55ee55 ... ok\n"), "{out}");
+    assert!(
+        out.contains("test result: ok. 4 passed; 0 failed; 0 ignored;"),
+        "{out}"
+    );
+    let (code, out, _) = cli(backend, "leaky", &["--to", "bb22"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("test downgrade::base ... ok\ntest stairway::aa11aa11aa11 ... ok\ntest stairway::bb22bb22bb22 ... FAILED\n"), "{out}");
+    assert!(!out.contains("cc33"), "{out}");
+
+    // a bad range is an error before any database is made
+    let (code, out, err) = cli(backend, "leaky", &["--to", "nosuchrev"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("error: Can't locate revision identified by 'nosuchrev'"),
+        "{err}"
+    );
+    assert_eq!(out, "", "nothing ran");
+}
+
+on_each_backend!(cli_output_and_exit_codes);
+
+/// A server that cannot be reached: one error line naming the admin connection without its
+/// password, exit 1, no test line.
+#[test]
+fn an_unreachable_server_is_an_error_without_its_password() {
+    let out = Command::new(env!("CARGO_BIN_EXE_stairway-runner"))
+        .args(["test", "--database-url=postgres://u:s3cret@127.0.0.1:1/x"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("error: `CREATE DATABASE migrate_test_"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("on the admin connection postgres://u:***@127.0.0.1:1/x"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}

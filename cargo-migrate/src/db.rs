@@ -32,6 +32,8 @@ pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
     if let Some(u) = std::env::var_os("DATABASE_URL") {
         migrate_core::remember_url_secrets(&u.to_string_lossy());
     }
+    // `graph --database-url URL` marks the current revisions: the runner answers it
+    let cmd = &cmd.with_db_args(&cli.db);
     if cmd.graph_only() {
         let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
         return graph_command(&project, cmd);

@@ -189,6 +189,47 @@ pub enum DbCommand {
         #[arg(allow_hyphen_values = true)]
         revision: String,
     },
+    /// Write the revision graph as Graphviz DOT (default) or Mermaid to stdout: heads,
+    /// branch points, merges, branch labels, `depends_on` (dashed) and, with
+    /// --indicate-current or --database-url, the database's current revision(s).
+    ///
+    /// `cargo migrate graph | dot -Tsvg > graph.svg`; `--format mermaid` for a
+    /// ```` ```mermaid ```` block GitHub renders.
+    Graph {
+        /// The output format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        /// Only the revisions of a range `A:B`, as `history -r` selects them.
+        #[arg(
+            short = 'r',
+            long = "range",
+            value_name = "RANGE",
+            allow_hyphen_values = true
+        )]
+        range: Option<String>,
+        /// Mark the database's current revision(s) (connects to the database; implied by
+        /// --database-url).
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
+}
+
+/// `graph --format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+impl From<GraphFormat> for crate::graph::picture::Format {
+    fn from(f: GraphFormat) -> Self {
+        match f {
+            GraphFormat::Dot => crate::graph::picture::Format::Dot,
+            GraphFormat::Mermaid => crate::graph::picture::Format::Mermaid,
+        }
+    }
 }
 
 impl DbCommand {
@@ -202,9 +243,28 @@ impl DbCommand {
                 ..
             } => !indicate_current && rev_range.as_deref().is_none_or(|r| !needs_current(r)),
             DbCommand::Show { revision } => !needs_current(revision),
+            DbCommand::Graph {
+                indicate_current,
+                range,
+                ..
+            } => !indicate_current && range.as_deref().is_none_or(|r| !needs_current(r)),
             DbCommand::Heads { .. } | DbCommand::Branches { .. } => true,
             _ => false,
         }
+    }
+
+    /// The command as run with `args`: `graph` with `--database-url` marks the current
+    /// revision(s) (as `graph -i`); every other command unchanged.
+    pub fn with_db_args(&self, args: &DbArgs) -> DbCommand {
+        let mut cmd = self.clone();
+        if let DbCommand::Graph {
+            indicate_current, ..
+        } = &mut cmd
+            && args.database_url.is_some()
+        {
+            *indicate_current = true;
+        }
+        cmd
     }
 }
 
@@ -436,6 +496,7 @@ pub async fn run(
     let runner = Runner::new(migrations, options)?;
     let graph = runner.graph();
     let mut out = String::new();
+    let command = &command.with_db_args(args);
 
     if command.graph_only() {
         render_graph_command(graph, command, None, &mut out)?;
@@ -519,6 +580,7 @@ pub async fn run(
         DbCommand::Heads { .. } => (false, "heads"),
         DbCommand::Branches { .. } => (false, "branches"),
         DbCommand::Show { .. } => (false, "show"),
+        DbCommand::Graph { .. } => (false, "graph"),
     };
     let options = ConnectOptions::default()
         .connect_timeout(Duration::from_secs(args.connect_timeout.max(1)))
@@ -736,7 +798,7 @@ async fn run_online(
                 "the database is at head and every applied revision matches its code",
             );
         }
-        DbCommand::History { .. } => {
+        DbCommand::History { .. } | DbCommand::Graph { .. } => {
             let status = runner.status(db).await?;
             render_graph_command(graph, command, Some(&status.applied), out)?;
         }

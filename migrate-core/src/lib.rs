@@ -11,6 +11,9 @@ pub mod spec;
 #[cfg(feature = "source")]
 pub mod source;
 
+#[cfg(feature = "config")]
+pub mod config;
+
 #[cfg(feature = "runtime")]
 mod bound_sql;
 #[cfg(feature = "runtime")]

@@ -129,6 +129,18 @@ impl DbCommand {
                 out.push("show".into());
                 positional.push(revision);
             }
+            DbCommand::Graph {
+                format,
+                range,
+                indicate_current,
+            } => {
+                out.push("graph".into());
+                out.push(format!("--format={}", value_name(format)).into());
+                if let Some(r) = range {
+                    out.push(format!("--range={r}").into());
+                }
+                flag(&mut out, *indicate_current, "--indicate-current");
+            }
         }
         if !positional.is_empty() {
             out.push("--".into());
@@ -178,6 +190,9 @@ mod tests {
             &["show", "-1"],
             &["show", "head-1"],
             &["show", "--", "--weird"],
+            &["graph"],
+            &["graph", "--format", "mermaid", "-r", "-2:", "-i"],
+            &["graph", "--range", "a:b", "--format=dot"],
             &[
                 "--database-url",
                 "postgres://u:p@h/db?x=-1",

@@ -90,10 +90,17 @@ fn current_of_unmerged(
     if !unmerged {
         return Ok(None); // labeled branches: a valid graph
     }
+    // the configured version table and URL variable, as the runner has them baked in
+    let config = project.config()?;
+    let mut args = cli.db.clone();
+    args.version_table
+        .get_or_insert_with(|| config.qualified_version_table());
+    args.database_url_env
+        .get_or_insert_with(|| config.database_url_env.value.clone());
     // the default SQLite database is in the workspace root, as for the runner
     Ok(Some(migrate_core::cli::current_from_graph(
         &graph,
-        &cli.db,
+        &args,
         &project.workspace_root,
         verbose,
         check_heads,

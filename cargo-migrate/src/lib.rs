@@ -48,6 +48,7 @@ use migrate_core::cli::{DbArgs, DbCommand};
 
 mod cache;
 mod completions;
+mod config_cmd;
 mod db;
 mod forward;
 mod init;
@@ -104,6 +105,9 @@ pub enum Command {
     /// and source it from ~/.bashrc (it also completes `cargo migrate …`); zsh:
     /// `cargo migrate completions zsh > "${fpath[1]}/_cargo-migrate"`.
     Completions(CompletionsArgs),
+    /// Print the effective configuration (`[package.metadata.migrate]` in Cargo.toml, flags,
+    /// the environment, defaults), each value with where it came from.
+    Config,
     /// Print the man page (roff) to stdout: `cargo migrate man | man -l -`.
     Man,
 }
@@ -132,6 +136,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Db(cmd) => db::run(cli, cmd),
         Command::Completions(a) => completions::run_completions(a),
         Command::Man => completions::run_man(),
+        Command::Config => config_cmd::run(cli),
     }
 }
 

@@ -35,9 +35,15 @@ pub struct DbArgs {
     /// read from a .env file), else a SQLite file `migrate.db` in the project directory.
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
-    /// Name of the version table.
-    #[arg(long, global = true, value_name = "NAME", default_value = crate::version_table::DEFAULT_VERSION_TABLE)]
-    pub version_table: String,
+    /// Name of the version table (`schema.table` allowed). Default: `version-table` (and
+    /// `version-table-schema`) of `[package.metadata.migrate]` in Cargo.toml, else
+    /// `migrate_version`.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub version_table: Option<String>,
+    /// The environment variable holding the database URL. Default: `database-url-env` of
+    /// `[package.metadata.migrate]`, else `DATABASE_URL`.
+    #[arg(long, global = true, value_name = "VAR")]
+    pub database_url_env: Option<String>,
     /// How long to wait for another process's migration lock, in seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub lock_timeout: u64,
@@ -50,6 +56,28 @@ pub struct DbArgs {
     /// Run even when an applied revision's code changed since it was applied (dangerous).
     #[arg(long, global = true)]
     pub allow_changed_revisions: bool,
+}
+
+impl DbArgs {
+    /// These options with the crate's configuration filled in where no flag was given, and
+    /// the defaults where neither: `version_table` and `database_url_env` are then `Some`.
+    /// Flags override the configuration, the configuration the defaults.
+    pub fn with_settings(&self, settings: &crate::Settings) -> DbArgs {
+        let mut args = self.clone();
+        args.version_table.get_or_insert_with(|| {
+            settings
+                .version_table
+                .unwrap_or(crate::version_table::DEFAULT_VERSION_TABLE)
+                .to_owned()
+        });
+        args.database_url_env.get_or_insert_with(|| {
+            settings
+                .database_url_env
+                .unwrap_or(crate::config_defaults::DATABASE_URL_ENV)
+                .to_owned()
+        });
+        args
+    }
 }
 
 /// `--transaction-mode` values.
@@ -349,6 +377,24 @@ pub fn resolve_database_url_in(
     explicit: Option<&str>,
     project_dir: Option<&std::path::Path>,
 ) -> Result<(String, String), Error> {
+    resolve_database_url_with(
+        explicit,
+        project_dir,
+        crate::config_defaults::DATABASE_URL_ENV,
+    )
+}
+
+/// [`resolve_database_url_in`] reading the URL from the environment variable `env_var`
+/// instead of `DATABASE_URL` (`database-url-env` in the crate's configuration,
+/// `--database-url-env`).
+///
+/// # Errors
+/// As [`resolve_database_url`], for `env_var`.
+pub fn resolve_database_url_with(
+    explicit: Option<&str>,
+    project_dir: Option<&std::path::Path>,
+    env_var: &str,
+) -> Result<(String, String), Error> {
     if let Some(u) = explicit {
         crate::db::remember_url_secrets(u);
         return Ok((
@@ -357,19 +403,16 @@ pub fn resolve_database_url_in(
         ));
     }
     load_dotenv()?;
-    if let Some(u) = std::env::var_os("DATABASE_URL") {
+    if let Some(u) = std::env::var_os(env_var) {
         let u = u.into_string().map_err(|_| Error::Config {
-            origin: "the environment variable DATABASE_URL".into(),
+            origin: format!("the environment variable {env_var}"),
             reason: "it is not valid UTF-8; set it to a database URL".into(),
         })?;
         crate::db::remember_url_secrets(&u);
         if u.trim().is_empty() {
             return Err(Error::EmptyDatabaseUrl);
         }
-        return Ok((
-            u.clone(),
-            format!("using {} (DATABASE_URL)", redact_url(&u)),
-        ));
+        return Ok((u.clone(), format!("using {} ({env_var})", redact_url(&u))));
     }
     let dir = match (project_dir, std::env::var_os("CARGO_MIGRATE_PROJECT_DIR")) {
         (Some(d), _) => d.to_path_buf(),
@@ -385,7 +428,7 @@ pub fn resolve_database_url_in(
     let url = format!("sqlite:{}", path.display());
     Ok((
         url.clone(),
-        format!("using {url} (default: no --database-url or DATABASE_URL)"),
+        format!("using {url} (default: no --database-url or {env_var})"),
     ))
 }
 
@@ -478,8 +521,13 @@ pub async fn run(
     args: &DbArgs,
     command: &DbCommand,
 ) -> Result<ExitCode, Error> {
+    let args = &args.with_settings(migrations.settings());
+    let version_table = args.version_table.clone().unwrap_or_default();
+    let url_env = args.database_url_env.clone().unwrap_or_default();
+    let resolve_database_url =
+        |explicit: Option<&str>| resolve_database_url_with(explicit, None, &url_env);
     let options = Options {
-        version_table: args.version_table.clone(),
+        version_table: version_table.clone(),
         transaction_mode: match args.transaction_mode {
             TxMode::PerRevision => TransactionMode::PerRevision,
             TxMode::All => TransactionMode::All,
@@ -487,9 +535,9 @@ pub async fn run(
         allow_changed_revisions: args.allow_changed_revisions,
         lock_timeout: Duration::from_secs(args.lock_timeout),
     };
-    if let Err(reason) = crate::version_table::validate_table_name(&args.version_table) {
+    if let Err(reason) = crate::version_table::validate_table_name(&version_table) {
         return Err(Error::InvalidVersionTableName {
-            name: args.version_table.clone(),
+            name: version_table,
             reason,
         });
     }

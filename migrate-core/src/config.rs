@@ -225,6 +225,16 @@ impl Config {
     /// [`ConfigError`] when a manifest cannot be read, is not TOML, or a key is unknown or
     /// has a wrong value (the file, line and key named).
     pub fn load(crate_manifest: &Path) -> Result<Config, ConfigError> {
+        Config::load_tracked(crate_manifest).map(|(c, _)| c)
+    }
+
+    /// [`Config::load`], also returning the manifests it read (the crate's, and the
+    /// workspace root's when that is another file): `migrations!()` makes the crate depend on
+    /// them, so editing the configuration rebuilds it.
+    ///
+    /// # Errors
+    /// As [`Config::load`].
+    pub fn load_tracked(crate_manifest: &Path) -> Result<(Config, Vec<PathBuf>), ConfigError> {
         let read = |p: &Path| {
             std::fs::read_to_string(p).map_err(|e| ConfigError {
                 path: p.to_owned(),
@@ -234,8 +244,9 @@ impl Config {
         };
         let text = read(crate_manifest)?;
         let own = Manifest::parse(crate_manifest, &text)?;
+        let mine = vec![crate_manifest.to_owned()];
         if own.doc.get("workspace").is_some() {
-            return Config::from_parsed(&own, None);
+            return Ok((Config::from_parsed(&own, None)?, mine));
         }
         let dir = crate_manifest.parent().unwrap_or(Path::new("."));
         let explicit = own
@@ -259,10 +270,11 @@ impl Config {
             let root_text = read(&candidate)?;
             let root = Manifest::parse(&candidate, &root_text)?;
             if root.doc.get("workspace").is_some() {
-                return Config::from_parsed(&own, Some(&root));
+                let files = vec![crate_manifest.to_owned(), candidate.clone()];
+                return Ok((Config::from_parsed(&own, Some(&root))?, files));
             }
         }
-        Config::from_parsed(&own, None)
+        Ok((Config::from_parsed(&own, None)?, mine))
     }
 
     /// [`Config::load`] on manifests given as text: the crate's, and the workspace root's

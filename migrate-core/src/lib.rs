@@ -34,6 +34,13 @@ pub mod version_table;
 #[cfg(feature = "cli")]
 pub mod cli;
 
+/// Defaults shared by the runner and the configuration ([`config`] when enabled).
+#[cfg(feature = "runtime")]
+mod config_defaults {
+    /// The environment variable holding the database URL unless configured otherwise.
+    pub const DATABASE_URL_ENV: &str = "DATABASE_URL";
+}
+
 #[cfg(feature = "runtime")]
 pub use db::{
     Backend, ConnectOptions, Connection, DataStatement, Db, FromAnyRow, redact_url,
@@ -42,7 +49,7 @@ pub use db::{
 #[cfg(feature = "runtime")]
 pub use error::Error;
 #[cfg(feature = "runtime")]
-pub use registry::{BoxError, BoxFuture, MigrationFn, Migrations, Revision};
+pub use registry::{BoxError, BoxFuture, MigrationFn, Migrations, Revision, Settings};
 
 /// What a revision file needs: `use migrate_core::prelude::*;`.
 #[cfg(feature = "runtime")]

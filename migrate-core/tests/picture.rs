@@ -4,7 +4,9 @@
 //!
 //! Then the output is checked the way a reader consumes it: DOT through Graphviz itself
 //! (`dot -Tpng` must exist; `.ci/run` installs graphviz), Mermaid against the grammar of
-//! the statements we emit (no Mermaid parser runs without a browser here).
+//! the statements we emit here, and by Mermaid's own parser in CI: with
+//! `MIGRATE_MERMAID_OUT=DIR` every Mermaid picture is also written to `DIR/<name>.mmd`,
+//! which `.ci/mermaid/check.sh` parses with mermaid 11 (Node).
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -57,10 +59,26 @@ fn indices(g: &Graph, ids: &[&str]) -> Vec<usize> {
     ids.iter().map(|id| g.index_of(id).unwrap()).collect()
 }
 
+/// Writes a Mermaid picture to `$MIGRATE_MERMAID_OUT/<name>.mmd` for Mermaid's own parser
+/// (`.ci/mermaid/check.sh`); nothing when the variable is unset.
+fn dump(name: &str, mermaid: &str) {
+    if let Some(dir) = std::env::var_os("MIGRATE_MERMAID_OUT") {
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.mmd")), mermaid)
+            .expect("MIGRATE_MERMAID_OUT is a writable directory");
+    }
+}
+
 /// Renders `input` with `only` (ids; `None`: all) and `current` (ids) marked, in both formats,
 /// and compares with the expected text.
 #[track_caller]
-fn check(input: &str, only: Option<&[&str]>, current: &[&str], dot: &str, mermaid: &str) {
+fn check(
+    name: &str,
+    input: &str,
+    only: Option<&[&str]>,
+    current: &[&str],
+    dot: &str,
+    mermaid: &str,
+) {
     let g = graph(input);
     let options = Options {
         only: only.map(|o| indices(&g, o)),
@@ -71,11 +89,14 @@ fn check(input: &str, only: Option<&[&str]>, current: &[&str], dot: &str, mermai
     let got_mermaid = picture::render(&g, &options, Format::Mermaid);
     assert_eq!(got_mermaid, mermaid, "Mermaid:\n{got_mermaid}");
     check_mermaid_syntax(&got_mermaid);
+    dump(name, &got_mermaid);
+    run_dot(&got_dot);
 }
 
 #[test]
 fn the_branches_example() {
     check(
+        "branches",
         BRANCHES,
         None,
         &["c0ffee000002", "d00d00000002"],
@@ -122,6 +143,7 @@ fn branch_points_effective_heads_and_two_heads() {
     // b is a branch point; c is a head another revision depends on (an effective head); d
     // and e are heads on labeled branches
     check(
+        "branchpoints",
         "a msg base
          b down a msg fork
          c down b label x msg left
@@ -176,6 +198,7 @@ fn a_range_draws_only_its_revisions_and_the_arrows_between_them() {
     );
     let ids_ref: Vec<&str> = ids.clone();
     check(
+        "range",
         BRANCHES,
         Some(&ids_ref),
         &[],
@@ -232,16 +255,19 @@ fn messages_are_escaped_and_cut_and_keywords_are_not_ids() {
     );
     assert!(mermaid.contains("r_end --> r_graph"), "{mermaid}");
     check_mermaid_syntax(&mermaid);
+    dump("escapes", &mermaid);
     run_dot(&dot);
 }
 
 #[test]
 fn an_empty_graph_is_an_empty_picture() {
     let g = Graph::new(Vec::new()).unwrap();
+    let mermaid = picture::render(&g, &Options::default(), Format::Mermaid);
     assert_eq!(
-        picture::render(&g, &Options::default(), Format::Mermaid),
+        mermaid,
         "flowchart BT\n  classDef head stroke-width:3px\n  classDef current fill:#cfe2ff\n"
     );
+    dump("empty", &mermaid);
     run_dot(&picture::render(&g, &Options::default(), Format::Dot));
 }
 

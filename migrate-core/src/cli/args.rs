@@ -24,6 +24,7 @@ impl DbArgs {
         let DbArgs {
             database_url,
             version_table,
+            database_url_env,
             lock_timeout,
             connect_timeout,
             transaction_mode,
@@ -33,7 +34,12 @@ impl DbArgs {
         if let Some(u) = database_url {
             out.push(format!("--database-url={u}").into());
         }
-        out.push(format!("--version-table={version_table}").into());
+        if let Some(t) = version_table {
+            out.push(format!("--version-table={t}").into());
+        }
+        if let Some(v) = database_url_env {
+            out.push(format!("--database-url-env={v}").into());
+        }
         out.push(format!("--lock-timeout={lock_timeout}").into());
         out.push(format!("--connect-timeout={connect_timeout}").into());
         out.push(format!("--transaction-mode={}", value_name(transaction_mode)).into());
@@ -198,6 +204,8 @@ mod tests {
                 "postgres://u:p@h/db?x=-1",
                 "--version-table",
                 "My-Versions",
+                "--database-url-env",
+                "APP_DB",
                 "--lock-timeout",
                 "7",
                 "--transaction-mode",

@@ -14,11 +14,11 @@ cp .ci/mermaid/package.json .ci/mermaid/package-lock.json .ci/mermaid/check.mjs 
 mkdir -p "$work/pictures"
 sed -n '/^```mermaid$/,/^```$/p' README.md | sed '1d;$d' > "$work/pictures/readme.mmd"
 cargo run --quiet -p cargo-migrate -- migrate -p branches-migrations graph --format mermaid \
-  > "$work/pictures/branches.mmd"
+  > "$work/pictures/cli-branches.mmd"
 MIGRATE_MERMAID_OUT="$work/pictures" cargo test --quiet -p migrate-core --no-default-features \
   --test picture >/dev/null
 count=$(ls "$work/pictures"/*.mmd | wc -l)
-if [ "$count" -lt 6 ]; then
+if [ "$count" -lt 7 ]; then
   echo "mermaid check: only $count pictures were produced" >&2
   exit 1
 fi

@@ -93,6 +93,36 @@ fn a_configured_version_table_is_used_by_cargo_migrate_and_by_the_runner_alone()
     assert!(!sql_ok(&db, "SELECT revision FROM migrate_version"));
     assert!(sql_ok(&db, "SELECT id FROM t"));
 
+    // `graph -i` (forwarded to the runner, which reads the configured table) marks the
+    // current revision; `--database-url` implies it
+    let dot = cm(&app, &["migrate", "graph", "-i"]).ok().stdout;
+    assert!(
+        dot.contains(&format!(
+            "\"{id}\" [label=\"{id} (head) (current)\\ncreate t\""
+        )),
+        "{dot}"
+    );
+    let url = format!("sqlite:{}", db.display());
+    let mermaid = cm(
+        &app,
+        &[
+            "migrate",
+            "--database-url",
+            &url,
+            "graph",
+            "--format",
+            "mermaid",
+        ],
+    )
+    .ok()
+    .stdout;
+    assert!(
+        mermaid.contains(&format!("  class r_{id} current\n")),
+        "{mermaid}"
+    );
+    let plain = cm(&app, &["migrate", "graph"]).ok().stdout;
+    assert!(!plain.contains("(current)"), "{plain}");
+
     // the runner binary on its own (no cargo-migrate): the same table, baked in at compile
     // time, so it sees the revision applied and undoes it
     let out = cargo()

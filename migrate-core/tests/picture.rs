@@ -63,8 +63,11 @@ fn indices(g: &Graph, ids: &[&str]) -> Vec<usize> {
 /// (`.ci/mermaid/check.sh`); nothing when the variable is unset.
 fn dump(name: &str, mermaid: &str) {
     if let Some(dir) = std::env::var_os("MIGRATE_MERMAID_OUT") {
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.mmd")), mermaid)
-            .expect("MIGRATE_MERMAID_OUT is a writable directory");
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("{name}.mmd")),
+            mermaid,
+        )
+        .expect("MIGRATE_MERMAID_OUT is a writable directory");
     }
 }
 

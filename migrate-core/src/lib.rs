@@ -34,8 +34,8 @@ pub mod version_table;
 #[cfg(feature = "cli")]
 pub mod cli;
 
-/// Defaults shared by the runner and the configuration ([`config`] when enabled).
-#[cfg(feature = "runtime")]
+/// Defaults of the runner's command line.
+#[cfg(feature = "cli")]
 mod config_defaults {
     /// The environment variable holding the database URL unless configured otherwise.
     pub const DATABASE_URL_ENV: &str = "DATABASE_URL";

@@ -68,7 +68,7 @@ fn a_configured_version_table_is_used_by_cargo_migrate_and_by_the_runner_alone()
         )
     };
     for want in [
-        format!("version-table = \"graphcfg_versions\""),
+        "version-table = \"graphcfg_versions\"".to_owned(),
         from("version-table", line),
         from("id-style", line_of(&manifest, "id-style =")),
         "database-url-env = \"DATABASE_URL\"".to_owned(),

@@ -32,6 +32,8 @@ pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
     if let Some(u) = std::env::var_os("DATABASE_URL") {
         migrate_core::remember_url_secrets(&u.to_string_lossy());
     }
+    // `graph --database-url URL` marks the current revisions: the runner answers it
+    let cmd = &cmd.with_db_args(&cli.db)?;
     if cmd.graph_only() {
         let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
         return graph_command(&project, cmd, cli.db.format);
@@ -96,10 +98,17 @@ fn current_of_unmerged(
     if !unmerged {
         return Ok(None); // labeled branches: a valid graph
     }
+    // the configured version table and URL variable, as the runner has them baked in
+    let config = project.config()?;
+    let mut args = cli.db.clone();
+    args.version_table
+        .get_or_insert_with(|| config.qualified_version_table());
+    args.database_url_env
+        .get_or_insert_with(|| config.database_url_env.value.clone());
     // the default SQLite database is in the workspace root, as for the runner
     Ok(Some(migrate_core::cli::current_from_graph(
         &graph,
-        &cli.db,
+        &args,
         &project.workspace_root,
         verbose,
         check_heads,

@@ -47,6 +47,8 @@ use clap::{Parser, Subcommand};
 use migrate_core::cli::{DbArgs, DbCommand};
 
 mod cache;
+mod completions;
+mod config_cmd;
 mod db;
 mod forward;
 mod init;
@@ -55,6 +57,7 @@ mod revision;
 mod sources;
 mod workspace;
 
+pub use completions::{CompletionsArgs, man_page, script as completion_script};
 pub use init::InitArgs;
 pub use merge::MergeArgs;
 pub use revision::RevisionArgs;
@@ -96,6 +99,17 @@ pub enum Command {
     /// The database and revision-graph commands.
     #[command(flatten)]
     Db(DbCommand),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to stdout.
+    ///
+    /// bash: `cargo migrate completions bash > ~/.local/share/bash-completion/completions/cargo-migrate`
+    /// and source it from ~/.bashrc (it also completes `cargo migrate …`); zsh:
+    /// `cargo migrate completions zsh > "${fpath[1]}/_cargo-migrate"`.
+    Completions(CompletionsArgs),
+    /// Print the effective configuration (`[package.metadata.migrate]` in Cargo.toml, flags,
+    /// the environment, defaults), each value with where it came from.
+    Config,
+    /// Print the man page (roff) to stdout: `cargo migrate man | man -l -`.
+    Man,
 }
 
 /// The process arguments without the `migrate` word cargo inserts: `cargo migrate upgrade`
@@ -121,6 +135,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Revision(a) => revision::run(cli, a),
         Command::Merge(a) => merge::run(cli, a),
         Command::Db(cmd) => db::run(cli, cmd),
+        Command::Completions(a) => completions::run_completions(a),
+        Command::Man => completions::run_man(),
+        Command::Config => config_cmd::run(cli),
     }
 }
 

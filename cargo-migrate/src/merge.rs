@@ -67,7 +67,11 @@ pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let id = choose_id(&sources, args.rev_id.as_deref())?;
+    let id = choose_id(
+        &sources,
+        args.rev_id.as_deref(),
+        project.config()?.id_style.value,
+    )?;
     check_labels(&sources, &args.branch_labels)?;
     let new = NewRevision {
         id,

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
+use migrate_core::config::IdStyle;
 use migrate_core::graph::{self, Graph, GraphError};
 use migrate_core::source::{self, NewRevision};
 
@@ -49,8 +50,58 @@ pub(crate) fn create_date() -> String {
     format!("{} UTC", now.get(..19).unwrap_or(&now))
 }
 
-/// A fresh revision id: 12 random lowercase hex characters, not yet used.
-pub(crate) fn new_id(sources: &Sources) -> anyhow::Result<String> {
+/// A new revision's file name: the configured `file-template` (default `{rev}_{slug}`) with
+/// the revision's id, its message's slug and the time now (UTC).
+fn file_name(template: &str, new: &NewRevision) -> String {
+    let epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let slug = source::slug(&new.message);
+    migrate_core::config::render_file_name(
+        template,
+        &migrate_core::config::FileNameParts {
+            rev: &new.id,
+            slug: &slug,
+            utc: civil_utc(epoch),
+            epoch,
+        },
+    )
+}
+
+/// (year, month, day, hour, minute, second) of a Unix time, UTC.
+fn civil_utc(epoch: i64) -> (i32, u8, u8, u8, u8, u8) {
+    // `utc_now`'s text is `YYYY-MM-DD HH:MM:SS.mmm`: one formatter of civil time
+    let text = migrate_core::version_table::format_utc(epoch, 0);
+    let n =
+        |r: std::ops::Range<usize>| text.get(r).and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+    (
+        n(0..4) as i32,
+        n(5..7) as u8,
+        n(8..10) as u8,
+        n(11..13) as u8,
+        n(14..16) as u8,
+        n(17..19) as u8,
+    )
+}
+
+/// A fresh revision id in the configured `id-style`: 12 random lowercase hex characters
+/// (`hex`, the default), or the UTC time `YYYYMMDDHHMMSS` (`timestamp`, with `_2`, `_3`, …
+/// appended while taken); never one already used.
+pub(crate) fn new_id(sources: &Sources, style: IdStyle) -> anyhow::Result<String> {
+    if style == IdStyle::Timestamp {
+        let epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let (y, mo, d, h, mi, s) = civil_utc(epoch);
+        let base = format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}");
+        let mut id = base.clone();
+        let mut n = 1;
+        while sources.get(&id).is_some() {
+            n += 1;
+            id = format!("{base}_{n}");
+        }
+        return Ok(id);
+    }
     loop {
         let mut bytes = [0u8; 6];
         getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("cannot get random bytes: {e}"))?;
@@ -65,9 +116,13 @@ pub(crate) fn new_id(sources: &Sources) -> anyhow::Result<String> {
 }
 
 /// Checks `--rev-id` (format, not taken) or generates one.
-pub(crate) fn choose_id(sources: &Sources, rev_id: Option<&str>) -> anyhow::Result<String> {
+pub(crate) fn choose_id(
+    sources: &Sources,
+    rev_id: Option<&str>,
+    style: IdStyle,
+) -> anyhow::Result<String> {
     let Some(id) = rev_id else {
-        return new_id(sources);
+        return new_id(sources, style);
     };
     source::validate_revision_id(id).map_err(anyhow::Error::msg)?;
     if let Some(r) = sources.get(id) {
@@ -109,10 +164,11 @@ pub(crate) fn write_revision(
     sources: Sources,
     new: &NewRevision,
 ) -> anyhow::Result<PathBuf> {
-    let dir = project.versions_dir();
+    let config = project.config()?;
+    let dir = project.crate_dir.join(&config.versions_dir.value);
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create directory `{}`", dir.display()))?;
-    let path = dir.join(source::file_name(&new.id, &new.message));
+    let path = dir.join(file_name(&config.file_template.value, new));
     let text = source::render_revision_file(new);
     sources::write_new(&path, &text)?;
     let shown = sources::display_path(&path);
@@ -150,7 +206,7 @@ pub(crate) fn write_revision(
 pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
     let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
     if let Some(dir) = &args.version_path {
-        let want = project.versions_dir();
+        let want = project.versions_dir()?;
         let same =
             |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize()) {
                 (Ok(a), Ok(b)) => a == b,
@@ -177,7 +233,11 @@ pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
         sources.check_allowing_heads()?;
         None
     };
-    let id = choose_id(&sources, args.rev_id.as_deref())?;
+    let id = choose_id(
+        &sources,
+        args.rev_id.as_deref(),
+        project.config()?.id_style.value,
+    )?;
     check_labels(&sources, &args.branch_labels)?;
     let down_revisions = parent(&sources, graph.as_ref(), args)?;
     let mut depends_on = Vec::new();

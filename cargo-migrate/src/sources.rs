@@ -46,11 +46,8 @@ impl Sources {
     /// # Errors
     /// As [`Sources::load`].
     pub fn of_project(project: &crate::workspace::Project) -> anyhow::Result<Sources> {
-        Sources::load(
-            &project.crate_dir,
-            &project.versions_dir(),
-            Some(&project.header_cache()),
-        )
+        let dir = project.versions_dir()?;
+        Sources::load(&project.crate_dir, &dir, Some(&project.header_cache(&dir)))
     }
 
     /// Reads every `*.rs` file directly in `versions_dir` (names starting with `.` skipped; a

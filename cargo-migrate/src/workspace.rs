@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow, bail};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand, Package, TargetKind};
 
+use migrate_core::config::Config;
+
 use crate::cache;
 
 /// The dependency that marks a migrations crate.
@@ -73,14 +75,27 @@ impl Project {
         &self.name
     }
 
-    /// `<crate dir>/src/versions`.
-    pub fn versions_dir(&self) -> PathBuf {
-        self.crate_dir.join(VERSIONS_DIR)
+    /// The crate's configuration (`[package.metadata.migrate]`, else the workspace's; see
+    /// `migrate_core::config`), read from its manifest each time (a small file).
+    ///
+    /// # Errors
+    /// A manifest that cannot be read or a malformed configuration (file, line and key).
+    pub fn config(&self) -> anyhow::Result<Config> {
+        Ok(Config::load(&self.manifest_path)?)
     }
 
-    /// The header cache file of the versions directory (see `crate::cache`).
-    pub fn header_cache(&self) -> PathBuf {
-        crate::cache::path(&self.target_dir, self.name(), &self.versions_dir())
+    /// The versions directory: `versions-dir` of the configuration (default
+    /// `src/versions`), under the crate root.
+    ///
+    /// # Errors
+    /// As [`Project::config`].
+    pub fn versions_dir(&self) -> anyhow::Result<PathBuf> {
+        Ok(self.crate_dir.join(self.config()?.versions_dir.value))
+    }
+
+    /// The header cache file of the versions directory `dir` (see `crate::cache`).
+    pub fn header_cache(&self, dir: &Path) -> PathBuf {
+        crate::cache::path(&self.target_dir, self.name(), dir)
     }
 }
 

@@ -83,6 +83,7 @@ impl Db {
         }
         self.flush_deferred().await?;
         self.last_statement = Some(sql.clone());
+        tracing::debug!(statement = sql.as_str(), "executing bound sql");
         let conn = self.conn().expect("online: checked above");
         let r = on_conn!(conn, c => {
             sqlx::query_with(AssertSqlSafe(sql), SqlxValues(Values(values)))

@@ -38,9 +38,15 @@ pub struct DbArgs {
     /// read from a .env file), else a SQLite file `migrate.db` in the project directory.
     #[arg(long, global = true, value_name = "URL")]
     pub database_url: Option<String>,
-    /// Name of the version table.
-    #[arg(long, global = true, value_name = "NAME", default_value = crate::version_table::DEFAULT_VERSION_TABLE)]
-    pub version_table: String,
+    /// Name of the version table (`schema.table` allowed). Default: `version-table` (and
+    /// `version-table-schema`) of `[package.metadata.migrate]` in Cargo.toml, else
+    /// `migrate_version`.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub version_table: Option<String>,
+    /// The environment variable holding the database URL. Default: `database-url-env` of
+    /// `[package.metadata.migrate]`, else `DATABASE_URL`.
+    #[arg(long, global = true, value_name = "VAR")]
+    pub database_url_env: Option<String>,
     /// How long to wait for another process's migration lock, in seconds.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = 60)]
     pub lock_timeout: u64,
@@ -69,6 +75,28 @@ pub struct DbArgs {
     /// `--verbose`.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+impl DbArgs {
+    /// These options with the crate's configuration filled in where no flag was given, and
+    /// the defaults where neither: `version_table` and `database_url_env` are then `Some`.
+    /// Flags override the configuration, the configuration the defaults.
+    pub fn with_settings(&self, settings: &crate::Settings) -> DbArgs {
+        let mut args = self.clone();
+        args.version_table.get_or_insert_with(|| {
+            settings
+                .version_table
+                .unwrap_or(crate::version_table::DEFAULT_VERSION_TABLE)
+                .to_owned()
+        });
+        args.database_url_env.get_or_insert_with(|| {
+            settings
+                .database_url_env
+                .unwrap_or(crate::config_defaults::DATABASE_URL_ENV)
+                .to_owned()
+        });
+        args
+    }
 }
 
 /// `--transaction-mode` values.
@@ -225,6 +253,50 @@ pub enum DbCommand {
         #[arg(long, value_name = "FILE")]
         junit: Option<std::path::PathBuf>,
     },
+    /// Write the revision graph as Graphviz DOT (default) or Mermaid to stdout: heads,
+    /// branch points, merges, branch labels, `depends_on` (dashed) and, with
+    /// --indicate-current or --database-url, the database's current revision(s).
+    ///
+    /// `cargo migrate graph | dot -Tsvg > graph.svg`; `--format mermaid` for a
+    /// ```` ```mermaid ```` block GitHub renders (`--format json`: the revisions as
+    /// `history --format json` lists them).
+    Graph {
+        /// The picture's format, from the global `--format` (`dot` or `human`: DOT;
+        /// `mermaid`): set by [`DbCommand::with_db_args`].
+        #[arg(skip)]
+        format: GraphFormat,
+        /// Only the revisions of a range `A:B`, as `history -r` selects them.
+        #[arg(
+            short = 'r',
+            long = "range",
+            value_name = "RANGE",
+            allow_hyphen_values = true
+        )]
+        range: Option<String>,
+        /// Mark the database's current revision(s) (connects to the database; implied by
+        /// --database-url).
+        #[arg(short = 'i', long)]
+        indicate_current: bool,
+    },
+}
+
+/// The picture `graph` writes (`--format dot|mermaid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT.
+    #[default]
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+impl From<GraphFormat> for crate::graph::picture::Format {
+    fn from(f: GraphFormat) -> Self {
+        match f {
+            GraphFormat::Dot => crate::graph::picture::Format::Dot,
+            GraphFormat::Mermaid => crate::graph::picture::Format::Mermaid,
+        }
+    }
 }
 
 impl DbCommand {
@@ -238,9 +310,45 @@ impl DbCommand {
                 ..
             } => !indicate_current && rev_range.as_deref().is_none_or(|r| !needs_current(r)),
             DbCommand::Show { revision } => !needs_current(revision),
+            DbCommand::Graph {
+                indicate_current,
+                range,
+                ..
+            } => !indicate_current && range.as_deref().is_none_or(|r| !needs_current(r)),
             DbCommand::Heads { .. } | DbCommand::Branches { .. } => true,
             _ => false,
         }
+    }
+
+    /// The command as run with `args`: `graph` takes its picture format from `--format`
+    /// and, with `--database-url`, marks the current revision(s) (as `graph -i`); every
+    /// other command unchanged.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when `--format dot` or `--format mermaid` is given to a command
+    /// other than `graph`.
+    pub fn with_db_args(&self, args: &DbArgs) -> Result<DbCommand, Error> {
+        let mut cmd = self.clone();
+        if let DbCommand::Graph {
+            indicate_current,
+            format,
+            ..
+        } = &mut cmd
+        {
+            if args.format == Format::Mermaid {
+                *format = GraphFormat::Mermaid;
+            }
+            if args.database_url.is_some() {
+                *indicate_current = true;
+            }
+        } else if matches!(args.format, Format::Dot | Format::Mermaid) {
+            return Err(Error::Config {
+                origin: "--format".into(),
+                reason: "`dot` and `mermaid` are formats of `graph` only (others: human, json)"
+                    .into(),
+            });
+        }
+        Ok(cmd)
     }
 }
 
@@ -327,6 +435,24 @@ pub fn resolve_database_url_in(
     explicit: Option<&str>,
     project_dir: Option<&std::path::Path>,
 ) -> Result<(String, String), Error> {
+    resolve_database_url_with(
+        explicit,
+        project_dir,
+        crate::config_defaults::DATABASE_URL_ENV,
+    )
+}
+
+/// [`resolve_database_url_in`] reading the URL from the environment variable `env_var`
+/// instead of `DATABASE_URL` (`database-url-env` in the crate's configuration,
+/// `--database-url-env`).
+///
+/// # Errors
+/// As [`resolve_database_url`], for `env_var`.
+pub fn resolve_database_url_with(
+    explicit: Option<&str>,
+    project_dir: Option<&std::path::Path>,
+    env_var: &str,
+) -> Result<(String, String), Error> {
     if let Some(u) = explicit {
         crate::db::remember_url_secrets(u);
         return Ok((
@@ -335,19 +461,16 @@ pub fn resolve_database_url_in(
         ));
     }
     load_dotenv()?;
-    if let Some(u) = std::env::var_os("DATABASE_URL") {
+    if let Some(u) = std::env::var_os(env_var) {
         let u = u.into_string().map_err(|_| Error::Config {
-            origin: "the environment variable DATABASE_URL".into(),
+            origin: format!("the environment variable {env_var}"),
             reason: "it is not valid UTF-8; set it to a database URL".into(),
         })?;
         crate::db::remember_url_secrets(&u);
         if u.trim().is_empty() {
             return Err(Error::EmptyDatabaseUrl);
         }
-        return Ok((
-            u.clone(),
-            format!("using {} (DATABASE_URL)", redact_url(&u)),
-        ));
+        return Ok((u.clone(), format!("using {} ({env_var})", redact_url(&u))));
     }
     let dir = match (project_dir, std::env::var_os("CARGO_MIGRATE_PROJECT_DIR")) {
         (Some(d), _) => d.to_path_buf(),
@@ -363,7 +486,7 @@ pub fn resolve_database_url_in(
     let url = format!("sqlite:{}", path.display());
     Ok((
         url.clone(),
-        format!("using {url} (default: no --database-url or DATABASE_URL)"),
+        format!("using {url} (default: no --database-url or {env_var})"),
     ))
 }
 
@@ -461,8 +584,13 @@ pub async fn run(
     args: &DbArgs,
     command: &DbCommand,
 ) -> Result<ExitCode, Error> {
+    let args = &args.with_settings(migrations.settings());
+    let version_table = args.version_table.clone().unwrap_or_default();
+    let url_env = args.database_url_env.clone().unwrap_or_default();
+    let resolve_database_url =
+        |explicit: Option<&str>| resolve_database_url_with(explicit, None, &url_env);
     let options = Options {
-        version_table: args.version_table.clone(),
+        version_table: version_table.clone(),
         transaction_mode: match args.transaction_mode {
             TxMode::PerRevision => TransactionMode::PerRevision,
             TxMode::All => TransactionMode::All,
@@ -470,9 +598,9 @@ pub async fn run(
         allow_changed_revisions: args.allow_changed_revisions,
         lock_timeout: Duration::from_secs(args.lock_timeout),
     };
-    if let Err(reason) = crate::version_table::validate_table_name(&args.version_table) {
+    if let Err(reason) = crate::version_table::validate_table_name(&version_table) {
         return Err(Error::InvalidVersionTableName {
-            name: args.version_table.clone(),
+            name: version_table,
             reason,
         });
     }
@@ -485,6 +613,7 @@ pub async fn run(
     let runner = Runner::new(migrations, options)?;
     let graph = runner.graph();
     let mut out = String::new();
+    let command = &command.with_db_args(args)?;
 
     if command.graph_only() {
         if args.format == Format::Json {
@@ -573,6 +702,7 @@ pub async fn run(
         DbCommand::Branches { .. } => (false, "branches"),
         DbCommand::Show { .. } => (false, "show"),
         DbCommand::Test { .. } => (false, "test"),
+        DbCommand::Graph { .. } => (false, "graph"),
     };
     let options = ConnectOptions::default()
         .connect_timeout(Duration::from_secs(args.connect_timeout.max(1)))
@@ -750,7 +880,7 @@ async fn run_online(
                 "the database is at head and every applied revision matches its code",
             );
         }
-        DbCommand::History { .. } => {
+        DbCommand::History { .. } | DbCommand::Graph { .. } => {
             let status = runner.status(db).await?;
             if json {
                 out.push_str(&json::graph_command_json(
@@ -791,7 +921,10 @@ async fn run_test(
     }
     let options = TestOptions {
         admin_url: args.database_url.clone(),
-        version_table: args.version_table.clone(),
+        version_table: args
+            .version_table
+            .clone()
+            .unwrap_or_else(|| crate::version_table::DEFAULT_VERSION_TABLE.to_owned()),
         from: from.clone(),
         to: to.clone(),
         connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),

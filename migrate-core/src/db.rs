@@ -1199,6 +1199,7 @@ impl Db {
             }
             Target::Online(conn) => {
                 self.last_statement = Some(script.to_owned());
+                tracing::debug!(statement = script, "running sql");
                 self.last_call_atomic =
                     self.backend == Backend::Postgres || is_one_statement(script);
                 let begin = self.deferred.take();
@@ -1325,6 +1326,7 @@ impl Db {
             && let Target::Online(Conn::Sqlite(c)) = &mut self.target
         {
             self.last_statement = Some(sql.to_owned());
+            tracing::debug!(statement = sql, "running sql");
             self.last_call_atomic = true;
             let r = c.exec_or_wait(sql).await;
             self.calls_ok += u32::from(r.is_ok());
@@ -1350,6 +1352,7 @@ impl Db {
                 let r = on_conn!(conn, c, b => {
                     let (sql, values) = statement.build_sqlx(b);
                     self.last_statement = Some(sql.clone());
+                    tracing::debug!(statement = sql.as_str(), "executing data statement");
                     sqlx::query_with(AssertSqlSafe(sql), values)
                         .execute(&mut **c)
                         .await
@@ -1388,6 +1391,7 @@ impl Db {
         let r = on_conn!(conn, c, b => {
             let (sql, values) = statement.build_sqlx(b);
             self.last_statement = Some(sql.clone());
+            tracing::debug!(statement = sql.as_str(), "fetching rows");
             sqlx::query_as_with::<_, T, _>(AssertSqlSafe(sql), values)
                 .fetch_all(&mut **c)
                 .await

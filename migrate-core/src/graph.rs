@@ -21,6 +21,7 @@ use hashbrown::hash_table::Entry;
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 mod lenient;
+pub mod picture;
 
 /// One revision as the graph sees it: its id, its parents and its labels.
 ///

@@ -98,6 +98,7 @@ impl Db {
             Backend::MySql => q.mysql,
         };
         self.last_statement = Some(sql.to_owned());
+        tracing::debug!(statement = sql, "reading the catalogue");
         let conn: &mut Conn = self.conn().expect("online: checked above");
         let r = on_conn!(conn, c => {
             let mut query = sqlx::query(AssertSqlSafe(sql));

@@ -12,6 +12,9 @@ pub mod spec;
 #[cfg(feature = "source")]
 pub mod source;
 
+#[cfg(feature = "config")]
+pub mod config;
+
 #[cfg(feature = "runtime")]
 mod bound_sql;
 #[cfg(feature = "runtime")]
@@ -34,6 +37,13 @@ pub mod version_table;
 #[cfg(feature = "cli")]
 pub mod cli;
 
+/// Defaults of the runner's command line.
+#[cfg(feature = "cli")]
+mod config_defaults {
+    /// The environment variable holding the database URL unless configured otherwise.
+    pub const DATABASE_URL_ENV: &str = "DATABASE_URL";
+}
+
 #[cfg(feature = "runtime")]
 pub use db::{
     Backend, ConnectOptions, Connection, DataStatement, Db, FromAnyRow, redact_url,
@@ -42,7 +52,7 @@ pub use db::{
 #[cfg(feature = "runtime")]
 pub use error::Error;
 #[cfg(feature = "runtime")]
-pub use registry::{BoxError, BoxFuture, MigrationFn, Migrations, Revision};
+pub use registry::{BoxError, BoxFuture, MigrationFn, Migrations, Revision, Settings};
 
 /// What a revision file needs: `use migrate_core::prelude::*;`.
 #[cfg(feature = "runtime")]

@@ -597,9 +597,32 @@ impl<'m> Runner<'m> {
             }
             let prev = states.get(rev.id).copied().unwrap_or(RowState::Applied);
             db.offline_mark = db.script_len();
-            let r = self
-                .apply(db, rev, step.direction, outer_open, prev, on_event)
-                .await;
+            // one span per revision, around its statements' events (`tracing`)
+            let span = tracing::info_span!(
+                "revision",
+                id = rev.id,
+                direction = match step.direction {
+                    Direction::Upgrade => "upgrade",
+                    Direction::Downgrade => "downgrade",
+                },
+                message = rev.message,
+            );
+            let r = tracing::Instrument::instrument(
+                self.apply(db, rev, step.direction, outer_open, prev, on_event),
+                span.clone(),
+            )
+            .await;
+            match &r {
+                Ok(Some(elapsed_ms)) => {
+                    span.in_scope(|| tracing::info!(elapsed_ms, "revision ran"));
+                }
+                Ok(None) => span.in_scope(|| {
+                    tracing::info!("revision skipped: another process applied it")
+                }),
+                Err(e) => span.in_scope(|| {
+                    tracing::warn!(error = %crate::db::redact_url(&e.to_string()), "revision failed")
+                }),
+            }
             match r {
                 Err(e) => {
                     if outer_open {
@@ -1045,6 +1068,11 @@ impl<'m> Runner<'m> {
                 source,
             })?;
             if got {
+                tracing::debug!(
+                    table = self.options.version_table.as_str(),
+                    waited_ms = started.elapsed().as_millis() as u64,
+                    "migration lock acquired"
+                );
                 // if anything unwinds or the future is dropped while we hold the lock, close
                 // the connection instead of returning it to a pool: the server releases
                 // session locks when the session ends
@@ -1057,6 +1085,10 @@ impl<'m> Runner<'m> {
                 return Ok(true);
             }
             if Instant::now() >= deadline {
+                tracing::debug!(
+                    table = self.options.version_table.as_str(),
+                    "migration lock not acquired before the lock timeout"
+                );
                 let waited_ms = started.elapsed().as_millis() as u64;
                 let holder = lock_holder(db, key, &name).await;
                 return Err(Error::LockTimeout { waited_ms, holder });
@@ -1086,6 +1118,10 @@ impl<'m> Runner<'m> {
                 .map(|_| ()),
             _ => Ok(()),
         };
+        tracing::debug!(
+            table = self.options.version_table.as_str(),
+            "migration lock released"
+        );
     }
 
     /// Offline mode: the SQL script that `command` would run on `backend`, version-table

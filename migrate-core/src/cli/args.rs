@@ -24,6 +24,7 @@ impl DbArgs {
         let DbArgs {
             database_url,
             version_table,
+            database_url_env,
             lock_timeout,
             connect_timeout,
             transaction_mode,
@@ -37,7 +38,12 @@ impl DbArgs {
         if let Some(u) = database_url {
             out.push(format!("--database-url={u}").into());
         }
-        out.push(format!("--version-table={version_table}").into());
+        if let Some(t) = version_table {
+            out.push(format!("--version-table={t}").into());
+        }
+        if let Some(v) = database_url_env {
+            out.push(format!("--database-url-env={v}").into());
+        }
         out.push(format!("--lock-timeout={lock_timeout}").into());
         out.push(format!("--connect-timeout={connect_timeout}").into());
         out.push(format!("--transaction-mode={}", value_name(transaction_mode)).into());
@@ -155,6 +161,18 @@ impl DbCommand {
                     out.push(a);
                 }
             }
+            DbCommand::Graph {
+                format: _,
+                range,
+                indicate_current,
+            } => {
+                // the picture's format travels as the global `--format`
+                out.push("graph".into());
+                if let Some(r) = range {
+                    out.push(format!("--range={r}").into());
+                }
+                flag(&mut out, *indicate_current, "--indicate-current");
+            }
         }
         if !positional.is_empty() {
             out.push("--".into());
@@ -208,11 +226,16 @@ mod tests {
             &[
                 "test", "--from", "-1", "--to", "head", "--format", "json", "--junit", "r.xml",
             ],
+            &["graph"],
+            &["graph", "--format", "mermaid", "-r", "-2:", "-i"],
+            &["graph", "--range", "a:b", "--format=dot"],
             &[
                 "--database-url",
                 "postgres://u:p@h/db?x=-1",
                 "--version-table",
                 "My-Versions",
+                "--database-url-env",
+                "APP_DB",
                 "--lock-timeout",
                 "7",
                 "--transaction-mode",

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use super::{DbArgs, current_line, log_entry, note, resolve_database_url_in};
+use super::{DbArgs, current_line, log_entry, note, resolve_database_url_with};
 use crate::db::{Backend, Db, redact_url};
 use crate::graph::Graph;
 use crate::version_table::{self, RowState};
@@ -35,13 +35,19 @@ pub fn current_from_graph(
     verbose: bool,
     check_heads: bool,
 ) -> Result<ExitCode, Error> {
-    if let Err(reason) = version_table::validate_table_name(&args.version_table) {
+    let args = &args.with_settings(&crate::Settings::default());
+    let table = args.version_table.clone().unwrap_or_default();
+    if let Err(reason) = version_table::validate_table_name(&table) {
         return Err(Error::InvalidVersionTableName {
-            name: args.version_table.clone(),
+            name: table,
             reason,
         });
     }
-    let (url, how) = resolve_database_url_in(args.database_url.as_deref(), Some(project_dir))?;
+    let (url, how) = resolve_database_url_with(
+        args.database_url.as_deref(),
+        Some(project_dir),
+        args.database_url_env.as_deref().unwrap_or_default(),
+    )?;
     Backend::from_url(&url)?;
     note(&how);
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -54,7 +60,7 @@ pub fn current_from_graph(
     let rows = rt.block_on(async {
         let timeout = Duration::from_secs(args.lock_timeout.max(1));
         let mut db = Db::connect_with_timeout(&url, timeout).await?;
-        let rows = version_table::read(&mut db, &args.version_table).await;
+        let rows = version_table::read(&mut db, &table).await;
         db.close().await;
         rows
     })?;

@@ -253,6 +253,7 @@ pub fn graph_command_json(
         DbCommand::History { .. } => "history",
         DbCommand::Branches { .. } => "branches",
         DbCommand::Show { .. } => "show",
+        DbCommand::Graph { .. } => "graph",
         _ => "",
     };
     let out = RevisionsOutput {

@@ -21,6 +21,10 @@ pub enum Format {
     /// JSON on stdout (docs/json.md): one object for read commands, JSON lines (one event
     /// per revision and a summary) for `upgrade`, `downgrade`, `stamp`.
     Json,
+    /// `graph` only: Graphviz DOT (what `graph` writes with `human` too).
+    Dot,
+    /// `graph` only: a Mermaid flowchart.
+    Mermaid,
 }
 
 /// `--color` values.

@@ -34,8 +34,8 @@ use crate::{Error, cli::DbCommand};
 pub type Docstring<'a> = &'a dyn Fn(&RevisionInfo) -> Option<String>;
 
 /// Renders `heads`, `history`, `branches` and `show` from the graph alone, in Alembic's
-/// formats (module docs). `applied`, when given, marks the current revision(s) (`history
-/// -i`). Other commands render nothing.
+/// formats (module docs), and `graph` ([`crate::graph::picture`]). `applied`, when given,
+/// marks the current revision(s) (`history -i`, `graph -i`). Other commands render nothing.
 ///
 /// # Errors
 /// [`Error::Plan`] when a revision or range cannot be resolved.
@@ -103,6 +103,21 @@ pub fn render_graph_command_with(
             for i in selected {
                 view.log_entry(i, out);
             }
+        }
+        DbCommand::Graph { format, range, .. } => {
+            use crate::graph::picture;
+            let none = BTreeSet::new();
+            let current = applied.unwrap_or(&none);
+            let options = picture::Options {
+                only: range
+                    .as_deref()
+                    .map(|r| spec::history_range(graph, current, r))
+                    .transpose()?,
+                current: applied
+                    .map(|a| crate::plan::current_heads(graph, a).into_iter().collect())
+                    .unwrap_or_default(),
+            };
+            out.push_str(&picture::render(graph, &options, (*format).into()));
         }
         _ => {}
     }

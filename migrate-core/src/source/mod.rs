@@ -49,5 +49,5 @@ pub use attr::{
     validate_revision_id,
 };
 pub use file::{SourceError, SourceRevision, parse_file};
-pub use naming::{MAX_SLUG_LEN, file_name};
+pub use naming::{MAX_SLUG_LEN, file_name, slug};
 pub use render::{NewRevision, render_revision_file};

@@ -7,6 +7,18 @@ pub const MAX_SLUG_LEN: usize = 40;
 /// the slug is the message's first line in lowercase ASCII letters, digits and `_`, cut at
 /// a word boundary to at most [`MAX_SLUG_LEN`] characters; `{id}.rs` when the slug is empty.
 pub fn file_name(id: &str, message: &str) -> String {
+    let slug = slug(message);
+    if slug.is_empty() {
+        format!("{id}.rs")
+    } else {
+        format!("{id}_{slug}.rs")
+    }
+}
+
+/// The slug of a message, as in [`file_name`]: the first line in lowercase ASCII letters,
+/// digits and `_`, cut at a word boundary to at most [`MAX_SLUG_LEN`] characters (empty when
+/// nothing is left).
+pub fn slug(message: &str) -> String {
     let first = message.lines().next().unwrap_or("");
     let mut slug = String::with_capacity(first.len());
     for c in first.chars() {
@@ -26,10 +38,5 @@ pub fn file_name(id: &str, message: &str) -> String {
         };
         slug.truncate(keep);
     }
-    let slug = slug.trim_end_matches('_');
-    if slug.is_empty() {
-        format!("{id}.rs")
-    } else {
-        format!("{id}_{slug}.rs")
-    }
+    slug.trim_end_matches('_').to_owned()
 }

@@ -1128,8 +1128,11 @@ impl Db {
     }
 
     /// `ALTER TABLE`: add, drop, rename or modify a column
-    /// (`Table::alter().table("users").add_column(…)`). SQLite supports one add / drop /
-    /// rename per statement and no modify.
+    /// (`Table::alter().table("users").add_column(…)`). On SQLite, what SQLite's own ALTER
+    /// TABLE cannot do (several options in one statement, dropping a constraint or a foreign
+    /// key, dropping a column SQLite refuses to drop) is done by a rebuild of the table
+    /// ([`Db::batch_alter_table`]); a column's new definition cannot be read out of the
+    /// statement, so modifying a column on SQLite is [`Db::alter_column`]'s job.
     ///
     /// # Errors
     /// As [`Db::schema`].
@@ -1137,6 +1140,9 @@ impl Db {
         &mut self,
         statement: sea_query::TableAlterStatement,
     ) -> Result<(), Error> {
+        if self.backend == Backend::Sqlite {
+            return self.sqlite_alter_table(&statement).await;
+        }
         self.schema(&statement).await
     }
 
@@ -1162,8 +1168,8 @@ impl Db {
         self.schema(&statement).await
     }
 
-    /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY` (not on SQLite: declare foreign keys in
-    /// `create_table` there).
+    /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`; on SQLite by a rebuild of the table
+    /// ([`Db::batch_alter_table`]), which checks the existing rows against it.
     ///
     /// # Errors
     /// As [`Db::schema`].
@@ -1171,10 +1177,14 @@ impl Db {
         &mut self,
         statement: sea_query::ForeignKeyCreateStatement,
     ) -> Result<(), Error> {
+        if self.backend == Backend::Sqlite {
+            return self.sqlite_create_foreign_key(&statement).await;
+        }
         self.schema(&statement).await
     }
 
-    /// `ALTER TABLE … DROP CONSTRAINT` / `DROP FOREIGN KEY` (not on SQLite).
+    /// `ALTER TABLE … DROP CONSTRAINT` / `DROP FOREIGN KEY`; on SQLite by a rebuild of the
+    /// table ([`Db::batch_alter_table`]).
     ///
     /// # Errors
     /// As [`Db::schema`].
@@ -1182,6 +1192,9 @@ impl Db {
         &mut self,
         statement: sea_query::ForeignKeyDropStatement,
     ) -> Result<(), Error> {
+        if self.backend == Backend::Sqlite {
+            return self.sqlite_drop_foreign_key(&statement).await;
+        }
         self.schema(&statement).await
     }
 
@@ -1446,6 +1459,14 @@ impl Db {
         };
         let r = on_conn!(conn, c => sqlx::raw_sql(AssertSqlSafe(begin)).execute(&mut **c).await.map(|_| ()));
         r.map_err(db_err("starting a transaction"))
+    }
+
+    /// Where a SQLite rebuild reads the table's definition: the live connection (online).
+    pub(crate) fn definition_source(&mut self) -> Option<&mut SqliteConn> {
+        match &mut self.target {
+            Target::Online(Conn::Sqlite(c)) => Some(c),
+            _ => None,
+        }
     }
 
     /// Runner-internal: the online connection.

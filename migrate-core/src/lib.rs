@@ -12,6 +12,8 @@ pub mod spec;
 pub mod source;
 
 #[cfg(feature = "runtime")]
+mod batch;
+#[cfg(feature = "runtime")]
 mod bound_sql;
 #[cfg(feature = "runtime")]
 mod db;
@@ -26,11 +28,15 @@ pub mod runner;
 #[cfg(feature = "runtime")]
 mod sqlite;
 #[cfg(feature = "runtime")]
+mod sqlite_batch;
+#[cfg(feature = "runtime")]
 pub mod version_table;
 
 #[cfg(feature = "cli")]
 pub mod cli;
 
+#[cfg(feature = "runtime")]
+pub use batch::BatchAlter;
 #[cfg(feature = "runtime")]
 pub use db::{
     Backend, ConnectOptions, Connection, DataStatement, Db, FromAnyRow, redact_url,
@@ -44,6 +50,7 @@ pub use registry::{BoxError, BoxFuture, MigrationFn, Migrations, Revision};
 /// What a revision file needs: `use migrate_core::prelude::*;`.
 #[cfg(feature = "runtime")]
 pub mod prelude {
+    pub use crate::batch::BatchAlter;
     pub use crate::db::{Backend, Db};
     pub use crate::registry::BoxError;
     pub use sea_query::{

@@ -25,6 +25,7 @@ enum Op {
     /// A foreign key as a SQLite table-constraint clause (from an `ALTER TABLE` statement).
     AddForeignKeyClause(String),
     DropConstraint(Match),
+    DropForeignKey(String),
     AddUnique(Option<String>, Vec<String>),
     DropUnique(Match),
     AddCheck(Option<String>, String),
@@ -124,9 +125,9 @@ impl BatchAlter {
         self.op(Op::DropConstraint(Match::Name(name.into())))
     }
 
-    /// Drops the foreign key named `name` (as [`BatchAlter::drop_constraint`]).
+    /// Drops the foreign key named `name` (MySQL: `DROP FOREIGN KEY`).
     pub fn drop_foreign_key(self, name: impl Into<String>) -> Self {
-        self.drop_constraint(name)
+        self.op(Op::DropForeignKey(name.into()))
     }
 
     /// Drops the foreign key on `columns` that references `references`, named or not (SQLite
@@ -316,6 +317,7 @@ impl Db {
                 Op::DropConstraint(m) | Op::DropUnique(m) => {
                     changes.push(Change::DropConstraint(m));
                 }
+                Op::DropForeignKey(n) => changes.push(Change::DropConstraint(Match::Name(n))),
                 Op::AddUnique(name, cols) => changes.push(Change::AddConstraint(format!(
                     "{}UNIQUE ({})",
                     name.map(|n| format!("CONSTRAINT {} ", q(&n)))
@@ -390,6 +392,15 @@ impl Db {
                 Op::AddForeignKeyClause(clause) => {
                     self.sql(&format!("ALTER TABLE {} ADD {clause}", q(&table)))
                         .await?
+                }
+                Op::DropForeignKey(n) => {
+                    self.schema(
+                        &sea_query::ForeignKey::drop()
+                            .name(n.as_str())
+                            .table(t.clone())
+                            .to_owned(),
+                    )
+                    .await?
                 }
                 Op::DropConstraint(Match::Name(n)) => {
                     self.sql(&format!(

@@ -171,9 +171,11 @@ pub(crate) async fn rebuild(db: &mut Db, table: &str, changes: &[Change]) -> Res
             def.name
         ))
         .await?;
+        let views: Vec<String> = rebuild.views.iter().map(|v| plan::view_check(v)).collect();
         for s in rebuild
             .statements
             .iter()
+            .chain(&views)
             .chain(&plan::offline_fk_check(&rebuild.check_tables))
         {
             db.sql(s).await?;
@@ -203,15 +205,37 @@ pub(crate) async fn rebuild(db: &mut Db, table: &str, changes: &[Change]) -> Res
             });
         }
     }
+    for v in &rebuild.views {
+        if r.is_ok() {
+            r = db
+                .sql(&plan::view_check(v))
+                .await
+                .map_err(|e| Error::BatchRefused {
+                    table: def.name.clone(),
+                    operation: "rebuild".into(),
+                    reason: format!(
+                        "view `{v}` no longer works on the rebuilt table ({}); drop or change the \
+                     view first",
+                        match &e {
+                            Error::Database { source, .. } => source.to_string(),
+                            e => e.to_string(),
+                        }
+                    ),
+                });
+        }
+    }
     if r.is_ok() {
         r = check_foreign_keys(db, &def.name, &rebuild.check_tables).await;
     }
     match r {
         Ok(()) => db.sql(&format!("RELEASE {SAVEPOINT}")).await,
         Err(e) => {
+            // the failing statement stays the one the error reports
+            let failed = db.last_statement.take();
             let _ = db
                 .sql(&format!("ROLLBACK TO {SAVEPOINT}; RELEASE {SAVEPOINT}"))
                 .await;
+            db.last_statement = failed;
             Err(e)
         }
     }

@@ -120,6 +120,14 @@ pub(crate) struct Rebuild {
     pub(crate) new_sql: String,
     /// The tables whose foreign keys must be checked afterwards: the table and its children.
     pub(crate) check_tables: Vec<String>,
+    /// The views to compile afterwards (`SELECT * FROM v LIMIT 0`): a view that used what the
+    /// rebuild removed fails the rebuild.
+    pub(crate) views: Vec<String>,
+}
+
+/// The statement that compiles view `view` without reading a row.
+pub(crate) fn view_check(view: &str) -> String {
+    format!("SELECT * FROM {} LIMIT 0", quote(view))
 }
 
 /// One element of a `CREATE TABLE` body: a column definition or a table constraint, and its
@@ -573,16 +581,13 @@ pub(crate) fn plan(def: &TableDef, changes: &[Change]) -> Result<Rebuild, Refuse
     for (_, sql) in &def.triggers {
         s.push(sql.clone());
     }
-    for v in &def.views {
-        // fails here, naming the view, when the view uses what the rebuild removed
-        s.push(format!("SELECT * FROM {} LIMIT 0", quote(v)));
-    }
     let mut check_tables = vec![def.name.clone()];
     check_tables.extend(def.children.iter().filter(|c| **c != def.name).cloned());
     Ok(Rebuild {
         statements: s,
         new_sql,
         check_tables,
+        views: def.views.clone(),
     })
 }
 

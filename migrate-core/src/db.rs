@@ -451,6 +451,9 @@ pub struct Db {
     pub(crate) offline_mark: usize,
     /// Set when a script fails: which of its statements failed, and how many it has.
     script_position: Option<(usize, usize)>,
+    /// Offline on SQLite: the shadow database the script is replayed in (batch mode reads
+    /// table definitions from it).
+    pub(crate) shadow: Option<crate::sqlite_batch::Shadow>,
 }
 
 impl std::fmt::Debug for Db {
@@ -981,10 +984,13 @@ impl Db {
             ran: None,
             offline_mark: 0,
             script_position: None,
+            shadow: None,
         }
     }
 
-    /// An offline (`--sql`) handle: statements for `backend` are collected as text.
+    /// An offline (`--sql`) handle: statements for `backend` are collected as text (on
+    /// SQLite also replayed in an in-memory shadow database, where batch mode reads table
+    /// definitions).
     pub fn offline(backend: Backend) -> Db {
         Db {
             backend,
@@ -998,6 +1004,7 @@ impl Db {
             ran: None,
             offline_mark: 0,
             script_position: None,
+            shadow: (backend == Backend::Sqlite).then(crate::sqlite_batch::Shadow::default),
         }
     }
 
@@ -1208,6 +1215,9 @@ impl Db {
         match &mut self.target {
             Target::Offline(out) => {
                 out.push(script.trim().trim_end_matches(';').trim_end().to_owned());
+                if let Some(shadow) = &mut self.shadow {
+                    shadow.replay(script).await;
+                }
                 Ok(())
             }
             Target::Online(conn) => {
@@ -1356,7 +1366,11 @@ impl Db {
         let backend = self.backend;
         match &mut self.target {
             Target::Offline(out) => {
-                out.push(with_builder!(backend, b => statement.to_string(b)));
+                let sql = with_builder!(backend, b => statement.to_string(b));
+                if let Some(shadow) = &mut self.shadow {
+                    shadow.replay(&sql).await;
+                }
+                out.push(sql);
                 Ok(0)
             }
             Target::Online(conn) => {
@@ -1461,11 +1475,19 @@ impl Db {
         r.map_err(db_err("starting a transaction"))
     }
 
-    /// Where a SQLite rebuild reads the table's definition: the live connection (online).
-    pub(crate) fn definition_source(&mut self) -> Option<&mut SqliteConn> {
-        match &mut self.target {
-            Target::Online(Conn::Sqlite(c)) => Some(c),
-            _ => None,
+    /// Where a SQLite rebuild reads the table's definition: the live connection online, the
+    /// shadow database offline.
+    ///
+    /// # Errors
+    /// As [`crate::sqlite_batch::Shadow::conn`]; [`Error::OfflineRead`] without a shadow.
+    pub(crate) fn definition_source(&mut self, table: &str) -> Result<&mut SqliteConn, Error> {
+        match (&mut self.target, &mut self.shadow) {
+            (Target::Online(Conn::Sqlite(c)), _) => Ok(c),
+            (Target::Offline(_), Some(shadow)) => shadow.conn(table),
+            _ => Err(Error::OfflineRead {
+                revision: self.revision.into(),
+                operation: "batch rebuild",
+            }),
         }
     }
 

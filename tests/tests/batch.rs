@@ -615,3 +615,113 @@ async fn sqlite_alter_table_with_several_options_is_one_rebuild() {
     );
     assert!(err.to_string().contains("Db::alter_column"), "{err}");
 }
+
+/// Runs `script` with the `sqlite3` shell (`-bail`: stop at the first error) on `db`.
+fn sqlite3_shell(db: &TestDb, script: &str) {
+    use std::io::Write;
+    let path = db.url.trim_start_matches("sqlite:");
+    let mut child = std::process::Command::new("sqlite3")
+        .arg("-bail")
+        .arg(path)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the sqlite3 shell runs (apt-get install sqlite3)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "sqlite3 failed: {}\n{script}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_offline_script_matches_the_online_run() {
+    let runner = Runner::new(BATCH, Options::default()).unwrap();
+    let up = runner
+        .offline_script(
+            Backend::Sqlite,
+            migrate_core::runner::OfflineCommand::Upgrade("head"),
+        )
+        .await
+        .unwrap();
+    // the whole rebuild is in the script, its definition read from the shadow database
+    assert!(
+        up.contains("ALTER TABLE \"bt_posts\" RENAME TO \"_migrate_old_bt_posts\";"),
+        "{up}"
+    );
+    assert!(up.contains("\"views\" integer,"), "{up}");
+    assert!(up.contains("pragma_foreign_key_check('bt_posts')"), "{up}");
+    let down = runner
+        .offline_script(
+            Backend::Sqlite,
+            migrate_core::runner::OfflineCommand::Downgrade("head:ba7c00000001"),
+        )
+        .await
+        .unwrap();
+    assert!(
+        down.contains("\"legacy\" varchar(20) NULL, \"payload\""),
+        "{down}"
+    );
+
+    let online = TestDb::new(Backend::Sqlite).await;
+    let offline = TestDb::new(Backend::Sqlite).await;
+    migrate(&online, true, "head").await.unwrap();
+    sqlite3_shell(&offline, &up);
+    assert_eq!(
+        sqlite_snapshot(&offline).await,
+        sqlite_snapshot(&online).await
+    );
+    assert_eq!(online.versions().await, offline.versions().await);
+    migrate(&online, false, "ba7c00000001").await.unwrap();
+    sqlite3_shell(&offline, &down);
+    assert_eq!(
+        sqlite_snapshot(&offline).await,
+        sqlite_snapshot(&online).await
+    );
+    assert_eq!(posts(&offline).await, expected_posts());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_offline_check_stops_a_script_that_breaks_a_foreign_key() {
+    // the rebuild's foreign-key check, as the offline script carries it
+    let db = TestDb::new(Backend::Sqlite).await;
+    db.exec(RICH).await;
+    let original = sqlite_snapshot(&db).await;
+    let mut off = Db::offline(Backend::Sqlite);
+    off.sql(RICH).await.unwrap();
+    off.take_script();
+    off.batch_alter_table(
+        BatchAlter::table("items").create_foreign_key(
+            ForeignKey::create()
+                .name("fk_items_big")
+                .from("items", "big")
+                .to("parent", "id")
+                .to_owned(),
+        ),
+    )
+    .await
+    .unwrap();
+    let script = format!("BEGIN;\n{};\nCOMMIT;\n", off.take_script().join(";\n"));
+    let path = db.url.trim_start_matches("sqlite:").to_owned();
+    let out = std::process::Command::new("sqlite3")
+        .arg("-bail")
+        .arg(&path)
+        .arg(&script)
+        .output()
+        .expect("the sqlite3 shell runs");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("CHECK constraint failed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(sqlite_snapshot(&db).await, original);
+}

@@ -150,15 +150,7 @@ const SAVEPOINT: &str = "_migrate_batch";
 /// a view that used a dropped column: SQLite's message names it).
 pub(crate) async fn rebuild(db: &mut Db, table: &str, changes: &[Change]) -> Result<(), Error> {
     db.flush_deferred().await?;
-    let def = match db.definition_source() {
-        Some(c) => read(c, table).await?,
-        None => {
-            return Err(Error::OfflineRead {
-                revision: db.revision.into(),
-                operation: "batch rebuild (no shadow database)",
-            });
-        }
-    };
+    let def = read(db.definition_source(table)?, table).await?;
     let rebuild = plan::plan(&def, changes).map_err(|r| Error::BatchRefused {
         table: def.name.clone(),
         operation: r.operation,
@@ -288,4 +280,77 @@ async fn check_foreign_keys(db: &mut Db, table: &str, tables: &[String]) -> Resu
             })
             .collect(),
     })
+}
+
+/// Offline mode's shadow database (SQLite): an in-memory database every statement of the
+/// script is also run in, so a rebuild rendered offline reads the table's definition as it
+/// is at that revision, without a live database (Alembic needs a hand-written `copy_from`
+/// table there). Foreign-key enforcement is off, as in the `sqlite3` shell that runs the
+/// script.
+#[derive(Default)]
+pub(crate) struct Shadow {
+    conn: Option<SqliteConn>,
+    /// The first statement the shadow could not run, and SQLite's message: from there on the
+    /// shadow no longer matches the script.
+    failed: Option<String>,
+}
+
+impl Shadow {
+    /// Runs `sql` in the shadow (connecting the first time). A failure is remembered, not
+    /// returned: it only matters to a later rebuild, which reports it.
+    pub(crate) async fn replay(&mut self, sql: &str) {
+        if self.failed.is_some() {
+            return;
+        }
+        if self.conn.is_none() {
+            use sqlx::ConnectOptions as _;
+            let opts = "sqlite::memory:"
+                .parse::<sqlx::sqlite::SqliteConnectOptions>()
+                .map(|o| o.foreign_keys(false));
+            match opts {
+                Ok(o) => match o.connect().await {
+                    Ok(c) => {
+                        self.conn = Some(SqliteConn::new(crate::db::Handle::Owned(c)));
+                    }
+                    Err(e) => {
+                        self.failed = Some(format!("opening the shadow database: {e}"));
+                        return;
+                    }
+                },
+                Err(e) => {
+                    self.failed = Some(format!("opening the shadow database: {e}"));
+                    return;
+                }
+            }
+        }
+        let c = self.conn.as_mut().expect("connected above");
+        if let Err(e) = c.exec(sql).await {
+            self.failed = Some(format!("`{}`: {e}", crate::error::one_line(sql)));
+        }
+    }
+
+    /// The shadow's connection, to read a definition from.
+    ///
+    /// # Errors
+    /// [`Error::BatchRefused`] when a statement earlier in the script could not be replayed.
+    pub(crate) fn conn(&mut self, table: &str) -> Result<&mut SqliteConn, Error> {
+        if let Some(failed) = &self.failed {
+            return Err(Error::BatchRefused {
+                table: table.to_owned(),
+                operation: "render the rebuild offline".into(),
+                reason: format!(
+                    "the shadow database (the script replayed in memory, where the table's \
+                     definition is read) could not run {failed}"
+                ),
+            });
+        }
+        match &mut self.conn {
+            Some(c) => Ok(c),
+            None => Err(Error::BatchRefused {
+                table: table.to_owned(),
+                operation: "render the rebuild offline".into(),
+                reason: "no statement created the table earlier in the script".into(),
+            }),
+        }
+    }
 }

@@ -465,41 +465,6 @@ impl Db {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use sea_query::{ForeignKey, ForeignKeyAction};
-
-    #[test]
-    fn renders_sqlite_parts() {
-        assert_eq!(
-            sqlite_column(
-                &ColumnDef::new("n")
-                    .big_integer()
-                    .not_null()
-                    .default(0)
-                    .to_owned()
-            )
-            .unwrap(),
-            "\"n\" integer NOT NULL DEFAULT 0"
-        );
-        let (table, fk) = sqlite_foreign_key(
-            &ForeignKey::create()
-                .name("fk")
-                .from("posts", "author")
-                .to("users", "id")
-                .on_delete(ForeignKeyAction::Cascade)
-                .to_owned(),
-        )
-        .unwrap();
-        assert_eq!(table, "posts");
-        assert_eq!(
-            fk,
-            "CONSTRAINT \"fk\" FOREIGN KEY (\"author\") REFERENCES \"users\" (\"id\") ON DELETE CASCADE"
-        );
-    }
-}
-
 /// What an `ALTER TABLE` rendered by sea-query for PostgreSQL asks, as batch changes: the
 /// table and each option. Options a rebuild cannot take from the statement (a column's new
 /// definition is rendered with PostgreSQL's types) are refused naming the way out.
@@ -604,5 +569,40 @@ impl Db {
         })?;
         let (table, ops) = alter_options(&sql)?;
         self.batch_sqlite(BatchAlter { table, ops }).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_query::{ForeignKey, ForeignKeyAction};
+
+    #[test]
+    fn renders_sqlite_parts() {
+        assert_eq!(
+            sqlite_column(
+                &ColumnDef::new("n")
+                    .big_integer()
+                    .not_null()
+                    .default(0)
+                    .to_owned()
+            )
+            .unwrap(),
+            "\"n\" integer NOT NULL DEFAULT 0"
+        );
+        let (table, fk) = sqlite_foreign_key(
+            &ForeignKey::create()
+                .name("fk")
+                .from("posts", "author")
+                .to("users", "id")
+                .on_delete(ForeignKeyAction::Cascade)
+                .to_owned(),
+        )
+        .unwrap();
+        assert_eq!(table, "posts");
+        assert_eq!(
+            fk,
+            "CONSTRAINT \"fk\" FOREIGN KEY (\"author\") REFERENCES \"users\" (\"id\") ON DELETE CASCADE"
+        );
     }
 }

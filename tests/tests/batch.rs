@@ -725,3 +725,126 @@ async fn sqlite_offline_check_stops_a_script_that_breaks_a_foreign_key() {
     );
     assert_eq!(sqlite_snapshot(&db).await, original);
 }
+
+/// The index names of `table` on the backend's catalogue (SQLite: explicit indexes only).
+async fn index_names(db: &TestDb, table: &str) -> Vec<String> {
+    let sql = match db.backend {
+        Backend::Sqlite => format!(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}' AND sql IS NOT NULL ORDER BY name"
+        ),
+        Backend::Postgres => format!(
+            "SELECT indexname::text FROM pg_indexes WHERE tablename = '{table}' AND indexname NOT LIKE '%_pkey' ORDER BY 1"
+        ),
+        Backend::MySql => format!(
+            "SELECT DISTINCT CAST(index_name AS CHAR) FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() AND table_name = '{table}' AND index_name <> 'PRIMARY' ORDER BY 1"
+        ),
+    };
+    db.query_strings(&sql).await
+}
+
+backend_test!(batch_constraints_renames_and_indexes, |db| async move {
+    migrate(&db, true, "ba7c00000001").await.unwrap();
+    let mut conn = db.connect().await;
+    conn.create_index(
+        Index::create()
+            .name("ix_bt_posts_big")
+            .table("bt_posts")
+            .col("big")
+            .to_owned(),
+    )
+    .await
+    .unwrap();
+    conn.batch_alter_table(
+        BatchAlter::table("bt_posts")
+            .rename_column("legacy", "old_stuff")
+            .create_unique(Some("uq_bt_posts_title"), ["title"])
+            .create_check(Some("ck_bt_posts_big"), "big IS NULL OR big <> 0")
+            .drop_index("ix_bt_posts_big")
+            .add_column(ColumnDef::new("extra").integer().null().to_owned()),
+    )
+    .await
+    .unwrap();
+    let mut cols = db.columns("bt_posts").await;
+    cols.sort();
+    assert_eq!(
+        cols,
+        [
+            "author_id",
+            "big",
+            "extra",
+            "id",
+            "old_stuff",
+            "payload",
+            "title",
+            "views"
+        ]
+    );
+    assert!(
+        !index_names(&db, "bt_posts")
+            .await
+            .contains(&"ix_bt_posts_big".to_owned())
+    );
+    // the constraints hold
+    let dup = conn
+        .sql("UPDATE bt_posts SET title = 'first' WHERE id = 2")
+        .await
+        .unwrap_err();
+    assert!(
+        dup.to_string().to_lowercase().contains("uq_bt_posts_title")
+            || dup.to_string().to_lowercase().contains("unique")
+            || dup.to_string().contains("Duplicate"),
+        "{dup}"
+    );
+    let chk = conn
+        .sql("UPDATE bt_posts SET big = 0 WHERE id = 2")
+        .await
+        .unwrap_err();
+    assert!(chk.to_string().contains("ck_bt_posts_big"), "{chk}");
+    // and back
+    conn.batch_alter_table(
+        BatchAlter::table("bt_posts")
+            .drop_column("extra")
+            .drop_constraint("ck_bt_posts_big")
+            .drop_unique("uq_bt_posts_title")
+            .rename_column("old_stuff", "legacy"),
+    )
+    .await
+    .unwrap();
+    conn.create_index(
+        Index::create()
+            .name("ix_bt_posts_big")
+            .table("bt_posts")
+            .col("big")
+            .to_owned(),
+    )
+    .await
+    .unwrap();
+    conn.sql("UPDATE bt_posts SET big = 0 WHERE id = 2")
+        .await
+        .unwrap();
+    conn.sql("UPDATE bt_posts SET title = 'first' WHERE id = 2")
+        .await
+        .unwrap();
+    conn.sql("UPDATE bt_posts SET title = 'second', big = -9223372036854775808 WHERE id = 2")
+        .await
+        .unwrap();
+    // a drop matched by definition is SQLite's: elsewhere every constraint has a name
+    let r = conn
+        .batch_alter_table(BatchAlter::table("bt_posts").drop_unique_matching(["title"]))
+        .await;
+    match db.backend {
+        Backend::Sqlite => assert!(
+            matches!(&r, Err(Error::BatchRefused { reason, .. }) if reason.contains("no such constraint")),
+            "{r:?}"
+        ),
+        _ => assert!(
+            matches!(&r, Err(Error::BatchRefused { reason, .. }) if reason.contains("drop it by name")),
+            "{r:?}"
+        ),
+    }
+    conn.close().await;
+    assert_eq!(posts(&db).await, expected_posts());
+    assert_eq!(index_names(&db, "bt_posts").await, ["ix_bt_posts_big"]);
+    migrate(&db, false, "base").await.unwrap();
+});

@@ -278,7 +278,29 @@ impl Db {
             .await
     }
 
+    /// SQLite: the batch in a savepoint, so that a refusal or a failure after the renames
+    /// (which run first, as `ALTER TABLE`) leaves the table as it was even outside a
+    /// revision's transaction.
     async fn batch_sqlite(&mut self, batch: BatchAlter) -> Result<(), Error> {
+        if self.is_offline() {
+            return self.batch_sqlite_steps(batch).await;
+        }
+        self.flush_deferred().await?;
+        self.sql("SAVEPOINT _migrate_batch_all").await?;
+        match self.batch_sqlite_steps(batch).await {
+            Ok(()) => self.sql("RELEASE _migrate_batch_all").await,
+            Err(e) => {
+                let failed = self.last_statement.take();
+                let _ = self
+                    .sql("ROLLBACK TO _migrate_batch_all; RELEASE _migrate_batch_all")
+                    .await;
+                self.last_statement = failed;
+                Err(e)
+            }
+        }
+    }
+
+    async fn batch_sqlite_steps(&mut self, batch: BatchAlter) -> Result<(), Error> {
         let table = batch.table.clone();
         let q = lex::quote;
         let mut changes = Vec::new();
@@ -358,6 +380,19 @@ impl Db {
 
     async fn batch_server(&mut self, backend: Backend, batch: BatchAlter) -> Result<(), Error> {
         let table = batch.table;
+        // refused before anything runs (MySQL would keep what ran before the refusal)
+        if let Some(m) = batch.ops.iter().find_map(|op| match op {
+            Op::DropConstraint(m) | Op::DropUnique(m) if !matches!(m, Match::Name(_)) => Some(m),
+            _ => None,
+        }) {
+            return Err(Error::BatchRefused {
+                table,
+                operation: format!("drop {m}"),
+                reason: format!(
+                    "{backend} names every constraint: drop it by name (drop_constraint)"
+                ),
+            });
+        }
         let q = |n: &str| quote_for(backend, n);
         let t = Alias::new(table.as_str());
         for op in batch.ops {
@@ -424,14 +459,8 @@ impl Db {
                         .await?
                     }
                 },
-                Op::DropConstraint(m) | Op::DropUnique(m) => {
-                    return Err(Error::BatchRefused {
-                        table,
-                        operation: format!("drop {m}"),
-                        reason: format!(
-                            "{backend} names every constraint: drop it by name (drop_constraint)"
-                        ),
-                    });
+                Op::DropConstraint(_) | Op::DropUnique(_) => {
+                    unreachable!("matching drops are refused above")
                 }
                 Op::AddUnique(name, cols) => {
                     self.sql(&format!(

@@ -566,12 +566,17 @@ async fn sqlite_unique_and_check_constraints_named_and_unnamed() {
     assert!(!sql.contains("REFERENCES"), "{sql}");
     assert!(sql.contains("\"parent_id\" INTEGER,"), "{sql}");
     assert_eq!(item_rows(&db).await, rows);
+    let before = sqlite_snapshot(&db).await;
     let err = batch(
         &db,
-        BatchAlter::table("items").drop_check_matching("length(name) > 0"),
+        BatchAlter::table("items")
+            .rename_column("note", "remark")
+            .drop_check_matching("length(name) > 0"),
     )
     .await
     .unwrap_err();
+    // the rename ran first, and was rolled back with the rest
+    assert_eq!(sqlite_snapshot(&db).await, before);
     assert_eq!(
         err.to_string(),
         "cannot drop check constraint `length(name) > 0` on table `items`: table `items` has no such constraint"
@@ -831,7 +836,11 @@ backend_test!(batch_constraints_renames_and_indexes, |db| async move {
         .unwrap();
     // a drop matched by definition is SQLite's: elsewhere every constraint has a name
     let r = conn
-        .batch_alter_table(BatchAlter::table("bt_posts").drop_unique_matching(["title"]))
+        .batch_alter_table(
+            BatchAlter::table("bt_posts")
+                .add_column(ColumnDef::new("extra").integer().null().to_owned())
+                .drop_unique_matching(["title"]),
+        )
         .await;
     match db.backend {
         Backend::Sqlite => assert!(
@@ -844,6 +853,8 @@ backend_test!(batch_constraints_renames_and_indexes, |db| async move {
         ),
     }
     conn.close().await;
+    // refused before anything ran: no `extra` column
+    assert!(!db.columns("bt_posts").await.contains(&"extra".to_owned()));
     assert_eq!(posts(&db).await, expected_posts());
     assert_eq!(index_names(&db, "bt_posts").await, ["ix_bt_posts_big"]);
     migrate(&db, false, "base").await.unwrap();

@@ -1216,7 +1216,7 @@ impl Db {
             Target::Offline(out) => {
                 out.push(script.trim().trim_end_matches(';').trim_end().to_owned());
                 if let Some(shadow) = &mut self.shadow {
-                    shadow.replay(script).await;
+                    shadow.replay(script);
                 }
                 Ok(())
             }
@@ -1368,7 +1368,7 @@ impl Db {
             Target::Offline(out) => {
                 let sql = with_builder!(backend, b => statement.to_string(b));
                 if let Some(shadow) = &mut self.shadow {
-                    shadow.replay(&sql).await;
+                    shadow.replay(&sql);
                 }
                 out.push(sql);
                 Ok(0)
@@ -1480,10 +1480,13 @@ impl Db {
     ///
     /// # Errors
     /// As [`crate::sqlite_batch::Shadow::conn`]; [`Error::OfflineRead`] without a shadow.
-    pub(crate) fn definition_source(&mut self, table: &str) -> Result<&mut SqliteConn, Error> {
+    pub(crate) async fn definition_source(
+        &mut self,
+        table: &str,
+    ) -> Result<&mut SqliteConn, Error> {
         match (&mut self.target, &mut self.shadow) {
             (Target::Online(Conn::Sqlite(c)), _) => Ok(c),
-            (Target::Offline(_), Some(shadow)) => shadow.conn(table),
+            (Target::Offline(_), Some(shadow)) => shadow.conn(table).await,
             _ => Err(Error::OfflineRead {
                 revision: self.revision.into(),
                 operation: "batch rebuild",

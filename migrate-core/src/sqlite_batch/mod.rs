@@ -150,7 +150,7 @@ const SAVEPOINT: &str = "_migrate_batch";
 /// a view that used a dropped column: SQLite's message names it).
 pub(crate) async fn rebuild(db: &mut Db, table: &str, changes: &[Change]) -> Result<(), Error> {
     db.flush_deferred().await?;
-    let def = read(db.definition_source(table)?, table).await?;
+    let def = read(db.definition_source(table).await?, table).await?;
     let rebuild = plan::plan(&def, changes).map_err(|r| Error::BatchRefused {
         table: def.name.clone(),
         operation: r.operation,
@@ -282,58 +282,40 @@ async fn check_foreign_keys(db: &mut Db, table: &str, tables: &[String]) -> Resu
     })
 }
 
-/// Offline mode's shadow database (SQLite): an in-memory database every statement of the
-/// script is also run in, so a rebuild rendered offline reads the table's definition as it
+/// Offline mode's shadow database (SQLite): an in-memory database the statements of the
+/// script are replayed in, so a rebuild rendered offline reads the table's definition as it
 /// is at that revision, without a live database (Alembic needs a hand-written `copy_from`
-/// table there). Foreign-key enforcement is off, as in the `sqlite3` shell that runs the
-/// script.
+/// table there). Statements are kept until a rebuild needs the shadow and replayed then, so
+/// offline mode without batch operations stays synchronous and opens nothing. Foreign-key
+/// enforcement is off, as in the `sqlite3` shell that runs the script.
 #[derive(Default)]
 pub(crate) struct Shadow {
     conn: Option<SqliteConn>,
+    /// Statements not replayed yet.
+    pending: Vec<String>,
     /// The first statement the shadow could not run, and SQLite's message: from there on the
     /// shadow no longer matches the script.
     failed: Option<String>,
 }
 
 impl Shadow {
-    /// Runs `sql` in the shadow (connecting the first time). A failure is remembered, not
-    /// returned: it only matters to a later rebuild, which reports it.
-    pub(crate) async fn replay(&mut self, sql: &str) {
-        if self.failed.is_some() {
-            return;
-        }
-        if self.conn.is_none() {
-            use sqlx::ConnectOptions as _;
-            let opts = "sqlite::memory:"
-                .parse::<sqlx::sqlite::SqliteConnectOptions>()
-                .map(|o| o.foreign_keys(false));
-            match opts {
-                Ok(o) => match o.connect().await {
-                    Ok(c) => {
-                        self.conn = Some(SqliteConn::new(crate::db::Handle::Owned(c)));
-                    }
-                    Err(e) => {
-                        self.failed = Some(format!("opening the shadow database: {e}"));
-                        return;
-                    }
-                },
-                Err(e) => {
-                    self.failed = Some(format!("opening the shadow database: {e}"));
-                    return;
-                }
-            }
-        }
-        let c = self.conn.as_mut().expect("connected above");
-        if let Err(e) = c.exec(sql).await {
-            self.failed = Some(format!("`{}`: {e}", crate::error::one_line(sql)));
+    /// Keeps `sql` for the shadow (replayed when a rebuild reads from it).
+    pub(crate) fn replay(&mut self, sql: &str) {
+        if self.failed.is_none() {
+            self.pending.push(sql.to_owned());
         }
     }
 
-    /// The shadow's connection, to read a definition from.
+    /// The shadow's connection with every statement so far replayed, to read a definition
+    /// from.
     ///
     /// # Errors
-    /// [`Error::BatchRefused`] when a statement earlier in the script could not be replayed.
-    pub(crate) fn conn(&mut self, table: &str) -> Result<&mut SqliteConn, Error> {
+    /// [`Error::BatchRefused`] when a statement of the script could not be replayed, or the
+    /// in-memory database could not be opened.
+    pub(crate) async fn conn(&mut self, table: &str) -> Result<&mut SqliteConn, Error> {
+        if self.failed.is_none() {
+            self.catch_up().await;
+        }
         if let Some(failed) = &self.failed {
             return Err(Error::BatchRefused {
                 table: table.to_owned(),
@@ -344,13 +326,30 @@ impl Shadow {
                 ),
             });
         }
-        match &mut self.conn {
-            Some(c) => Ok(c),
-            None => Err(Error::BatchRefused {
-                table: table.to_owned(),
-                operation: "render the rebuild offline".into(),
-                reason: "no statement created the table earlier in the script".into(),
-            }),
+        Ok(self.conn.as_mut().expect("connected by catch_up"))
+    }
+
+    async fn catch_up(&mut self) {
+        if self.conn.is_none() {
+            use sqlx::ConnectOptions as _;
+            let opened = match "sqlite::memory:".parse::<sqlx::sqlite::SqliteConnectOptions>() {
+                Ok(o) => o.foreign_keys(false).connect().await,
+                Err(e) => Err(e),
+            };
+            match opened {
+                Ok(c) => self.conn = Some(SqliteConn::new(crate::db::Handle::Owned(c))),
+                Err(e) => {
+                    self.failed = Some(format!("opening the shadow database: {e}"));
+                    return;
+                }
+            }
+        }
+        let c = self.conn.as_mut().expect("connected above");
+        for sql in std::mem::take(&mut self.pending) {
+            if let Err(e) = c.exec(&sql).await {
+                self.failed = Some(format!("`{}`: {e}", crate::error::one_line(&sql)));
+                return;
+            }
         }
     }
 }

@@ -451,6 +451,9 @@ pub struct Db {
     pub(crate) offline_mark: usize,
     /// Set when a script fails: which of its statements failed, and how many it has.
     script_position: Option<(usize, usize)>,
+    /// Offline on SQLite: the shadow database the script is replayed in (batch mode reads
+    /// table definitions from it).
+    pub(crate) shadow: Option<crate::sqlite_batch::Shadow>,
 }
 
 impl std::fmt::Debug for Db {
@@ -981,10 +984,13 @@ impl Db {
             ran: None,
             offline_mark: 0,
             script_position: None,
+            shadow: None,
         }
     }
 
-    /// An offline (`--sql`) handle: statements for `backend` are collected as text.
+    /// An offline (`--sql`) handle: statements for `backend` are collected as text (on
+    /// SQLite also replayed in an in-memory shadow database, where batch mode reads table
+    /// definitions).
     pub fn offline(backend: Backend) -> Db {
         Db {
             backend,
@@ -998,6 +1004,7 @@ impl Db {
             ran: None,
             offline_mark: 0,
             script_position: None,
+            shadow: (backend == Backend::Sqlite).then(crate::sqlite_batch::Shadow::default),
         }
     }
 
@@ -1128,8 +1135,11 @@ impl Db {
     }
 
     /// `ALTER TABLE`: add, drop, rename or modify a column
-    /// (`Table::alter().table("users").add_column(…)`). SQLite supports one add / drop /
-    /// rename per statement and no modify.
+    /// (`Table::alter().table("users").add_column(…)`). On SQLite, what SQLite's own ALTER
+    /// TABLE cannot do (several options in one statement, dropping a constraint or a foreign
+    /// key, dropping a column SQLite refuses to drop) is done by a rebuild of the table
+    /// ([`Db::batch_alter_table`]); a column's new definition cannot be read out of the
+    /// statement, so modifying a column on SQLite is [`Db::alter_column`]'s job.
     ///
     /// # Errors
     /// As [`Db::schema`].
@@ -1137,6 +1147,9 @@ impl Db {
         &mut self,
         statement: sea_query::TableAlterStatement,
     ) -> Result<(), Error> {
+        if self.backend == Backend::Sqlite {
+            return self.sqlite_alter_table(&statement).await;
+        }
         self.schema(&statement).await
     }
 
@@ -1162,8 +1175,8 @@ impl Db {
         self.schema(&statement).await
     }
 
-    /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY` (not on SQLite: declare foreign keys in
-    /// `create_table` there).
+    /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`; on SQLite by a rebuild of the table
+    /// ([`Db::batch_alter_table`]), which checks the existing rows against it.
     ///
     /// # Errors
     /// As [`Db::schema`].
@@ -1171,10 +1184,14 @@ impl Db {
         &mut self,
         statement: sea_query::ForeignKeyCreateStatement,
     ) -> Result<(), Error> {
+        if self.backend == Backend::Sqlite {
+            return self.sqlite_create_foreign_key(&statement).await;
+        }
         self.schema(&statement).await
     }
 
-    /// `ALTER TABLE … DROP CONSTRAINT` / `DROP FOREIGN KEY` (not on SQLite).
+    /// `ALTER TABLE … DROP CONSTRAINT` / `DROP FOREIGN KEY`; on SQLite by a rebuild of the
+    /// table ([`Db::batch_alter_table`]).
     ///
     /// # Errors
     /// As [`Db::schema`].
@@ -1182,6 +1199,9 @@ impl Db {
         &mut self,
         statement: sea_query::ForeignKeyDropStatement,
     ) -> Result<(), Error> {
+        if self.backend == Backend::Sqlite {
+            return self.sqlite_drop_foreign_key(&statement).await;
+        }
         self.schema(&statement).await
     }
 
@@ -1195,6 +1215,9 @@ impl Db {
         match &mut self.target {
             Target::Offline(out) => {
                 out.push(script.trim().trim_end_matches(';').trim_end().to_owned());
+                if let Some(shadow) = &mut self.shadow {
+                    shadow.replay(script);
+                }
                 Ok(())
             }
             Target::Online(conn) => {
@@ -1345,7 +1368,11 @@ impl Db {
         let backend = self.backend;
         match &mut self.target {
             Target::Offline(out) => {
-                out.push(with_builder!(backend, b => statement.to_string(b)));
+                let sql = with_builder!(backend, b => statement.to_string(b));
+                if let Some(shadow) = &mut self.shadow {
+                    shadow.replay(&sql);
+                }
+                out.push(sql);
                 Ok(0)
             }
             Target::Online(conn) => {
@@ -1450,6 +1477,25 @@ impl Db {
         };
         let r = on_conn!(conn, c => sqlx::raw_sql(AssertSqlSafe(begin)).execute(&mut **c).await.map(|_| ()));
         r.map_err(db_err("starting a transaction"))
+    }
+
+    /// Where a SQLite rebuild reads the table's definition: the live connection online, the
+    /// shadow database offline.
+    ///
+    /// # Errors
+    /// As [`crate::sqlite_batch::Shadow::conn`]; [`Error::OfflineRead`] without a shadow.
+    pub(crate) async fn definition_source(
+        &mut self,
+        table: &str,
+    ) -> Result<&mut SqliteConn, Error> {
+        match (&mut self.target, &mut self.shadow) {
+            (Target::Online(Conn::Sqlite(c)), _) => Ok(c),
+            (Target::Offline(_), Some(shadow)) => shadow.conn(table).await,
+            _ => Err(Error::OfflineRead {
+                revision: self.revision.into(),
+                operation: "batch rebuild",
+            }),
+        }
     }
 
     /// Runner-internal: the online connection.

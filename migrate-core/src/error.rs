@@ -161,6 +161,33 @@ pub enum Error {
         /// What sea-query said.
         detail: String,
     },
+    /// A batch operation (SQLite's table rebuild, or a change of [`crate::BatchAlter`]) that
+    /// cannot be done: an unknown column or constraint, a column an index still uses, a
+    /// match-by-definition drop on a backend that names every constraint.
+    #[error("cannot {operation} on table `{table}`: {reason}")]
+    BatchRefused {
+        /// The table.
+        table: String,
+        /// The operation refused (`drop column `x``).
+        operation: String,
+        /// Why, and the way out.
+        reason: String,
+    },
+    /// A SQLite table rebuild left rows whose foreign keys point nowhere
+    /// (`pragma_foreign_key_check`); the rebuild was rolled back.
+    #[error(
+        "the rebuild of table `{table}` breaks {total} foreign key reference(s), so it was \
+         rolled back: {}",
+        violations.join(", ")
+    )]
+    ForeignKeyViolation {
+        /// The table rebuilt.
+        table: String,
+        /// How many rows violate a foreign key.
+        total: usize,
+        /// The first of them: `child row ROWID → parent`.
+        violations: Vec<String>,
+    },
     /// `DATABASE_URL` is set (in the environment or `.env`) but empty: refused rather than
     /// silently falling back to the default SQLite file.
     #[error(

@@ -16,6 +16,8 @@ pub mod source;
 pub mod config;
 
 #[cfg(feature = "runtime")]
+mod batch;
+#[cfg(feature = "runtime")]
 mod bound_sql;
 #[cfg(feature = "runtime")]
 mod db;
@@ -29,6 +31,8 @@ mod registry;
 pub mod runner;
 #[cfg(feature = "runtime")]
 mod sqlite;
+#[cfg(feature = "runtime")]
+mod sqlite_batch;
 #[cfg(feature = "runtime")]
 pub mod testing;
 #[cfg(feature = "runtime")]
@@ -45,6 +49,8 @@ mod config_defaults {
 }
 
 #[cfg(feature = "runtime")]
+pub use batch::BatchAlter;
+#[cfg(feature = "runtime")]
 pub use db::{
     Backend, ConnectOptions, Connection, DataStatement, Db, FromAnyRow, redact_url,
     remember_url_secrets,
@@ -57,6 +63,7 @@ pub use registry::{BoxError, BoxFuture, MigrationFn, Migrations, Revision, Setti
 /// What a revision file needs: `use migrate_core::prelude::*;`.
 #[cfg(feature = "runtime")]
 pub mod prelude {
+    pub use crate::batch::BatchAlter;
     pub use crate::db::{Backend, Db};
     pub use crate::registry::BoxError;
     pub use sea_query::{

@@ -1155,6 +1155,21 @@ impl<'m> Runner<'m> {
         command: OfflineCommand<'_>,
     ) -> (String, Option<Error>) {
         let mut db = Db::offline(backend);
+        // SQLite's shadow database (batch mode) starts where the script starts: replay the
+        // revisions up to a range's start, without printing them
+        if backend == Backend::Sqlite {
+            let start = match command {
+                OfflineCommand::Upgrade(t) | OfflineCommand::Downgrade(t) => t
+                    .split_once(':')
+                    .map(|(a, _)| a)
+                    .filter(|a| !a.is_empty() && *a != "base"),
+                OfflineCommand::Stamp(_) => None,
+            };
+            if let Some(start) = start {
+                let _ = self.upgrade(&mut db, start, &mut |_| {}).await;
+                db.take_script();
+            }
+        }
         let result = match command {
             OfflineCommand::Upgrade(t) => self.upgrade(&mut db, t, &mut |_| {}).await.map(drop),
             OfflineCommand::Downgrade(t) => {

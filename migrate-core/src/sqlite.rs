@@ -204,6 +204,34 @@ impl SqliteConn {
         }
     }
 
+    /// Switches foreign-key enforcement on or off with
+    /// `sqlite3_db_config(SQLITE_DBCONFIG_ENABLE_FKEY)`, which, unlike `PRAGMA foreign_keys`
+    /// (a no-op inside a transaction), takes effect inside the revision's transaction.
+    /// Returns whether enforcement was on before.
+    ///
+    /// # Errors
+    /// When sqlx's lock on the raw handle cannot be taken.
+    pub(crate) async fn set_foreign_keys(&mut self, on: bool) -> Result<bool, sqlx::Error> {
+        let db = self.raw().await?.as_ptr();
+        let (mut before, mut after): (c_int, c_int) = (0, 0);
+        // SAFETY: live handle, lock held; the op takes an int and an int* (SQLite's docs)
+        unsafe {
+            ffi::sqlite3_db_config(
+                db,
+                ffi::SQLITE_DBCONFIG_ENABLE_FKEY,
+                -1 as c_int,
+                &mut before as *mut c_int,
+            );
+            ffi::sqlite3_db_config(
+                db,
+                ffi::SQLITE_DBCONFIG_ENABLE_FKEY,
+                c_int::from(on),
+                &mut after as *mut c_int,
+            );
+        }
+        Ok(before != 0)
+    }
+
     async fn exec_via_worker(&mut self, script: &str) -> Result<(), sqlx::Error> {
         sqlx::raw_sql(AssertSqlSafe(script.to_owned()))
             .execute(&mut **self)

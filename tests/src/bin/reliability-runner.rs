@@ -21,6 +21,9 @@ mod fail_third {
 mod panics {
     migrate_macros::migrations!("../../tests/fixtures/reliability_panics");
 }
+mod batch {
+    migrate_macros::migrations!("../../tests/fixtures/reliability_batch");
+}
 
 fn main() -> ExitCode {
     let fixture = std::env::var("MIGRATE_FIXTURE").unwrap_or_default();
@@ -30,9 +33,10 @@ fn main() -> ExitCode {
         "slow" => &slow::MIGRATIONS,
         "fail_third" => &fail_third::MIGRATIONS,
         "panics" => &panics::MIGRATIONS,
+        "batch" => &batch::MIGRATIONS,
         other => {
             eprintln!(
-                "error: MIGRATE_FIXTURE must be storm, storm_cic, slow, fail_third or panics, not `{other}`"
+                "error: MIGRATE_FIXTURE must be storm, storm_cic, slow, fail_third, panics or batch, not `{other}`"
             );
             return ExitCode::from(2);
         }

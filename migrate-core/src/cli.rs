@@ -50,6 +50,40 @@ pub struct DbArgs {
     /// Run even when an applied revision's code changed since it was applied (dangerous).
     #[arg(long, global = true)]
     pub allow_changed_revisions: bool,
+    /// How runners exclude each other on PostgreSQL/MySQL: the server's advisory lock
+    /// (default), a lease in the table `<version table>_lock` (behind PgBouncer in
+    /// transaction mode, or engines without advisory locks), none (dangerous), or auto
+    /// (probe the connection). SQLite always uses its own write lock.
+    #[arg(long, global = true, value_enum, default_value_t = LockArg::Advisory, value_name = "STRATEGY")]
+    pub lock: LockArg,
+    /// `--lock table`: the lease, in seconds; a holder that stops renewing (crashed) loses
+    /// the lock this long after its last renewal.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::lock::DEFAULT_LEASE.as_secs())]
+    pub lock_lease: u64,
+}
+
+/// `--lock` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LockArg {
+    /// The server's session lock (PostgreSQL advisory lock, MySQL GET_LOCK).
+    Advisory,
+    /// A lease row in `<version table>_lock`, renewed while the run lasts.
+    Table,
+    /// No lock (dangerous: concurrent runs can apply a revision twice).
+    None,
+    /// Probe the connection and pick advisory or table.
+    Auto,
+}
+
+impl From<LockArg> for crate::lock::LockStrategy {
+    fn from(l: LockArg) -> Self {
+        match l {
+            LockArg::Advisory => crate::lock::LockStrategy::Advisory,
+            LockArg::Table => crate::lock::LockStrategy::Table,
+            LockArg::None => crate::lock::LockStrategy::None,
+            LockArg::Auto => crate::lock::LockStrategy::Auto,
+        }
+    }
 }
 
 /// `--transaction-mode` values.
@@ -426,6 +460,8 @@ pub async fn run(
         },
         allow_changed_revisions: args.allow_changed_revisions,
         lock_timeout: Duration::from_secs(args.lock_timeout),
+        lock: args.lock.into(),
+        lock_lease: Duration::from_secs(args.lock_lease.max(1)),
     };
     if let Err(reason) = crate::version_table::validate_table_name(&args.version_table) {
         return Err(Error::InvalidVersionTableName {
@@ -579,6 +615,7 @@ async fn run_online(
             );
         }
         Event::Warning { message } => eprintln!("warning: {message}"),
+        Event::Note { message } => note(message),
         Event::Panicked {
             direction,
             revision,

@@ -451,6 +451,33 @@ pub struct Db {
     pub(crate) offline_mark: usize,
     /// Set when a script fails: which of its statements failed, and how many it has.
     script_position: Option<(usize, usize)>,
+    /// How to open another connection to the same database (the lock table's renewal task,
+    /// `--lock auto`'s probe); `None` offline.
+    pub(crate) reopen: Option<Reopen>,
+    /// The lock table's lease while a command holds it (`--lock table`).
+    pub(crate) lease: Option<crate::lock::Lease>,
+}
+
+/// How to open another connection to the database of a [`Db`].
+#[derive(Clone)]
+pub(crate) enum Reopen {
+    /// Connect to the URL again.
+    Url(String, ConnectOptions),
+    /// Take another connection of the application's pool.
+    Postgres(sqlx::PgPool),
+    /// Take another connection of the application's pool.
+    MySql(sqlx::MySqlPool),
+}
+
+impl Reopen {
+    /// Opens the other connection.
+    pub(crate) async fn open(&self) -> Result<Db, Error> {
+        match self {
+            Reopen::Url(url, options) => Db::connect_with(url, options).await,
+            Reopen::Postgres(pool) => Db::from_pg_pool(pool).await,
+            Reopen::MySql(pool) => Db::from_mysql_pool(pool).await,
+        }
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -920,7 +947,9 @@ impl Db {
                 ))
             }
         };
-        Ok(Db::from_conn(backend, conn))
+        let mut db = Db::from_conn(backend, conn);
+        db.reopen = Some(Reopen::Url(url.to_owned(), options.clone()));
+        Ok(db)
     }
 
     /// A handle on one connection of the application's SQLite pool.
@@ -947,10 +976,9 @@ impl Db {
             .acquire()
             .await
             .map_err(db_err("acquiring a connection"))?;
-        Ok(Db::from_conn(
-            Backend::Postgres,
-            Conn::Postgres(Handle::Pooled(c)),
-        ))
+        let mut db = Db::from_conn(Backend::Postgres, Conn::Postgres(Handle::Pooled(c)));
+        db.reopen = Some(Reopen::Postgres(pool.clone()));
+        Ok(db)
     }
 
     /// A handle on one connection of the application's MySQL pool.
@@ -962,10 +990,9 @@ impl Db {
             .acquire()
             .await
             .map_err(db_err("acquiring a connection"))?;
-        Ok(Db::from_conn(
-            Backend::MySql,
-            Conn::MySql(Handle::Pooled(c)),
-        ))
+        let mut db = Db::from_conn(Backend::MySql, Conn::MySql(Handle::Pooled(c)));
+        db.reopen = Some(Reopen::MySql(pool.clone()));
+        Ok(db)
     }
 
     fn from_conn(backend: Backend, conn: Conn) -> Db {
@@ -981,6 +1008,8 @@ impl Db {
             ran: None,
             offline_mark: 0,
             script_position: None,
+            reopen: None,
+            lease: None,
         }
     }
 
@@ -998,6 +1027,8 @@ impl Db {
             ran: None,
             offline_mark: 0,
             script_position: None,
+            reopen: None,
+            lease: None,
         }
     }
 
@@ -1037,8 +1068,16 @@ impl Db {
 
     /// Closes the connection cleanly (a connection opened by [`Db::connect`]); a pooled
     /// connection goes back to its pool.
-    pub async fn close(self) {
+    pub async fn close(mut self) {
         use sqlx::Connection as _;
+        if let Some(lease) = self.lease.take() {
+            // a command of this handle was cancelled while it held the lock table's lease:
+            // end the transaction it may have left open, then release the lease
+            if self.unfinished_run.is_some() && self.deferred.take().is_none() {
+                let _ = self.sql("ROLLBACK").await;
+            }
+            lease.release(&mut self).await;
+        }
         if let Target::Online(conn) = self.target {
             let _ = match conn {
                 Conn::Sqlite(c) => match c.into_handle() {

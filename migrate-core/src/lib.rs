@@ -20,6 +20,8 @@ mod error;
 #[cfg(feature = "runtime")]
 mod introspect;
 #[cfg(feature = "runtime")]
+pub mod lock;
+#[cfg(feature = "runtime")]
 mod registry;
 #[cfg(feature = "runtime")]
 pub mod runner;

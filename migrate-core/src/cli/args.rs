@@ -28,6 +28,8 @@ impl DbArgs {
             connect_timeout,
             transaction_mode,
             allow_changed_revisions,
+            lock,
+            lock_lease,
         } = self;
         let mut out: Vec<OsString> = Vec::new();
         if let Some(u) = database_url {
@@ -40,6 +42,8 @@ impl DbArgs {
         if *allow_changed_revisions {
             out.push("--allow-changed-revisions".into());
         }
+        out.push(format!("--lock={}", value_name(lock)).into());
+        out.push(format!("--lock-lease={lock_lease}").into());
         out
     }
 }
@@ -190,6 +194,9 @@ mod tests {
                 "--allow-changed-revisions",
                 "upgrade",
             ],
+            &["--lock", "table", "--lock-lease", "5", "upgrade"],
+            &["--lock=none", "stamp", "head"],
+            &["--lock", "auto", "current"],
         ] {
             round_trip(line);
         }

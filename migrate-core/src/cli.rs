@@ -21,6 +21,7 @@ use crate::{Error, Migrations};
 
 mod args;
 mod current;
+mod fleet;
 mod render;
 
 pub use current::current_from_graph;
@@ -60,6 +61,58 @@ pub struct DbArgs {
     /// the lock this long after its last renewal.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::lock::DEFAULT_LEASE.as_secs())]
     pub lock_lease: u64,
+    /// Fleet runs: the command over many databases or schemas.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
+}
+
+/// Fleet options: `upgrade`, `downgrade`, `current`, `check` and `stamp` over many databases
+/// (README, Fleets).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FleetArgs {
+    /// Fleet: a file of database URLs, one a line (`#` comments).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub targets: Option<std::path::PathBuf>,
+    /// Fleet: a URL template with `{name}`, filled with each of --names / --names-file /
+    /// the rows of --targets-query.
+    #[arg(long, global = true, value_name = "URL")]
+    pub target_template: Option<String>,
+    /// Fleet: names for --target-template, comma-separated.
+    #[arg(long, global = true, value_name = "A,B,…", value_delimiter = ',')]
+    pub names: Vec<String>,
+    /// Fleet: names for --target-template, one a line.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub names_file: Option<std::path::PathBuf>,
+    /// Fleet: SQL run on the --database-url (catalog) database; its first column gives the
+    /// targets' URLs, or names for --target-template.
+    #[arg(long, global = true, value_name = "SQL")]
+    pub targets_query: Option<String>,
+    /// Fleet, PostgreSQL schema per tenant: these schemas of --database-url, each with its
+    /// own version table, the run's search_path set to it.
+    #[arg(long, global = true, value_name = "A,B,…", value_delimiter = ',')]
+    pub schemas: Vec<String>,
+    /// Fleet: how many targets run at once.
+    #[arg(long, global = true, value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+    /// Fleet: stop starting targets after the first failure.
+    #[arg(long, global = true)]
+    pub fail_fast: bool,
+    /// Fleet: run the first N targets first; if any fails, skip the rest.
+    #[arg(long, global = true, value_name = "N", default_value_t = 0)]
+    pub canary: usize,
+    /// Fleet: print one JSON object per target on stdout instead of the summary table.
+    #[arg(long, global = true)]
+    pub jsonl: bool,
+}
+
+impl FleetArgs {
+    /// Whether any option makes this a fleet run.
+    pub fn is_fleet(&self) -> bool {
+        self.targets.is_some()
+            || self.target_template.is_some()
+            || self.targets_query.is_some()
+            || !self.schemas.is_empty()
+    }
 }
 
 /// `--lock` values.
@@ -468,6 +521,9 @@ pub async fn run(
             name: args.version_table.clone(),
             reason,
         });
+    }
+    if args.fleet.is_fleet() {
+        return fleet::run(migrations, args, command, &options).await;
     }
     let runner = Runner::new(migrations, options)?;
     let graph = runner.graph();

@@ -1487,6 +1487,44 @@ impl Db {
         r.map_err(db_err("starting a transaction"))
     }
 
+    /// The first column of every row `sql` returns, as text (the fleet's catalog query):
+    /// text columns as they are, integers in decimal; `NULL` rows are skipped.
+    pub(crate) async fn query_first_column(&mut self, sql: &str) -> Result<Vec<String>, Error> {
+        fn col<R: sqlx::Row>(r: &R) -> Result<Option<String>, sqlx::Error>
+        where
+            usize: sqlx::ColumnIndex<R>,
+            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        {
+            r.try_get::<Option<String>, _>(0).or_else(|_| {
+                r.try_get::<Option<i64>, _>(0)
+                    .map(|v| v.map(|v| v.to_string()))
+            })
+        }
+        let Target::Online(conn) = &mut self.target else {
+            return Err(Error::OfflineRead {
+                revision: String::new(),
+                operation: "a catalog query",
+            });
+        };
+        let rows: Result<Vec<Option<String>>, sqlx::Error> = match conn {
+            Conn::Sqlite(c) => sqlx::query(AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&mut **c)
+                .await
+                .and_then(|rows| rows.iter().map(col).collect()),
+            Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&mut **c)
+                .await
+                .and_then(|rows| rows.iter().map(col).collect()),
+            Conn::MySql(c) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&mut **c)
+                .await
+                .and_then(|rows| rows.iter().map(col).collect()),
+        };
+        rows.map(|v| v.into_iter().flatten().collect())
+            .map_err(db_err("running the targets query on the catalog database"))
+    }
+
     /// Runner-internal: the online connection.
     pub(crate) fn conn(&mut self) -> Option<&mut Conn> {
         match &mut self.target {

@@ -18,6 +18,8 @@ mod db;
 #[cfg(feature = "runtime")]
 mod error;
 #[cfg(feature = "runtime")]
+pub mod fleet;
+#[cfg(feature = "runtime")]
 mod introspect;
 #[cfg(feature = "runtime")]
 pub mod lock;

@@ -30,6 +30,7 @@ impl DbArgs {
             allow_changed_revisions,
             lock,
             lock_lease,
+            fleet,
         } = self;
         let mut out: Vec<OsString> = Vec::new();
         if let Some(u) = database_url {
@@ -44,7 +45,55 @@ impl DbArgs {
         }
         out.push(format!("--lock={}", value_name(lock)).into());
         out.push(format!("--lock-lease={lock_lease}").into());
+        fleet.push_args(&mut out);
         out
+    }
+}
+
+impl super::FleetArgs {
+    fn push_args(&self, out: &mut Vec<OsString>) {
+        let super::FleetArgs {
+            targets,
+            target_template,
+            names,
+            names_file,
+            targets_query,
+            schemas,
+            jobs,
+            fail_fast,
+            canary,
+            jsonl,
+        } = self;
+        let path = |out: &mut Vec<OsString>, name: &str, p: &Option<std::path::PathBuf>| {
+            if let Some(p) = p {
+                let mut a = OsString::from(format!("--{name}="));
+                a.push(p.as_os_str());
+                out.push(a);
+            }
+        };
+        path(out, "targets", targets);
+        if let Some(t) = target_template {
+            out.push(format!("--target-template={t}").into());
+        }
+        // one option per value: a value may hold a comma only if it was given that way
+        for n in names {
+            out.push(format!("--names={n}").into());
+        }
+        path(out, "names-file", names_file);
+        if let Some(q) = targets_query {
+            out.push(format!("--targets-query={q}").into());
+        }
+        for s in schemas {
+            out.push(format!("--schemas={s}").into());
+        }
+        out.push(format!("--jobs={jobs}").into());
+        if *fail_fast {
+            out.push("--fail-fast".into());
+        }
+        out.push(format!("--canary={canary}").into());
+        if *jsonl {
+            out.push("--jsonl".into());
+        }
     }
 }
 
@@ -197,6 +246,27 @@ mod tests {
             &["--lock", "table", "--lock-lease", "5", "upgrade"],
             &["--lock=none", "stamp", "head"],
             &["--lock", "auto", "current"],
+            &[
+                "--targets",
+                "fleet.txt",
+                "--target-template",
+                "postgres://u:p@h/{name}",
+                "--names",
+                "a,b",
+                "--names-file",
+                "n.txt",
+                "--targets-query",
+                "SELECT name FROM tenants WHERE x = '-1'",
+                "--schemas",
+                "s1,s2",
+                "--jobs",
+                "8",
+                "--fail-fast",
+                "--canary",
+                "2",
+                "--jsonl",
+                "upgrade",
+            ],
         ] {
             round_trip(line);
         }

@@ -258,10 +258,10 @@ impl Lease {
             task.abort();
         }
         let sql = statements(db.backend(), &self.table, &self.holder, 0).release;
-        if let Some(conn) = db.conn() {
-            if exec(conn, &sql).await.is_ok() {
-                return;
-            }
+        if let Some(conn) = db.conn()
+            && exec(conn, &sql).await.is_ok()
+        {
+            return;
         }
         // the main connection failed (a dropped server): try once on a new one
         if let Some(reopen) = db.reopen.clone()

@@ -404,3 +404,94 @@ fn db_name(db: &TestDb) -> String {
         .trim_start_matches('/')
         .to_owned()
 }
+
+// A target whose session is killed mid-run (`pg_terminate_backend` while its revision waits
+// on a table lock the test holds): that target fails and is named, the rest of the fleet
+// proceeds, and the killed target is left at its last committed revision, nothing
+// half-applied; a re-run finishes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_killed_mid_run_fails_alone_and_is_left_consistent() {
+    use sqlx::Connection;
+    let victim = TestDb::new(Backend::Postgres).await;
+    let others = [
+        TestDb::new(Backend::Postgres).await,
+        TestDb::new(Backend::Postgres).await,
+    ];
+    let out =
+        tokio::task::block_in_place(|| fleet(&["--database-url", &victim.url, "upgrade", "st01"]));
+    assert_eq!(out.code, Some(0), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets.txt");
+    let urls = [
+        victim.url.clone(),
+        others[0].url.clone(),
+        others[1].url.clone(),
+    ];
+    std::fs::write(&file, urls.join("\n")).unwrap();
+    // st02 inserts into apply_log: it waits for the test's lock
+    let mut holder = sqlx::PgConnection::connect(&victim.url).await.unwrap();
+    sqlx::raw_sql("BEGIN; LOCK TABLE apply_log IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let f = file.to_str().unwrap().to_owned();
+    let child = std::thread::spawn(move || fleet(&["--targets", &f, "--jobs", "3", "upgrade"]));
+    let waiting = "SELECT COUNT(*)::text FROM pg_stat_activity WHERE datname = current_database() \
+                   AND wait_event_type = 'Lock' AND application_name = 'cargo-migrate'";
+    let started = std::time::Instant::now();
+    while victim.query_strings(waiting).await != ["1"] {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the run never waited"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    victim
+        .exec(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \
+             current_database() AND wait_event_type = 'Lock' AND application_name = 'cargo-migrate'",
+        )
+        .await;
+    let out = tokio::task::block_in_place(|| child.join().unwrap());
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    holder.close().await.unwrap();
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stderr
+            .contains("2 done, 0 unchanged, 1 failed, 0 skipped"),
+        "{out}"
+    );
+    let victim_label = migrate_core::redact_url(&victim.url);
+    assert!(
+        out.stderr.contains(&format!("error: {victim_label}: ")),
+        "{out}"
+    );
+    // nothing of st02 stayed: one row, one log line, no st02 table
+    assert_eq!(
+        victim
+            .query_strings("SELECT string_agg(revision, ',') FROM migrate_version")
+            .await,
+        ["st01"]
+    );
+    assert_eq!(
+        victim
+            .query_strings("SELECT COUNT(*)::text FROM apply_log")
+            .await,
+        ["1"]
+    );
+    assert!(!victim.tables().await.iter().any(|t| t == "st02"));
+    for o in &others {
+        assert_eq!(
+            o.query_strings("SELECT COUNT(*)::text FROM migrate_version")
+                .await,
+            ["10"]
+        );
+    }
+    let out =
+        tokio::task::block_in_place(|| fleet(&["--targets", file.to_str().unwrap(), "upgrade"]));
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(out.stderr.contains("1 done, 2 unchanged"), "{out}");
+}

@@ -43,8 +43,15 @@ impl DbArgs {
         if *allow_changed_revisions {
             out.push("--allow-changed-revisions".into());
         }
-        out.push(format!("--lock={}", value_name(lock)).into());
-        out.push(format!("--lock-lease={lock_lease}").into());
+        // the options added after the others go out only when not at their default, so a
+        // runner binary built against an earlier migrate-core still takes the arguments
+        // of a command that does not use them
+        if *lock != super::LockArg::Advisory {
+            out.push(format!("--lock={}", value_name(lock)).into());
+        }
+        if *lock_lease != crate::lock::DEFAULT_LEASE.as_secs() {
+            out.push(format!("--lock-lease={lock_lease}").into());
+        }
         fleet.push_args(&mut out);
         out
     }
@@ -86,11 +93,15 @@ impl super::FleetArgs {
         for s in schemas {
             out.push(format!("--schemas={s}").into());
         }
-        out.push(format!("--jobs={jobs}").into());
+        if *jobs != 1 {
+            out.push(format!("--jobs={jobs}").into());
+        }
         if *fail_fast {
             out.push("--fail-fast".into());
         }
-        out.push(format!("--canary={canary}").into());
+        if *canary != 0 {
+            out.push(format!("--canary={canary}").into());
+        }
         if *jsonl {
             out.push("--jsonl".into());
         }

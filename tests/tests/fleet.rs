@@ -495,3 +495,23 @@ async fn a_target_killed_mid_run_fails_alone_and_is_left_consistent() {
     assert_eq!(out.code, Some(0), "{out}");
     assert!(out.stderr.contains("1 done, 2 unchanged"), "{out}");
 }
+
+// `--lock none` takes no lock and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_none_warns() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let out = tokio::task::block_in_place(|| {
+        fleet(&["--database-url", &db.url, "--lock", "none", "upgrade", "+1"])
+    });
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stderr
+            .contains("warning: --lock none: no migration lock is taken"),
+        "{out}"
+    );
+    assert_eq!(
+        db.query_strings("SELECT COUNT(*)::text FROM migrate_version")
+            .await,
+        ["1"]
+    );
+}

@@ -20,6 +20,7 @@ use crate::{Error, Migrations};
 
 mod args;
 mod current;
+mod fleet;
 pub mod json;
 pub mod output;
 mod render;
@@ -75,6 +76,19 @@ pub struct DbArgs {
     /// `--verbose`.
     #[arg(short, long)]
     pub verbose: bool,
+    /// How runners exclude each other on PostgreSQL/MySQL: the server's advisory lock
+    /// (default), a lease in the table `<version table>_lock` (behind PgBouncer in
+    /// transaction mode, or engines without advisory locks), none (dangerous), or auto
+    /// (probe the connection). SQLite always uses its own write lock.
+    #[arg(long, global = true, value_enum, default_value_t = LockArg::Advisory, value_name = "STRATEGY")]
+    pub lock: LockArg,
+    /// `--lock table`: the lease, in seconds; a holder that stops renewing (crashed) loses
+    /// the lock this long after its last renewal.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::lock::DEFAULT_LEASE.as_secs())]
+    pub lock_lease: u64,
+    /// Fleet runs: the command over many databases or schemas.
+    #[command(flatten)]
+    pub fleet: FleetArgs,
 }
 
 impl DbArgs {
@@ -96,6 +110,80 @@ impl DbArgs {
                 .to_owned()
         });
         args
+
+    }
+}
+
+/// Fleet options: `upgrade`, `downgrade`, `current`, `check` and `stamp` over many databases
+/// (README, Fleets).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FleetArgs {
+    /// Fleet: a file of database URLs, one a line (`#` comments).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub targets: Option<std::path::PathBuf>,
+    /// Fleet: a URL template with `{name}`, filled with each of --names / --names-file /
+    /// the rows of --targets-query.
+    #[arg(long, global = true, value_name = "URL")]
+    pub target_template: Option<String>,
+    /// Fleet: names for --target-template, comma-separated.
+    #[arg(long, global = true, value_name = "A,B,…", value_delimiter = ',')]
+    pub names: Vec<String>,
+    /// Fleet: names for --target-template, one a line.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub names_file: Option<std::path::PathBuf>,
+    /// Fleet: SQL run on the --database-url (catalog) database; its first column gives the
+    /// targets' URLs, or names for --target-template.
+    #[arg(long, global = true, value_name = "SQL")]
+    pub targets_query: Option<String>,
+    /// Fleet, PostgreSQL schema per tenant: these schemas of --database-url, each with its
+    /// own version table, the run's search_path set to it.
+    #[arg(long, global = true, value_name = "A,B,…", value_delimiter = ',')]
+    pub schemas: Vec<String>,
+    /// Fleet: how many targets run at once.
+    #[arg(long, global = true, value_name = "N", default_value_t = 1)]
+    pub jobs: usize,
+    /// Fleet: stop starting targets after the first failure.
+    #[arg(long, global = true)]
+    pub fail_fast: bool,
+    /// Fleet: run the first N targets first; if any fails, skip the rest.
+    #[arg(long, global = true, value_name = "N", default_value_t = 0)]
+    pub canary: usize,
+    /// Fleet: print one JSON object per target on stdout instead of the summary table.
+    #[arg(long, global = true)]
+    pub jsonl: bool,
+}
+
+impl FleetArgs {
+    /// Whether any option makes this a fleet run.
+    pub fn is_fleet(&self) -> bool {
+        self.targets.is_some()
+            || self.target_template.is_some()
+            || self.targets_query.is_some()
+            || !self.schemas.is_empty()
+    }
+}
+
+/// `--lock` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LockArg {
+    /// The server's session lock (PostgreSQL advisory lock, MySQL GET_LOCK).
+    Advisory,
+    /// A lease row in `<version table>_lock`, renewed while the run lasts.
+    Table,
+    /// No lock (dangerous: concurrent runs can apply a revision twice).
+    None,
+    /// Probe the connection and pick advisory or table.
+    Auto,
+}
+
+impl From<LockArg> for crate::lock::LockStrategy {
+    fn from(l: LockArg) -> Self {
+        match l {
+            LockArg::Advisory => crate::lock::LockStrategy::Advisory,
+            LockArg::Table => crate::lock::LockStrategy::Table,
+            LockArg::None => crate::lock::LockStrategy::None,
+            LockArg::Auto => crate::lock::LockStrategy::Auto,
+        }
     }
 }
 
@@ -597,6 +685,8 @@ pub async fn run(
         },
         allow_changed_revisions: args.allow_changed_revisions,
         lock_timeout: Duration::from_secs(args.lock_timeout),
+        lock: args.lock.into(),
+        lock_lease: Duration::from_secs(args.lock_lease.max(1)),
     };
     if let Err(reason) = crate::version_table::validate_table_name(&version_table) {
         return Err(Error::InvalidVersionTableName {
@@ -609,6 +699,9 @@ pub async fn run(
     }
     if let DbCommand::Test { from, to, junit } = command {
         return run_test(migrations, args, from, to, args.format, junit.as_deref()).await;
+    }
+    if args.fleet.is_fleet() {
+        return fleet::run(migrations, args, command, &options).await;
     }
     let runner = Runner::new(migrations, options)?;
     let graph = runner.graph();

@@ -454,6 +454,33 @@ pub struct Db {
     /// Offline on SQLite: the shadow database the script is replayed in (batch mode reads
     /// table definitions from it).
     pub(crate) shadow: Option<crate::sqlite_batch::Shadow>,
+    /// How to open another connection to the same database (the lock table's renewal task,
+    /// `--lock auto`'s probe); `None` offline.
+    pub(crate) reopen: Option<Reopen>,
+    /// The lock table's lease while a command holds it (`--lock table`).
+    pub(crate) lease: Option<crate::lock::Lease>,
+}
+
+/// How to open another connection to the database of a [`Db`].
+#[derive(Clone)]
+pub(crate) enum Reopen {
+    /// Connect to the URL again.
+    Url(String, ConnectOptions),
+    /// Take another connection of the application's pool.
+    Postgres(sqlx::PgPool),
+    /// Take another connection of the application's pool.
+    MySql(sqlx::MySqlPool),
+}
+
+impl Reopen {
+    /// Opens the other connection.
+    pub(crate) async fn open(&self) -> Result<Db, Error> {
+        match self {
+            Reopen::Url(url, options) => Db::connect_with(url, options).await,
+            Reopen::Postgres(pool) => Db::from_pg_pool(pool).await,
+            Reopen::MySql(pool) => Db::from_mysql_pool(pool).await,
+        }
+    }
 }
 
 impl std::fmt::Debug for Db {
@@ -923,7 +950,9 @@ impl Db {
                 ))
             }
         };
-        Ok(Db::from_conn(backend, conn))
+        let mut db = Db::from_conn(backend, conn);
+        db.reopen = Some(Reopen::Url(url.to_owned(), options.clone()));
+        Ok(db)
     }
 
     /// A handle on one connection of the application's SQLite pool.
@@ -950,10 +979,9 @@ impl Db {
             .acquire()
             .await
             .map_err(db_err("acquiring a connection"))?;
-        Ok(Db::from_conn(
-            Backend::Postgres,
-            Conn::Postgres(Handle::Pooled(c)),
-        ))
+        let mut db = Db::from_conn(Backend::Postgres, Conn::Postgres(Handle::Pooled(c)));
+        db.reopen = Some(Reopen::Postgres(pool.clone()));
+        Ok(db)
     }
 
     /// A handle on one connection of the application's MySQL pool.
@@ -965,10 +993,9 @@ impl Db {
             .acquire()
             .await
             .map_err(db_err("acquiring a connection"))?;
-        Ok(Db::from_conn(
-            Backend::MySql,
-            Conn::MySql(Handle::Pooled(c)),
-        ))
+        let mut db = Db::from_conn(Backend::MySql, Conn::MySql(Handle::Pooled(c)));
+        db.reopen = Some(Reopen::MySql(pool.clone()));
+        Ok(db)
     }
 
     fn from_conn(backend: Backend, conn: Conn) -> Db {
@@ -985,6 +1012,8 @@ impl Db {
             offline_mark: 0,
             script_position: None,
             shadow: None,
+            reopen: None,
+            lease: None,
         }
     }
 
@@ -1005,6 +1034,8 @@ impl Db {
             offline_mark: 0,
             script_position: None,
             shadow: (backend == Backend::Sqlite).then(crate::sqlite_batch::Shadow::default),
+            reopen: None,
+            lease: None,
         }
     }
 
@@ -1044,8 +1075,16 @@ impl Db {
 
     /// Closes the connection cleanly (a connection opened by [`Db::connect`]); a pooled
     /// connection goes back to its pool.
-    pub async fn close(self) {
+    pub async fn close(mut self) {
         use sqlx::Connection as _;
+        if let Some(lease) = self.lease.take() {
+            // a command of this handle was cancelled while it held the lock table's lease:
+            // end the transaction it may have left open, then release the lease
+            if self.unfinished_run.is_some() && self.deferred.take().is_none() {
+                let _ = self.sql("ROLLBACK").await;
+            }
+            lease.release(&mut self).await;
+        }
         if let Target::Online(conn) = self.target {
             let _ = match conn {
                 Conn::Sqlite(c) => match c.into_handle() {
@@ -1496,6 +1535,44 @@ impl Db {
                 operation: "batch rebuild",
             }),
         }
+    }
+
+    /// The first column of every row `sql` returns, as text (the fleet's catalog query):
+    /// text columns as they are, integers in decimal; `NULL` rows are skipped.
+    pub(crate) async fn query_first_column(&mut self, sql: &str) -> Result<Vec<String>, Error> {
+        fn col<R: sqlx::Row>(r: &R) -> Result<Option<String>, sqlx::Error>
+        where
+            usize: sqlx::ColumnIndex<R>,
+            String: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+            i64: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        {
+            r.try_get::<Option<String>, _>(0).or_else(|_| {
+                r.try_get::<Option<i64>, _>(0)
+                    .map(|v| v.map(|v| v.to_string()))
+            })
+        }
+        let Target::Online(conn) = &mut self.target else {
+            return Err(Error::OfflineRead {
+                revision: String::new(),
+                operation: "a catalog query",
+            });
+        };
+        let rows: Result<Vec<Option<String>>, sqlx::Error> = match conn {
+            Conn::Sqlite(c) => sqlx::query(AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&mut **c)
+                .await
+                .and_then(|rows| rows.iter().map(col).collect()),
+            Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&mut **c)
+                .await
+                .and_then(|rows| rows.iter().map(col).collect()),
+            Conn::MySql(c) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .fetch_all(&mut **c)
+                .await
+                .and_then(|rows| rows.iter().map(col).collect()),
+        };
+        rows.map(|v| v.into_iter().flatten().collect())
+            .map_err(db_err("running the targets query on the catalog database"))
     }
 
     /// Runner-internal: the online connection.

@@ -227,6 +227,20 @@ pub enum Error {
         /// end a holder whose client is gone; `None` when the server could not say.
         holder: Option<String>,
     },
+    /// The lock table's lease was taken over by another runner while this run held it (it
+    /// had expired: the renewals stopped for longer than the lease). The run stopped before
+    /// its next revision; what it applied before is recorded.
+    #[error(
+        "lost the migration lock: the lease of holder `{holder}` in `{table}` expired and was \
+         taken over by another runner; this run stopped before its next revision (what it \
+         applied is recorded); raise --lock-lease if renewals can stall this long"
+    )]
+    LockLost {
+        /// This run's holder id.
+        holder: String,
+        /// The lock table.
+        table: String,
+    },
     /// The server accepted the connection but did not answer in its database's protocol
     /// within the connect timeout, or answered something else (say, an HTTP server on the
     /// port, or a stalled proxy).

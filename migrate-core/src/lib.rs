@@ -24,7 +24,11 @@ mod db;
 #[cfg(feature = "runtime")]
 mod error;
 #[cfg(feature = "runtime")]
+pub mod fleet;
+#[cfg(feature = "runtime")]
 mod introspect;
+#[cfg(feature = "runtime")]
+pub mod lock;
 #[cfg(feature = "runtime")]
 mod registry;
 #[cfg(feature = "runtime")]

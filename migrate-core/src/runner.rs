@@ -20,6 +20,7 @@ use sqlx::{AssertSqlSafe, Row};
 use crate::Error;
 use crate::db::{Backend, Conn, Db};
 use crate::graph::Graph;
+pub use crate::lock::LockStrategy;
 use crate::plan::{self, Direction, Plan};
 use crate::registry::{Migrations, Revision};
 use crate::version_table::{self, RowState, VersionRow};
@@ -49,6 +50,12 @@ pub struct Options {
     pub allow_changed_revisions: bool,
     /// How long to wait for the migration lock held by another process.
     pub lock_timeout: Duration,
+    /// How runners exclude each other on PostgreSQL and MySQL (`--lock`; SQLite always uses
+    /// its write lock).
+    pub lock: LockStrategy,
+    /// The lease of [`LockStrategy::Table`]: a holder that stops renewing loses the lock
+    /// this long after its last renewal (renewed every third of it).
+    pub lock_lease: Duration,
 }
 
 impl Default for Options {
@@ -58,6 +65,8 @@ impl Default for Options {
             transaction_mode: TransactionMode::PerRevision,
             allow_changed_revisions: false,
             lock_timeout: Duration::from_secs(60),
+            lock: LockStrategy::Advisory,
+            lock_lease: crate::lock::DEFAULT_LEASE,
         }
     }
 }
@@ -124,6 +133,12 @@ pub enum Event<'a> {
     /// Something the caller should know before the run goes on (printed as a warning): the
     /// run's transactions will not be what `--transaction-mode` says.
     Warning {
+        /// The text, one line.
+        message: &'a str,
+    },
+    /// Something the caller may want to show (printed as a note): which lock strategy
+    /// `--lock auto` picked, and why.
+    Note {
         /// The text, one line.
         message: &'a str,
     },
@@ -300,7 +315,7 @@ impl<'m> Runner<'m> {
         targets: &[&str],
         purge: bool,
     ) -> Result<BTreeSet<usize>, Error> {
-        let locked = self.lock(db).await?;
+        let locked = self.lock(db, &mut |_| {}).await?;
         let result = self.stamp_locked(db, targets, purge).await;
         self.unlock(db, locked).await;
         result
@@ -436,7 +451,7 @@ impl<'m> Runner<'m> {
         db: &mut Db,
         revisions: &[&str],
     ) -> Result<Vec<(String, String)>, Error> {
-        let locked = self.lock(db).await?;
+        let locked = self.lock(db, &mut |_| {}).await?;
         let result = self.repair_locked(db, revisions).await;
         self.unlock(db, locked).await;
         result
@@ -502,7 +517,7 @@ impl<'m> Runner<'m> {
         command: Command<'_>,
         on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) -> Result<Plan, Error> {
-        let locked = self.lock(db).await?;
+        let locked = self.lock(db, on_event).await?;
         let result = self.run_locked(db, command, on_event).await;
         self.unlock(db, locked).await;
         result
@@ -582,6 +597,21 @@ impl<'m> Runner<'m> {
             // a turn for other tasks (and for a caller's timeout or `select!` to cancel the run)
             // between revisions: on SQLite the statements run on this thread without yielding
             tokio::task::yield_now().await;
+            if let Some(holder) = db
+                .lease
+                .as_ref()
+                .filter(|l| l.lost())
+                .map(|l| l.holder().to_owned())
+            {
+                if outer_open {
+                    self.rollback(db).await;
+                    rolled_back(&mut uncommitted, on_event);
+                }
+                return Err(Error::LockLost {
+                    holder,
+                    table: crate::lock::lock_table_name(&table),
+                });
+            }
             let rev = self.revision(step.revision);
             if outer_open && !rev.transactional {
                 if let Err(e) = self.commit(db).await {
@@ -1026,7 +1056,11 @@ impl<'m> Runner<'m> {
     /// Takes the migration lock (PostgreSQL advisory lock, MySQL `GET_LOCK`). Waiters poll
     /// with a try-lock and hold no transaction while they wait. Returns whether a lock was
     /// taken (SQLite and offline: no lock; SQLite serialises writers with `BEGIN IMMEDIATE`).
-    async fn lock(&self, db: &mut Db) -> Result<bool, Error> {
+    async fn lock(
+        &self,
+        db: &mut Db,
+        on_event: &mut (dyn FnMut(Event<'_>) + Send),
+    ) -> Result<bool, Error> {
         let key = lock_key(&self.options.version_table);
         let name = format!("cargo-migrate:{}", self.options.version_table);
         let deadline = Instant::now() + self.options.lock_timeout;
@@ -1038,6 +1072,40 @@ impl<'m> Runner<'m> {
             if held {
                 db.unfinished_run = Some(true);
                 return Ok(true);
+            }
+        }
+        if let Some(Conn::Postgres(_) | Conn::MySql(_)) = db.conn() {
+            let strategy = match self.options.lock {
+                LockStrategy::Auto => {
+                    let (s, why) = crate::lock::probe(db).await?;
+                    on_event(Event::Note {
+                        message: &format!("--lock auto: using the {} lock: {why}", s.name()),
+                    });
+                    s
+                }
+                s => s,
+            };
+            match strategy {
+                LockStrategy::None => {
+                    on_event(Event::Warning {
+                        message: crate::lock::NONE_WARNING,
+                    });
+                    db.unfinished_run = Some(false);
+                    return Ok(false);
+                }
+                LockStrategy::Table => {
+                    let lease = crate::lock::acquire_table(
+                        db,
+                        &self.options.version_table,
+                        self.options.lock_lease,
+                        self.options.lock_timeout,
+                    )
+                    .await?;
+                    db.lease = Some(lease);
+                    db.unfinished_run = Some(true);
+                    return Ok(true);
+                }
+                LockStrategy::Advisory | LockStrategy::Auto => {}
             }
         }
         loop {
@@ -1100,6 +1168,10 @@ impl<'m> Runner<'m> {
     /// Ends a command: releases the lock when `locked`, and marks the handle's run finished.
     async fn unlock(&self, db: &mut Db, locked: bool) {
         db.unfinished_run = None;
+        if let Some(lease) = db.lease.take() {
+            lease.release(db).await;
+            return;
+        }
         if !locked {
             return;
         }

@@ -21,7 +21,7 @@ use sea_query::{Alias, ColumnDef, Expr, ExprTrait, Query, Table};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::Error;
-use crate::db::{Backend, Conn, Db, on_conn, with_builder};
+use crate::db::{Backend, Conn, Db, with_builder};
 
 /// The default version table name.
 pub const DEFAULT_VERSION_TABLE: &str = "migrate_version";
@@ -240,15 +240,15 @@ async fn lacks_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
             .fetch_all(&mut **c)
             .await
         }
-        Conn::Postgres(c) => {
-            sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
-                "SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass($1) \
-             AND NOT attisdropped AND attname IN {names}"
-            )))
-            .bind(quoted(Backend::Postgres, table))
-            .fetch_all(&mut **c)
-            .await
-        }
+        // simple protocol (see `read_rows`)
+        Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(format!(
+            "SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass('{}') \
+             AND NOT attisdropped AND attname IN {names}",
+            quoted(Backend::Postgres, table)
+        )))
+        .fetch_all(&mut **c)
+        .await
+        .and_then(|rows| rows.iter().map(|r| r.try_get::<String, _>(0)).collect()),
         Conn::MySql(c) => {
             sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
                 "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
@@ -301,12 +301,18 @@ pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
             .map(|r| r.is_some())
         }
         // `to_regclass` parses its argument as SQL does: quoted, so letter case is kept
-        Conn::Postgres(c) => sqlx::query("SELECT to_regclass($1)::text")
-            .bind(quoted(Backend::Postgres, table))
-            .fetch_one(&mut **c)
-            .await
-            .and_then(|r| r.try_get::<Option<String>, _>(0))
-            .map(|r| r.is_some()),
+        // simple protocol (see `read_rows`); the quoted name of a checked identifier has no `'`
+        Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(format!(
+            "SELECT to_regclass('{}')::text",
+            quoted(Backend::Postgres, table)
+        )))
+        .fetch_all(&mut **c)
+        .await
+        .and_then(|rows| match rows.first() {
+            Some(r) => r.try_get::<Option<String>, _>(0),
+            None => Ok(None),
+        })
+        .map(|r| r.is_some()),
         Conn::MySql(c) => sqlx::query(
             "SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) \
              AND table_name = ?",
@@ -355,10 +361,7 @@ pub async fn read(db: &mut Db, table: &str) -> Result<Vec<VersionRow>, Error> {
     let tail = " ORDER BY applied_at, revision";
     let sql = select_with_format_sql(db.backend(), table, tail);
     let conn = db.conn().expect("online");
-    let mut rows = on_conn!(conn, c => sqlx::query(AssertSqlSafe(sql))
-        .fetch_all(&mut **c)
-        .await
-        .and_then(|rows| rows.iter().map(decode).collect::<Result<Vec<_>, _>>()));
+    let mut rows = read_rows(conn, sql).await;
     if let Err(sqlx::Error::Database(e)) = &rows
         && e.message().contains("checksum_format")
     {
@@ -366,10 +369,7 @@ pub async fn read(db: &mut Db, table: &str) -> Result<Vec<VersionRow>, Error> {
         // writes): every checksum in it is of format 1
         let sql = select_sql(db.backend(), table, tail);
         let conn = db.conn().expect("online");
-        rows = on_conn!(conn, c => sqlx::query(AssertSqlSafe(sql))
-            .fetch_all(&mut **c)
-            .await
-            .and_then(|rows| rows.iter().map(decode).collect::<Result<Vec<_>, _>>()));
+        rows = read_rows(conn, sql).await;
     }
     rows.map_err(|source| match source {
         sqlx::Error::Decode(e) if e.to_string().starts_with("unknown state") => Error::UnreadableVersionTable {
@@ -381,6 +381,28 @@ pub async fn read(db: &mut Db, table: &str) -> Result<Vec<VersionRow>, Error> {
             reason: format!("{source}; is it a table of another tool or of a newer cargo-migrate? pick another name with --version-table, or repair it with `cargo migrate stamp <revision> --purge`"),
         },
     })
+}
+
+/// Runs the version table's `SELECT` and decodes its rows. PostgreSQL: in the simple query
+/// protocol (no prepared statement), as every statement the runner sends about the version
+/// table there, so the runner works behind a transaction-pooling proxy (PgBouncer before
+/// 1.21, `pool_mode=transaction`), where a statement prepared on one server session may be
+/// missing, or already present, on the session of the next call.
+async fn read_rows(conn: &mut Conn, sql: String) -> Result<Vec<VersionRow>, sqlx::Error> {
+    match conn {
+        Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_all(&mut **c)
+            .await
+            .and_then(|rows| rows.iter().map(decode).collect()),
+        Conn::Sqlite(c) => sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut **c)
+            .await
+            .and_then(|rows| rows.iter().map(decode).collect()),
+        Conn::MySql(c) => sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&mut **c)
+            .await
+            .and_then(|rows| rows.iter().map(decode).collect()),
+    }
 }
 
 fn decode<R: Row>(row: &R) -> Result<VersionRow, sqlx::Error>

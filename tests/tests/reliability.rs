@@ -31,7 +31,15 @@ mod panics {
     migrate_macros::migrations!("fixtures/reliability_panics");
 }
 
-const RUNNER: &str = env!("CARGO_BIN_EXE_reliability-runner");
+/// The runner binary: cargo's, unless `MIGRATE_TEST_RELIABILITY_RUNNER` names another build
+/// of it (where several worktrees share one target directory, `target/debug/` holds whichever
+/// was linked last).
+fn runner_bin() -> String {
+    std::env::var("MIGRATE_TEST_RELIABILITY_RUNNER")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_reliability-runner").to_owned())
+}
 
 // ---------------------------------------------------------------------------------------
 // processes
@@ -55,7 +63,7 @@ impl std::fmt::Display for Finished {
 }
 
 fn command(fixture: &str, url: &str, args: &[&str]) -> Command {
-    let mut c = Command::new(RUNNER);
+    let mut c = Command::new(runner_bin());
     c.env("MIGRATE_FIXTURE", fixture)
         .env_remove("DATABASE_URL")
         .arg("--database-url")
@@ -291,13 +299,41 @@ async fn quiesce(db: &TestDb) {
     loop {
         if let Some(h) = LockHolder::try_take(db).await {
             h.release().await;
-            return;
+            break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "the lock was never released"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // runners with `--lock table` hold no session lock: wait for their sessions to end
+    if db
+        .tables()
+        .await
+        .iter()
+        .any(|t| t == "migrate_version_lock")
+    {
+        let others = match db.backend {
+            Backend::MySql => {
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() \
+                 AND ID <> CONNECTION_ID()"
+            }
+            _ => {
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND pid <> pg_backend_pid()"
+            }
+        };
+        loop {
+            if db.query_strings(others).await == ["0"] {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "the runners' sessions never ended"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 }
 
@@ -584,85 +620,105 @@ const STORM_REVISIONS: usize = 10;
 
 backend_test!(
     storm_of_eight_runners_applies_each_revision_exactly_once,
-    |db| async move {
-        // on PostgreSQL (and MySQL) revision st06 is `transactional = false` and runs CREATE INDEX
-        // CONCURRENTLY: while it runs, seven runners are polling for the lock, holding no
-        // transaction, which CIC would otherwise wait for. SQLite: see the test below.
-        let fixture = if db.backend == Backend::Sqlite {
-            "storm"
-        } else {
-            "storm_cic"
-        };
-        let ids = chain("st", STORM_REVISIONS);
-        let mut timings = Vec::new();
-        let mut dbs = vec![db];
-        for round in 0..STORM_ROUNDS {
-            if round > 0 {
-                let backend = dbs[0].backend;
-                dbs.push(TestDb::new(backend).await);
-            }
-            let db = &dbs[round];
-            let started = Instant::now();
-            let outs: Vec<Finished> = tokio::task::block_in_place(|| {
-                let children: Vec<Child> = (0..STORM_PROCESSES)
-                    .map(|_| spawn(fixture, &db.url, &["upgrade", "head"]))
-                    .collect();
-                children.into_iter().map(finish).collect()
-            });
-            timings.push(started.elapsed());
-            for (i, out) in outs.iter().enumerate() {
-                assert!(
-                    out.status.success(),
-                    "round {round}: runner {i} failed: {out}"
-                );
-            }
-            // each revision was applied by exactly one process
-            let mut applied_by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-            for (i, out) in outs.iter().enumerate() {
-                for (verb, rev) in events(&out.stderr) {
-                    assert_eq!(verb, "up");
-                    applied_by.entry(rev).or_default().push(i);
-                }
-            }
-            let all: Vec<String> = outs.iter().map(|o| o.stderr.clone()).collect();
-            assert_eq!(
-                applied_by.keys().cloned().collect::<Vec<_>>(),
-                ids,
-                "round {round}: every revision applied: {all:#?}"
-            );
-            for (rev, by) in &applied_by {
-                assert_eq!(
-                    by.len(),
-                    1,
-                    "round {round}: {rev} applied by processes {by:?}: {all:#?}"
-                );
-            }
-            let o = observe(db, &ids, 200, &format!("storm round {round}")).await;
-            assert_eq!(
-                o,
-                Observed {
-                    applied: STORM_REVISIONS,
-                    pending: None
-                }
-            );
-            assert!(version_rows(db).await.values().all(|s| s == "applied"));
-            if db.backend == Backend::Postgres {
-                // CREATE INDEX CONCURRENTLY finished: an interrupted one leaves an invalid index
-                let valid = db.query_strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_st06_v'::regclass").await;
-                assert_eq!(valid, ["true"]);
-            }
-            let workers = applied_by
-                .values()
-                .flatten()
-                .collect::<std::collections::BTreeSet<_>>()
-                .len();
-            eprintln!(
-                "storm {:?} round {round}: {STORM_PROCESSES} runners in {:?}; revisions applied by {workers} of them",
-                db.backend, timings[round]
+    |db| storm(db, &[])
+);
+
+// The storm with the lock table (`--lock table`): the lease row instead of the server's
+// session lock. SQLite has no such choice (its write lock serialises runners).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storm_with_the_lock_table_postgres() {
+    migrate_tests::with_db(Backend::Postgres, |db| storm(db, &["--lock", "table"])).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storm_with_the_lock_table_mysql() {
+    migrate_tests::with_db(Backend::MySql, |db| storm(db, &["--lock", "table"])).await
+}
+
+/// The lock options followed by the command's arguments.
+fn with_lock<'a>(lock: &[&'a str], args: &[&'a str]) -> Vec<&'a str> {
+    lock.iter().chain(args).copied().collect()
+}
+
+/// Eight runners at once, three rounds, `lock` (`--lock …` options) given to each.
+async fn storm(db: TestDb, lock: &'static [&'static str]) {
+    // on PostgreSQL (and MySQL) revision st06 is `transactional = false` and runs CREATE INDEX
+    // CONCURRENTLY: while it runs, seven runners are polling for the lock, holding no
+    // transaction, which CIC would otherwise wait for. SQLite: see the test below.
+    let fixture = if db.backend == Backend::Sqlite {
+        "storm"
+    } else {
+        "storm_cic"
+    };
+    let ids = chain("st", STORM_REVISIONS);
+    let mut timings = Vec::new();
+    let mut dbs = vec![db];
+    for round in 0..STORM_ROUNDS {
+        if round > 0 {
+            let backend = dbs[0].backend;
+            dbs.push(TestDb::new(backend).await);
+        }
+        let db = &dbs[round];
+        let started = Instant::now();
+        let outs: Vec<Finished> = tokio::task::block_in_place(|| {
+            let children: Vec<Child> = (0..STORM_PROCESSES)
+                .map(|_| spawn(fixture, &db.url, &with_lock(lock, &["upgrade", "head"])))
+                .collect();
+            children.into_iter().map(finish).collect()
+        });
+        timings.push(started.elapsed());
+        for (i, out) in outs.iter().enumerate() {
+            assert!(
+                out.status.success(),
+                "round {round}: runner {i} failed: {out}"
             );
         }
+        // each revision was applied by exactly one process
+        let mut applied_by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, out) in outs.iter().enumerate() {
+            for (verb, rev) in events(&out.stderr) {
+                assert_eq!(verb, "up");
+                applied_by.entry(rev).or_default().push(i);
+            }
+        }
+        let all: Vec<String> = outs.iter().map(|o| o.stderr.clone()).collect();
+        assert_eq!(
+            applied_by.keys().cloned().collect::<Vec<_>>(),
+            ids,
+            "round {round}: every revision applied: {all:#?}"
+        );
+        for (rev, by) in &applied_by {
+            assert_eq!(
+                by.len(),
+                1,
+                "round {round}: {rev} applied by processes {by:?}: {all:#?}"
+            );
+        }
+        let o = observe(db, &ids, 200, &format!("storm round {round}")).await;
+        assert_eq!(
+            o,
+            Observed {
+                applied: STORM_REVISIONS,
+                pending: None
+            }
+        );
+        assert!(version_rows(db).await.values().all(|s| s == "applied"));
+        if db.backend == Backend::Postgres {
+            // CREATE INDEX CONCURRENTLY finished: an interrupted one leaves an invalid index
+            let valid = db.query_strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_st06_v'::regclass").await;
+            assert_eq!(valid, ["true"]);
+        }
+        let workers = applied_by
+            .values()
+            .flatten()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        eprintln!(
+            "storm {:?} round {round}: {STORM_PROCESSES} runners in {:?}; revisions applied by {workers} of them",
+            db.backend, timings[round]
+        );
     }
-);
+}
 
 // The storm's CIC case made deterministic: a transaction of the test's own holds a
 // snapshot, so CREATE INDEX CONCURRENTLY waits for it while seven runners poll for the lock.
@@ -901,161 +957,180 @@ const KILLS: usize = 50;
 
 backend_test!(
     kill_loop_sigkill_at_random_moments_leaves_a_consistent_state,
-    |db| async move {
-        let ids = chain("k", SLOW_REVISIONS);
-        let started = Instant::now();
-        let seed = seed(db.backend);
-        let mut rng = Rng(seed);
+    |db| kill_loop(db, &[], KILLS)
+);
 
-        // calibrate: how long a whole run takes here (the kill moments are spread over it)
-        let t = Instant::now();
-        let out = run("slow", &db.url, &["upgrade", "head"]);
-        assert!(out.status.success(), "{out}");
-        let full_up = t.elapsed();
-        let t = Instant::now();
-        let out = run("slow", &db.url, &["upgrade", "head"]);
-        assert!(out.status.success(), "{out}");
-        let start_up = t.elapsed(); // a run with nothing to do: process start, connect, lock, read
-        let t = Instant::now();
-        let out = run("slow", &db.url, &["downgrade", "base"]);
-        assert!(out.status.success(), "{out}");
-        let full_down = t.elapsed();
-        assert_eq!(
-            observe(&db, &ids, SLOW_ROWS, "calibration").await,
-            Observed {
-                applied: 0,
-                pending: None
-            }
-        );
+// The kill loop with the lock table: a killed holder's lease (1 s here) expires and the
+// next run takes it over. Fewer kills: each one costs a lease.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_loop_with_the_lock_table_postgres() {
+    migrate_tests::with_db(Backend::Postgres, |db| {
+        kill_loop(db, &["--lock", "table", "--lock-lease", "1"], KILLS / 2)
+    })
+    .await
+}
 
-        // per revision, in ms; updated from the runs that finish before their kill
-        let per_revision = |full: Duration| {
-            full.saturating_sub(start_up).as_millis() as u64 / SLOW_REVISIONS as u64
-        };
-        let (mut per_up, mut per_down) = (per_revision(full_up), per_revision(full_down));
-        let mut state = Observed {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_loop_with_the_lock_table_mysql() {
+    migrate_tests::with_db(Backend::MySql, |db| {
+        kill_loop(db, &["--lock", "table", "--lock-lease", "1"], KILLS / 2)
+    })
+    .await
+}
+
+/// SIGKILL at random moments, `kills_wanted` times, `lock` given to each runner.
+async fn kill_loop(db: TestDb, lock: &'static [&'static str], kills_wanted: usize) {
+    let ids = chain("k", SLOW_REVISIONS);
+    let started = Instant::now();
+    let seed = seed(db.backend);
+    let mut rng = Rng(seed);
+
+    // calibrate: how long a whole run takes here (the kill moments are spread over it)
+    let t = Instant::now();
+    let out = run("slow", &db.url, &with_lock(lock, &["upgrade", "head"]));
+    assert!(out.status.success(), "{out}");
+    let full_up = t.elapsed();
+    let t = Instant::now();
+    let out = run("slow", &db.url, &with_lock(lock, &["upgrade", "head"]));
+    assert!(out.status.success(), "{out}");
+    let start_up = t.elapsed(); // a run with nothing to do: process start, connect, lock, read
+    let t = Instant::now();
+    let out = run("slow", &db.url, &with_lock(lock, &["downgrade", "base"]));
+    assert!(out.status.success(), "{out}");
+    let full_down = t.elapsed();
+    assert_eq!(
+        observe(&db, &ids, SLOW_ROWS, "calibration").await,
+        Observed {
             applied: 0,
-            pending: None,
+            pending: None
+        }
+    );
+
+    // per revision, in ms; updated from the runs that finish before their kill
+    let per_revision =
+        |full: Duration| full.saturating_sub(start_up).as_millis() as u64 / SLOW_REVISIONS as u64;
+    let (mut per_up, mut per_down) = (per_revision(full_up), per_revision(full_down));
+    let mut state = Observed {
+        applied: 0,
+        pending: None,
+    };
+    let (mut kills, mut iterations, mut completed, mut pendings, mut found_complete) =
+        (0, 0, 0, 0, 0);
+    let mut recoveries: BTreeMap<&str, usize> = BTreeMap::new();
+    // how many revisions were applied when each kill landed
+    let mut killed_at = vec![0usize; SLOW_REVISIONS + 1];
+    while kills < kills_wanted {
+        iterations += 1;
+        assert!(
+            iterations < 10 * kills_wanted,
+            "too few runs were still going when killed"
+        );
+        // up or down, more likely towards the far end: the kills spread over every revision
+        let upgrade = rng.below(SLOW_REVISIONS as u64) >= state.applied as u64;
+        let (args, per, left) = if upgrade {
+            (["upgrade", "head"], per_up, SLOW_REVISIONS - state.applied)
+        } else {
+            (["downgrade", "base"], per_down, state.applied)
         };
-        let (mut kills, mut iterations, mut completed, mut pendings, mut found_complete) =
-            (0, 0, 0, 0, 0);
-        let mut recoveries: BTreeMap<&str, usize> = BTreeMap::new();
-        // how many revisions were applied when each kill landed
-        let mut killed_at = vec![0usize; SLOW_REVISIONS + 1];
-        while kills < KILLS {
-            iterations += 1;
-            assert!(
-                iterations < 10 * KILLS,
-                "too few runs were still going when killed"
-            );
-            // up or down, more likely towards the far end: the kills spread over every revision
-            let upgrade = rng.below(SLOW_REVISIONS as u64) >= state.applied as u64;
-            let (args, per, left) = if upgrade {
-                (["upgrade", "head"], per_up, SLOW_REVISIONS - state.applied)
+        // anywhere in the run: from before it connects to its last revision
+        let bound = start_up.as_millis() as u64 + per * left as u64;
+        let delay = Duration::from_millis(rng.below(bound + 1));
+        let context = format!(
+            "seed {seed}, run {iterations}: `{}` killed after {delay:?} from {state:?}",
+            args.join(" ")
+        );
+        let t = Instant::now();
+        let out = tokio::task::block_in_place(|| {
+            let mut child = spawn("slow", &db.url, &with_lock(lock, &args));
+            std::thread::sleep(delay);
+            let _ = child.kill(); // SIGKILL; a no-op when it already exited
+            finish(child)
+        });
+        if out.killed_by(9) {
+            kills += 1;
+        } else {
+            assert!(out.status.success(), "{context}: {out}");
+            completed += 1;
+            // it was faster than expected: aim the next kills at the faster pace
+            let took = t.elapsed().saturating_sub(start_up).as_millis() as u64 / left.max(1) as u64;
+            if upgrade {
+                per_up = took
             } else {
-                (["downgrade", "base"], per_down, state.applied)
-            };
-            // anywhere in the run: from before it connects to its last revision
-            let bound = start_up.as_millis() as u64 + per * left as u64;
-            let delay = Duration::from_millis(rng.below(bound + 1));
-            let context = format!(
-                "seed {seed}, run {iterations}: `{}` killed after {delay:?} from {state:?}",
-                args.join(" ")
-            );
-            let t = Instant::now();
-            let out = tokio::task::block_in_place(|| {
-                let mut child = spawn("slow", &db.url, &args);
-                std::thread::sleep(delay);
-                let _ = child.kill(); // SIGKILL; a no-op when it already exited
-                finish(child)
-            });
-            if out.killed_by(9) {
-                kills += 1;
-            } else {
-                assert!(out.status.success(), "{context}: {out}");
-                completed += 1;
-                // it was faster than expected: aim the next kills at the faster pace
-                let took =
-                    t.elapsed().saturating_sub(start_up).as_millis() as u64 / left.max(1) as u64;
-                if upgrade {
-                    per_up = took
-                } else {
-                    per_down = took
-                }
-            }
-            let before = state.applied;
-            state = observe(&db, &ids, SLOW_ROWS, &context).await;
-            // what a run reported done is durable, and it continued from where the last one stopped
-            let evs = events(&out.stderr);
-            for (k, (verb, rev)) in evs.iter().enumerate() {
-                let i = ids
-                    .iter()
-                    .position(|id| id == rev)
-                    .expect("a fixture revision");
-                let (expected, recorded) = if upgrade {
-                    (before + k, i < state.applied)
-                } else {
-                    (before - 1 - k, i >= state.applied)
-                };
-                assert_eq!(
-                    i, expected,
-                    "{context}: {verb} {rev} out of order: {}",
-                    out.stderr
-                );
-                assert!(
-                    recorded,
-                    "{context}: {verb} {rev} was reported but is not in the database: {}",
-                    out.stderr
-                );
-            }
-            killed_at[state.applied] += usize::from(out.killed_by(9));
-            if let Some(p) = state.pending {
-                pendings += 1;
-                let how = if rng.below(2) == 0 {
-                    Recovery::Finish
-                } else {
-                    Recovery::Revert
-                };
-                found_complete += usize::from(recover_pending(&db, &ids, p, how).await);
-                *recoveries
-                    .entry(if how == Recovery::Finish {
-                        "finished by hand, stamp <revision>"
-                    } else {
-                        "reverted by hand, stamp <parent>"
-                    })
-                    .or_default() += 1;
-                state = observe(&db, &ids, SLOW_ROWS, &format!("{context}, after recovery")).await;
-                assert_eq!(state.pending, None);
+                per_down = took
             }
         }
-
-        // the last run finishes the job, from where the kills left it
         let before = state.applied;
-        let out = run("slow", &db.url, &["upgrade", "head"]);
-        assert!(out.status.success(), "{out}");
-        let done: Vec<String> = events(&out.stderr).into_iter().map(|(_, r)| r).collect();
-        assert_eq!(
-            done,
-            ids[before..],
-            "the final run applies exactly what was missing"
-        );
-        assert_eq!(
-            observe(&db, &ids, SLOW_ROWS, "final").await,
-            Observed {
-                applied: SLOW_REVISIONS,
-                pending: None
-            }
-        );
-        let out = run("slow", &db.url, &["check"]);
-        assert!(out.status.success(), "{out}");
-        eprintln!(
-            "kill loop {:?}: {kills} SIGKILLs in {iterations} runs ({completed} finished first) in {:?}; a full upgrade takes {full_up:?}, a full downgrade {full_down:?}, a run with nothing to do {start_up:?}; \
-         pending rows recovered: {pendings} ({found_complete} found complete; {recoveries:?}); revisions applied at each kill: {killed_at:?} (seed {seed})",
-            db.backend,
-            started.elapsed(),
-        );
+        state = observe(&db, &ids, SLOW_ROWS, &context).await;
+        // what a run reported done is durable, and it continued from where the last one stopped
+        let evs = events(&out.stderr);
+        for (k, (verb, rev)) in evs.iter().enumerate() {
+            let i = ids
+                .iter()
+                .position(|id| id == rev)
+                .expect("a fixture revision");
+            let (expected, recorded) = if upgrade {
+                (before + k, i < state.applied)
+            } else {
+                (before - 1 - k, i >= state.applied)
+            };
+            assert_eq!(
+                i, expected,
+                "{context}: {verb} {rev} out of order: {}",
+                out.stderr
+            );
+            assert!(
+                recorded,
+                "{context}: {verb} {rev} was reported but is not in the database: {}",
+                out.stderr
+            );
+        }
+        killed_at[state.applied] += usize::from(out.killed_by(9));
+        if let Some(p) = state.pending {
+            pendings += 1;
+            let how = if rng.below(2) == 0 {
+                Recovery::Finish
+            } else {
+                Recovery::Revert
+            };
+            found_complete += usize::from(recover_pending(&db, &ids, p, how).await);
+            *recoveries
+                .entry(if how == Recovery::Finish {
+                    "finished by hand, stamp <revision>"
+                } else {
+                    "reverted by hand, stamp <parent>"
+                })
+                .or_default() += 1;
+            state = observe(&db, &ids, SLOW_ROWS, &format!("{context}, after recovery")).await;
+            assert_eq!(state.pending, None);
+        }
     }
-);
+
+    // the last run finishes the job, from where the kills left it
+    let before = state.applied;
+    let out = run("slow", &db.url, &with_lock(lock, &["upgrade", "head"]));
+    assert!(out.status.success(), "{out}");
+    let done: Vec<String> = events(&out.stderr).into_iter().map(|(_, r)| r).collect();
+    assert_eq!(
+        done,
+        ids[before..],
+        "the final run applies exactly what was missing"
+    );
+    assert_eq!(
+        observe(&db, &ids, SLOW_ROWS, "final").await,
+        Observed {
+            applied: SLOW_REVISIONS,
+            pending: None
+        }
+    );
+    let out = run("slow", &db.url, &with_lock(lock, &["check"]));
+    assert!(out.status.success(), "{out}");
+    eprintln!(
+        "kill loop {:?}: {kills} SIGKILLs in {iterations} runs ({completed} finished first) in {:?}; a full upgrade takes {full_up:?}, a full downgrade {full_down:?}, a run with nothing to do {start_up:?}; \
+         pending rows recovered: {pendings} ({found_complete} found complete; {recoveries:?}); revisions applied at each kill: {killed_at:?} (seed {seed})",
+        db.backend,
+        started.elapsed(),
+    );
+}
 
 // ---------------------------------------------------------------------------------------
 // 2b. kill loop through SQLite table rebuilds (batch mode)
@@ -1103,7 +1178,7 @@ async fn sqlite_kill_loop_during_table_rebuilds_leaves_each_table_as_before() {
     // any concurrent `cargo test` of the workspace, which must not swap it mid-loop
     let dir = tempfile::tempdir().unwrap();
     let runner = dir.path().join("reliability-runner");
-    std::fs::copy(RUNNER, &runner).unwrap();
+    std::fs::copy(runner_bin(), &runner).unwrap();
     let spawn = |args: &[&str]| {
         let c = command("batch", &db.url, args);
         Command::new(&runner)
@@ -1816,4 +1891,220 @@ async fn mysql_lock_names_fit_in_64_characters() {
         .execute(&mut a)
         .await
         .unwrap();
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. the lock table (`--lock table`): a lease, renewed while the run lasts, expiring when
+// its holder dies
+
+/// The test's own connection holding `apply_log` locked (PostgreSQL `LOCK TABLE` in a
+/// transaction, MySQL `LOCK TABLES … WRITE`): a runner's next revision of the `slow` fixture
+/// blocks on it, inside the run, for as long as the test wants.
+enum TableBlocker {
+    Postgres(sqlx::PgConnection),
+    MySql(sqlx::MySqlConnection),
+}
+
+impl TableBlocker {
+    async fn take(db: &TestDb) -> TableBlocker {
+        match db.backend {
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+                sqlx::raw_sql("BEGIN; LOCK TABLE apply_log IN ACCESS EXCLUSIVE MODE")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                TableBlocker::Postgres(c)
+            }
+            Backend::MySql => {
+                let mut c = sqlx::MySqlConnection::connect(&db.url).await.unwrap();
+                sqlx::raw_sql("LOCK TABLES apply_log WRITE")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                TableBlocker::MySql(c)
+            }
+            Backend::Sqlite => unreachable!("SQLite takes no lock table"),
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            TableBlocker::Postgres(mut c) => {
+                sqlx::raw_sql("ROLLBACK").execute(&mut c).await.unwrap();
+                c.close().await.unwrap();
+            }
+            TableBlocker::MySql(mut c) => {
+                sqlx::raw_sql("UNLOCK TABLES")
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                c.close().await.unwrap();
+            }
+        }
+    }
+}
+
+/// Waits (up to two minutes) until `sql`, a one-value query, answers `want`.
+async fn wait_for(db: &TestDb, sql: &str, want: &str, what: &str) {
+    let started = Instant::now();
+    loop {
+        if db.query_strings(sql).await == [want] {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "never: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A run that lasts several leases keeps the lock (the renewal task moves `renewed_at`), so
+/// another runner times out naming the holder; killed, its lease expires and the next runner
+/// takes over; a failing run releases the lease on its way out.
+async fn lock_table_lease(db: TestDb) {
+    let ids = chain("k", SLOW_REVISIONS);
+    let lock = ["--lock", "table", "--lock-lease", "1"];
+    let out = run("slow", &db.url, &with_lock(&lock, &["upgrade", "k01"]));
+    assert!(out.status.success(), "{out}");
+    let free = "SELECT holder FROM migrate_version_lock";
+    assert_eq!(db.query_strings(free).await, [""], "released after the run");
+
+    // a run blocked inside revision k02 renews its 1 s lease past two seconds
+    let blocker = TableBlocker::take(&db).await;
+    let child = tokio::task::block_in_place(|| {
+        spawn("slow", &db.url, &with_lock(&lock, &["upgrade", "head"]))
+    });
+    let renewed = match db.backend {
+        Backend::MySql => {
+            "SELECT IF(holder <> '' AND renewed_at > acquired_at + INTERVAL 2 SECOND, 'yes', \
+             'no') FROM migrate_version_lock"
+        }
+        _ => {
+            "SELECT CASE WHEN holder <> '' AND renewed_at > acquired_at + interval '2 seconds' \
+             THEN 'yes' ELSE 'no' END FROM migrate_version_lock"
+        }
+    };
+    wait_for(&db, renewed, "yes", "the lease renewed past two leases").await;
+    let out = run(
+        "slow",
+        &db.url,
+        &with_lock(&lock, &["--lock-timeout", "1", "upgrade", "head"]),
+    );
+    assert_eq!(out.status.code(), Some(1), "{out}");
+    assert!(
+        out.stderr.contains("timed out")
+            && out
+                .stderr
+                .contains("the lock table `migrate_version_lock` names holder"),
+        "{out}"
+    );
+
+    // killed while holding it: nobody renews, the lease expires, the next run takes over
+    let out = tokio::task::block_in_place(|| {
+        let mut child = child;
+        child.kill().unwrap();
+        finish(child)
+    });
+    assert!(out.killed_by(9), "{out}");
+    blocker.release().await;
+    let out = run(
+        "slow",
+        &db.url,
+        &with_lock(&lock, &["--lock-timeout", "60", "upgrade", "head"]),
+    );
+    if !out.status.success() {
+        // MySQL: the killed revision's DDL had committed
+        assert_eq!(db.backend, Backend::MySql, "{out}");
+        let state = observe(&db, &ids, SLOW_ROWS, "after the kill").await;
+        recover_pending(
+            &db,
+            &ids,
+            state.pending.expect("a pending row"),
+            Recovery::Revert,
+        )
+        .await;
+        let out = run("slow", &db.url, &with_lock(&lock, &["upgrade", "head"]));
+        assert!(out.status.success(), "{out}");
+    }
+    assert_eq!(
+        observe(&db, &ids, SLOW_ROWS, "after the takeover").await,
+        Observed {
+            applied: SLOW_REVISIONS,
+            pending: None
+        }
+    );
+    assert_eq!(db.query_strings(free).await, [""], "released after the run");
+
+    // the error path releases the lease too
+    let out = run(
+        "fail_third",
+        &db.url,
+        &with_lock(
+            &["--lock", "table", "--version-table", "ft_version"],
+            &["upgrade", "head"],
+        ),
+    );
+    assert_eq!(out.status.code(), Some(1), "{out}");
+    assert_eq!(
+        db.query_strings("SELECT holder FROM ft_version_lock").await,
+        [""],
+        "released after a failing revision: {out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_table_lease_renewed_expires_when_killed_released_on_error_postgres() {
+    migrate_tests::with_db(Backend::Postgres, lock_table_lease).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_table_lease_renewed_expires_when_killed_released_on_error_mysql() {
+    migrate_tests::with_db(Backend::MySql, lock_table_lease).await
+}
+
+/// In one process: a run's future dropped midway (a caller's timeout) keeps the lease in
+/// the handle; closing the handle releases it.
+async fn lock_table_cancelled_run(db: TestDb) {
+    let mut conn = db.connect().await;
+    let options = Options {
+        lock: migrate_core::lock::LockStrategy::Table,
+        lock_lease: Duration::from_secs(1),
+        ..Options::default()
+    };
+    let runner = Runner::new(&slow::MIGRATIONS, options).unwrap();
+    runner.upgrade(&mut conn, "k01", &mut |_| {}).await.unwrap();
+    let blocker = TableBlocker::take(&db).await;
+    {
+        let mut quiet = |_: Event<'_>| {};
+        let run = runner.upgrade(&mut conn, "head", &mut quiet);
+        tokio::pin!(run);
+        // cancel once the run holds the lease
+        let held =
+            "SELECT CASE WHEN holder <> '' THEN 'yes' ELSE 'no' END FROM migrate_version_lock";
+        tokio::select! {
+            r = &mut run => panic!("the run ended while blocked: {r:?}"),
+            () = wait_for(&db, held, "yes", "the run holds the lease") => {}
+        }
+    }
+    blocker.release().await;
+    assert_ne!(
+        db.query_strings("SELECT holder FROM migrate_version_lock")
+            .await,
+        [""],
+        "the handle still holds the lease"
+    );
+    conn.close().await;
+    assert_eq!(
+        db.query_strings("SELECT holder FROM migrate_version_lock")
+            .await,
+        [""],
+        "closing the handle released the lease"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_table_cancelled_run_keeps_the_lease_until_the_handle_closes_postgres() {
+    migrate_tests::with_db(Backend::Postgres, lock_table_cancelled_run).await
 }

@@ -33,6 +33,9 @@ impl DbArgs {
             color,
             quiet,
             verbose,
+            lock,
+            lock_lease,
+            fleet,
         } = self;
         let mut out: Vec<OsString> = Vec::new();
         if let Some(u) = database_url {
@@ -50,15 +53,80 @@ impl DbArgs {
         if *allow_changed_revisions {
             out.push("--allow-changed-revisions".into());
         }
-        out.push(format!("--format={}", value_name(format)).into());
-        out.push(format!("--color={}", value_name(color)).into());
+        // the options added after the others go out only when not at their default, so a
+        // runner binary built against an earlier migrate-core still takes the arguments
+        // of a command that does not use them
+        if *format != super::Format::Human {
+            out.push(format!("--format={}", value_name(format)).into());
+        }
+        if *color != super::ColorWhen::Auto {
+            out.push(format!("--color={}", value_name(color)).into());
+        }
         if *quiet {
             out.push("--quiet".into());
         }
         if *verbose {
             out.push("--verbose".into());
         }
+        if *lock != super::LockArg::Advisory {
+            out.push(format!("--lock={}", value_name(lock)).into());
+        }
+        if *lock_lease != crate::lock::DEFAULT_LEASE.as_secs() {
+            out.push(format!("--lock-lease={lock_lease}").into());
+        }
+        fleet.push_args(&mut out);
         out
+    }
+}
+
+impl super::FleetArgs {
+    fn push_args(&self, out: &mut Vec<OsString>) {
+        let super::FleetArgs {
+            targets,
+            target_template,
+            names,
+            names_file,
+            targets_query,
+            schemas,
+            jobs,
+            fail_fast,
+            canary,
+            jsonl,
+        } = self;
+        let path = |out: &mut Vec<OsString>, name: &str, p: &Option<std::path::PathBuf>| {
+            if let Some(p) = p {
+                let mut a = OsString::from(format!("--{name}="));
+                a.push(p.as_os_str());
+                out.push(a);
+            }
+        };
+        path(out, "targets", targets);
+        if let Some(t) = target_template {
+            out.push(format!("--target-template={t}").into());
+        }
+        // one option per value: a value may hold a comma only if it was given that way
+        for n in names {
+            out.push(format!("--names={n}").into());
+        }
+        path(out, "names-file", names_file);
+        if let Some(q) = targets_query {
+            out.push(format!("--targets-query={q}").into());
+        }
+        for s in schemas {
+            out.push(format!("--schemas={s}").into());
+        }
+        if *jobs != 1 {
+            out.push(format!("--jobs={jobs}").into());
+        }
+        if *fail_fast {
+            out.push("--fail-fast".into());
+        }
+        if *canary != 0 {
+            out.push(format!("--canary={canary}").into());
+        }
+        if *jsonl {
+            out.push("--jsonl".into());
+        }
     }
 }
 
@@ -248,6 +316,30 @@ mod tests {
             ],
             &["-v", "current", "-v", "--format=json"],
             &["history", "--color", "never", "--quiet", "--format", "json"],
+            &["--lock", "table", "--lock-lease", "5", "upgrade"],
+            &["--lock=none", "stamp", "head"],
+            &["--lock", "auto", "current"],
+            &[
+                "--targets",
+                "fleet.txt",
+                "--target-template",
+                "postgres://u:p@h/{name}",
+                "--names",
+                "a,b",
+                "--names-file",
+                "n.txt",
+                "--targets-query",
+                "SELECT name FROM tenants WHERE x = '-1'",
+                "--schemas",
+                "s1,s2",
+                "--jobs",
+                "8",
+                "--fail-fast",
+                "--canary",
+                "2",
+                "--jsonl",
+                "upgrade",
+            ],
         ] {
             round_trip(line);
         }

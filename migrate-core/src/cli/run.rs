@@ -228,6 +228,10 @@ impl State {
                 self.progress.suspend(|| output::warning(message));
                 false
             }
+            Event::Note { message } => {
+                self.progress.suspend(|| super::note(message));
+                false
+            }
             Event::Panicked {
                 direction,
                 revision,

@@ -28,6 +28,9 @@ mod sqlite;
 #[cfg(feature = "runtime")]
 pub mod version_table;
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 #[cfg(feature = "cli")]
 pub mod cli;
 

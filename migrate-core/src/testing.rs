@@ -647,3 +647,45 @@ impl<'m> Migrator<'m> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{BoxFuture, Revision};
+
+    fn noop(_: &mut Db) -> BoxFuture<'_> {
+        Box::pin(async { Ok(()) })
+    }
+
+    const fn rev(id: &'static str, checksum: &'static str) -> Revision {
+        Revision {
+            id,
+            down_revisions: &[],
+            branch_labels: &[],
+            depends_on: &[],
+            message: "m",
+            file: "f.rs",
+            checksum,
+            transactional: true,
+            upgrade: noop,
+            downgrade: noop,
+        }
+    }
+
+    static A: [Revision; 1] = [rev("a1", "c1")];
+    static A_EDITED: [Revision; 1] = [rev("a1", "c2")];
+
+    #[test]
+    fn a_changed_history_gets_a_new_template() {
+        let (a, edited) = (Migrations::new(&A), Migrations::new(&A_EDITED));
+        let name = template_name(&a, Backend::Postgres, "head");
+        assert!(
+            name.starts_with("migrate_tpl_") && name.len() == 28,
+            "{name}"
+        );
+        assert_eq!(name, template_name(&a, Backend::Postgres, "head"));
+        assert_ne!(name, template_name(&edited, Backend::Postgres, "head"));
+        assert_ne!(name, template_name(&a, Backend::MySql, "head"));
+        assert_ne!(name, template_name(&a, Backend::Postgres, "a1"));
+    }
+}

@@ -377,6 +377,30 @@ impl Drop for TestDb {
     }
 }
 
+/// What `#[migrate_macros::test]` expands to: on a new current-thread runtime, makes a
+/// database of `backend` at `target` ([`TestDb::at`]) and runs `test` on it. The database is
+/// removed when `test`'s future is dropped: when it finishes, or while it unwinds.
+///
+/// # Panics
+/// When the database cannot be made (the test fails with the error), or the runtime cannot
+/// start; and whenever `test` panics.
+pub fn run_test<T, F, Fut>(migrations: &Migrations, backend: Backend, target: &str, test: F) -> T
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime for the test");
+    rt.block_on(async {
+        let db = TestDb::at(migrations, backend, target)
+            .await
+            .unwrap_or_else(|e| panic!("no test database: {}", redact_url(&e.to_string())));
+        test(db).await
+    })
+}
+
 /// A template: what to migrate and under which name.
 pub(crate) struct Template<'a> {
     pub(crate) migrations: &'a Migrations,

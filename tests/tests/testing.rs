@@ -298,3 +298,22 @@ per_backend!(the_backfill_under_migrator, |backend| {
     f.downgrade_before("8828a8665651").await.unwrap();
     assert!(f.current().await.unwrap().is_empty());
 });
+
+/// `#[migrate_macros::test]`: the test receives its own database at head.
+#[migrate_macros::test(migrations = blog_migrations::MIGRATIONS, backend = "sqlite")]
+async fn the_test_attribute_gives_a_database_at_head(db: TestDb) {
+    assert_eq!(look(&db).versions().await, HEAD);
+}
+
+/// … or at a given revision, and may return a `Result`.
+#[migrate_macros::test(
+    migrations = blog_migrations::MIGRATIONS,
+    backend = "sqlite",
+    revision = "8828a8665651"
+)]
+async fn the_test_attribute_takes_a_revision(db: TestDb) -> Result<(), String> {
+    let tables = look(&db).tables().await;
+    (tables == ["migrate_version", "users"])
+        .then_some(())
+        .ok_or(format!("{tables:?}"))
+}

@@ -130,15 +130,23 @@ async fn ensure_template(
     admin_url: &str,
     template: &Template<'_>,
 ) -> Result<(), Error> {
+    // templates this process saw complete: no look-up per clone
+    static READY: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let name = &template.name;
-    let lock = super::process_lock(&format!("postgres {} {name}", super::redact_url(admin_url)));
+    let key = format!("postgres {} {name}", super::redact_url(admin_url));
+    let ready = || READY.lock().unwrap_or_else(|e| e.into_inner());
+    if ready().contains(&key) {
+        return Ok(());
+    }
+    let lock = super::process_lock(&key);
     let _guard = lock.lock().await;
     let rebuild = super::rebuild_requested(name);
     if !rebuild && template_state(db, name).await? == Some(true) {
+        ready().push(key);
         return Ok(());
     }
-    let key = crate::runner::lock_key(name);
-    exec(db, format!("SELECT pg_advisory_lock({key})")).await?;
+    let lock_key = crate::runner::lock_key(name);
+    exec(db, format!("SELECT pg_advisory_lock({lock_key})")).await?;
     let r = async {
         match template_state(db, name).await? {
             Some(true) if !rebuild => return Ok(()),
@@ -173,6 +181,10 @@ async fn ensure_template(
         built
     }
     .await;
-    let unlocked = exec(db, format!("SELECT pg_advisory_unlock({key})")).await;
-    r.and(unlocked)
+    let unlocked = exec(db, format!("SELECT pg_advisory_unlock({lock_key})")).await;
+    let r = r.and(unlocked);
+    if r.is_ok() {
+        ready().push(key);
+    }
+    r
 }

@@ -998,7 +998,7 @@ async fn run_online(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `test`: runs [`crate::testing::run`] and renders its results (cargo test's lines as they
+/// `test`: runs [`crate::test_suite::run`] and renders its results (cargo test's lines as they
 /// come, or JSON at the end; JUnit XML to a file).
 async fn run_test(
     migrations: &'static Migrations,
@@ -1008,7 +1008,7 @@ async fn run_test(
     format: Format,
     junit: Option<&std::path::Path>,
 ) -> Result<ExitCode, Error> {
-    use crate::testing::{TestOptions, Verdict, summary};
+    use crate::test_suite::{TestOptions, Verdict, summary};
     if let Some(u) = &args.database_url {
         crate::db::remember_url_secrets(u);
     }
@@ -1030,7 +1030,7 @@ async fn run_test(
     let started = std::time::Instant::now();
     let human = format == Format::Human;
     let mut first = true;
-    let results = crate::testing::run(migrations, &options, &mut |r| {
+    let results = crate::test_suite::run(migrations, &options, &mut |r| {
         if !human {
             return;
         }
@@ -1049,7 +1049,7 @@ async fn run_test(
     .await?;
     let (passed, failed, ignored) = summary(&results);
     if let Some(path) = junit {
-        std::fs::write(path, crate::testing::to_junit(&results)).map_err(|e| Error::Config {
+        std::fs::write(path, crate::test_suite::to_junit(&results)).map_err(|e| Error::Config {
             origin: format!("--junit {}", path.display()),
             reason: format!("cannot write the report: {e}"),
         })?;

@@ -212,6 +212,13 @@ pub enum Error {
         echo(.0)
     )]
     OfflineDowngradeWithoutRange(String),
+    /// A test database (`migrate_core::testing`, feature `testing`) cannot be made or
+    /// removed: no admin URL for the server, a file that cannot be written.
+    #[error("{reason}")]
+    TestDatabase {
+        /// What went wrong and the way out.
+        reason: String,
+    },
     /// The migration lock was not acquired within `--lock-timeout`.
     #[error(
         "timed out after {waited_ms} ms waiting for the migration lock: {}; wait for it, or \

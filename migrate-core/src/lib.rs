@@ -38,9 +38,12 @@ mod sqlite;
 #[cfg(feature = "runtime")]
 mod sqlite_batch;
 #[cfg(feature = "runtime")]
-pub mod testing;
+pub mod test_suite;
 #[cfg(feature = "runtime")]
 pub mod version_table;
+
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -1,659 +1,716 @@
-//! `cargo migrate test`: the migrations checked on throwaway databases, as pytest-alembic's
-//! built-in tests (single head, upgrade, up/down consistency, stairway).
+//! Test support (feature `testing`): a fresh database per test, and data-migration tests.
 //!
-//! The checks, each one [`TestResult`]:
+//! - [`TestDb`]: a throwaway database for one test, removed when the value is dropped (also
+//!   when the test panics). [`TestDb::empty`] makes an empty one; [`TestDb::at`] /
+//!   [`TestDb::at_head`] one already migrated to a revision, by **cloning a template** that
+//!   is migrated once and then reused: PostgreSQL `CREATE DATABASE … TEMPLATE`, SQLite a copy
+//!   of the migrated file, MySQL a replay of the template's `SHOW CREATE TABLE` output plus
+//!   `INSERT … SELECT` of its rows. The template is named by a hash of the migration set
+//!   (every revision's id, parents, dependencies, labels and checksum, the target, this
+//!   crate's version), so a changed history gets a new template; concurrent test processes
+//!   build each template once (PostgreSQL advisory lock, MySQL `GET_LOCK`, SQLite an atomic
+//!   rename). This replaces replaying every migration for every test, as `#[sqlx::test]`
+//!   does (BENCHMARKS.md, "Fresh database per test").
+//! - [`Migrator`]: pytest-alembic's `migrate_up_before` / django-test-migrations' `Migrator`
+//!   for testing a data migration: bring a fresh database to just before a revision
+//!   ([`Migrator::upgrade_before`]), insert rows, upgrade to the revision
+//!   ([`Migrator::upgrade_to`]), assert on typed rows, downgrade
+//!   ([`Migrator::downgrade_before`]) and assert again.
 //!
-//! - `graph::single_head`: the graph has exactly one head (several heads need a merge
-//!   revision before `upgrade head` means anything).
-//! - `upgrade::<to>`: a fresh database upgrades from the start (base, or the parents of
-//!   `--from`) to `--to` (default the head).
-//! - `downgrade::<start>`: that database downgrades back to the start, and its schema is then
-//!   the schema it had before the upgrade ([`crate::schema::diff`]). When the range holds an
-//!   irreversible revision, the downgrade goes only down to the last one (and the schema is
-//!   not compared).
-//! - `stairway::<revision>` for each revision of the range, in the graph's order, on a second
-//!   fresh database: upgrade to it, `downgrade` one step, compare the schema with the one
-//!   before the upgrade, upgrade again and compare with the schema after the first upgrade.
-//!   The verdict names each object that differs, or says that the downgrade or the
-//!   re-upgrade failed, with the database's message. A revision declared `irreversible`
-//!   whose downgrade fails is reported as [`Verdict::Irreversible`], not as a failure.
+//! # Servers
+//! PostgreSQL and MySQL databases are created on a server given by an **admin URL** (a user
+//! allowed to create and drop databases; the database it names is only used to connect):
+//! `MIGRATE_TEST_POSTGRES_URL` / `MIGRATE_TEST_MYSQL_URL`, else `DATABASE_URL` when its scheme
+//! is that backend's (as `#[sqlx::test]` reads `DATABASE_URL`). Without one,
+//! [`Error::TestDatabase`]: a test never skips silently. SQLite needs nothing: files go to
+//! the system's temporary directory (`cargo-migrate-tests/`, templates in
+//! `cargo-migrate-templates/`).
 //!
-//! Throwaway databases: without an admin URL, SQLite in memory (each connection its own
-//! database); with a `sqlite:` URL, a temporary file (deleted afterwards); with a PostgreSQL
-//! or MySQL admin URL, a database `migrate_test_<pid>_<n>` created on that server and dropped
-//! afterwards (also when a check fails). The admin URL's own database is never changed.
-//!
-//! The logic is here; the CLI ([`crate::cli`]) only renders the results.
+//! # What is left behind
+//! Templates stay on the server (`migrate_tpl_<hash>`) and in the temporary directory, to be
+//! reused by the next run; an old history's templates are not removed (drop the databases
+//! named `migrate_tpl_*`, or delete the directory). A revision that runs an `include_str!`'d
+//! SQL file has a checksum of its Rust code only, so editing only the SQL file keeps the old
+//! template: set `MIGRATE_TEST_REBUILD_TEMPLATES=1` for one run to rebuild every template the
+//! run uses. Test databases (`migrate_test_*`) are dropped when the [`TestDb`] is dropped; a
+//! test process killed outright (SIGKILL) leaves its databases behind.
 
-use std::collections::BTreeSet;
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use std::collections::HashMap;
+use std::hash::Hasher;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
 
-use sqlx::Connection as _;
-
-use crate::Migrations;
-use crate::db::{Backend, ConnectOptions, Db, redact_url};
-use crate::error::Error;
+use crate::db::{Backend, Db, redact_url, remember_url_secrets};
+use crate::plan::Plan;
+use crate::registry::Migrations;
 use crate::runner::{Options, Runner};
-use crate::schema::introspect::introspect;
-use crate::schema::{Schema, diff};
+use crate::spec::PlanError;
+use crate::{Error, graph::Graph};
 
-/// What `cargo migrate test` was asked to do.
-#[derive(Debug, Clone, Default)]
-pub struct TestOptions {
-    /// Admin URL of a PostgreSQL or MySQL server (the throwaway databases are created there),
-    /// or a `sqlite:` URL (a temporary file is used); `None`: SQLite in memory.
-    pub admin_url: Option<String>,
-    /// The version table's name (left out of every schema comparison).
-    pub version_table: String,
-    /// The first revision to test (a spec: id, unique prefix, …); `None`: from base.
-    pub from: Option<String>,
-    /// The last revision to test (a spec); `None`: `heads`.
-    pub to: Option<String>,
-    /// How long the server has to answer a new connection.
-    pub connect_timeout: Duration,
-}
-
-/// The outcome of one check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Verdict {
-    /// It passed.
-    Ok,
-    /// It failed: why (one or more lines, naming each object that differs, or giving the
-    /// database's message).
-    Failed(String),
-    /// The revision declared itself `irreversible` and its downgrade failed as expected: the
-    /// reason it gave (may be empty).
-    Irreversible(String),
-    /// Not run: why (an earlier step failed).
-    Skipped(String),
-}
-
-/// One check's result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TestResult {
-    /// `graph::single_head`, `upgrade::<id>`, `downgrade::<id or base>`,
-    /// `stairway::<id>`.
-    pub name: String,
-    /// The outcome.
-    pub verdict: Verdict,
-    /// How long it took, in milliseconds.
-    pub elapsed_ms: u64,
-}
-
-impl TestResult {
-    /// Whether it counts as a failure (exit code 1).
-    pub fn failed(&self) -> bool {
-        matches!(self.verdict, Verdict::Failed(_))
+/// The environment variables that name a backend's admin URL, first match wins.
+pub fn admin_url_variables(backend: Backend) -> &'static [&'static str] {
+    match backend {
+        Backend::Postgres => &["MIGRATE_TEST_POSTGRES_URL", "DATABASE_URL"],
+        Backend::MySql => &["MIGRATE_TEST_MYSQL_URL", "DATABASE_URL"],
+        Backend::Sqlite => &[],
     }
 }
 
-/// Counts of a run: `(passed, failed, ignored)` where irreversible and skipped checks are
-/// ignored ones, as cargo test counts `#[ignore]`.
-pub fn summary(results: &[TestResult]) -> (usize, usize, usize) {
-    let passed = results.iter().filter(|r| r.verdict == Verdict::Ok).count();
-    let failed = results.iter().filter(|r| r.failed()).count();
-    (passed, failed, results.len() - passed - failed)
+/// The admin URL of `backend`'s test server, from the environment
+/// ([`admin_url_variables`]): the first variable that is set, non-empty and (for
+/// `DATABASE_URL`) of `backend`'s scheme.
+///
+/// # Errors
+/// [`Error::TestDatabase`] when none is set (SQLite needs no server: `Ok("")`).
+pub fn admin_url(backend: Backend) -> Result<String, Error> {
+    if backend == Backend::Sqlite {
+        return Ok(String::new());
+    }
+    for var in admin_url_variables(backend) {
+        if let Ok(url) = std::env::var(var)
+            && !url.trim().is_empty()
+            && Backend::from_url(&url).ok() == Some(backend)
+        {
+            remember_url_secrets(&url);
+            return Ok(url);
+        }
+    }
+    let vars = admin_url_variables(backend);
+    Err(Error::TestDatabase {
+        reason: format!(
+            "no {backend} server for test databases: set {} to an admin URL (a user that may \
+             create databases, e.g. {}), or {} to a {backend} URL",
+            vars[0],
+            match backend {
+                Backend::Postgres => "postgres://postgres@127.0.0.1:5432/postgres",
+                _ => "mysql://root@127.0.0.1:3306/test",
+            },
+            vars[1]
+        ),
+    })
+}
+
+/// Where a test database lives, for its removal.
+#[derive(Debug, Clone)]
+enum Place {
+    /// A SQLite file (removed with its `-wal`, `-shm` and `-journal` files).
+    SqliteFile(PathBuf),
+    /// A database on a PostgreSQL or MySQL server.
+    Server {
+        backend: Backend,
+        admin_url: String,
+        name: String,
+    },
+}
+
+/// A throwaway database for one test, removed when dropped.
+///
+/// Made empty by [`TestDb::empty`], or already migrated by [`TestDb::at`] /
+/// [`TestDb::at_head`] (a clone of a template, see the [module docs](self)). Connect with
+/// [`TestDb::connect`] (a [`Db`]) or give [`TestDb::url`] to your own pool
+/// (`sqlx::PgPool::connect(db.url())`).
+///
+/// Dropping it removes the database: the SQLite file is deleted; a server database is
+/// dropped (`DROP DATABASE … WITH (FORCE)` on PostgreSQL, which also ends sessions still
+/// connected to it) on a thread of its own with a runtime of its own, so it works inside and
+/// outside an async runtime and while a panicking test unwinds. A failure to drop is printed
+/// to stderr, never raised (it would abort a panicking test).
+#[derive(Debug)]
+pub struct TestDb {
+    backend: Backend,
+    url: String,
+    name: String,
+    place: Place,
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// A database made for the run and removed after it.
-struct Throwaway {
-    backend: Backend,
-    /// The URL of the throwaway database (for SQLite in memory, a fresh database per
-    /// connection).
-    url: String,
-    /// Server databases: the admin URL and the database's name, to drop it.
-    server: Option<(String, String)>,
-    /// A temporary SQLite file to delete.
-    file: Option<std::path::PathBuf>,
-}
-
+/// A database name no other test, process or run uses: `migrate_test_<pid>_<n>_<nanos>`.
 fn unique_name() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() % 1_000_000)
+        .map(|d| d.subsec_nanos())
         .unwrap_or_default();
     format!(
-        "migrate_test_{}_{}_{nanos}",
+        "migrate_test_{}_{}_{:x}",
         std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos
     )
 }
 
-impl Throwaway {
-    async fn create(admin: Option<&str>) -> Result<Throwaway, Error> {
-        let Some(admin) = admin else {
-            return Ok(Throwaway {
-                backend: Backend::Sqlite,
-                url: "sqlite::memory:".into(),
-                server: None,
-                file: None,
-            });
-        };
-        let backend = Backend::from_url(admin)?;
-        let name = unique_name();
-        match backend {
-            Backend::Sqlite => {
-                let file = std::env::temp_dir().join(format!("{name}.db"));
-                Ok(Throwaway {
-                    backend,
-                    url: format!("sqlite:{}?mode=rwc", file.display()),
-                    server: None,
-                    file: Some(file),
-                })
-            }
-            Backend::Postgres | Backend::MySql => {
-                let mut url = url::Url::parse(admin).map_err(|e| Error::Config {
-                    origin: "--database-url".into(),
-                    reason: format!("not a URL: {e}"),
-                })?;
-                admin_exec(backend, admin, &format!("CREATE DATABASE {name}")).await?;
-                url.set_path(&format!("/{name}"));
-                Ok(Throwaway {
-                    backend,
-                    url: url.to_string(),
-                    server: Some((admin.to_owned(), name)),
-                    file: None,
-                })
-            }
-        }
-    }
-
-    async fn drop(self) -> Result<(), Error> {
-        if let Some(f) = &self.file {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut p = f.clone().into_os_string();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
-        }
-        if let Some((admin, name)) = &self.server {
-            let sql = match self.backend {
-                Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                _ => format!("DROP DATABASE IF EXISTS {name}"),
-            };
-            admin_exec(self.backend, admin, &sql).await?;
-        }
-        Ok(())
-    }
-
-    async fn connect(&self, timeout: Duration) -> Result<Db, Error> {
-        let options = ConnectOptions::default()
-            .connect_timeout(timeout)
-            .create_sqlite_file(true, "test");
-        Db::connect_with(&self.url, &options).await
-    }
+/// `admin` with its database (path) replaced by `name`.
+fn url_with_database(admin: &str, name: &str) -> Result<String, Error> {
+    let mut url = url::Url::parse(admin).map_err(|e| Error::BadUrl {
+        url: redact_url(admin),
+        reason: e.to_string(),
+    })?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
 }
 
-/// Runs one statement on the admin connection (`CREATE DATABASE`, `DROP DATABASE`).
-async fn admin_exec(backend: Backend, admin: &str, sql: &str) -> Result<(), Error> {
-    let wrap = |source| Error::Database {
-        context: format!("`{sql}` on the admin connection {}", redact_url(admin)),
-        source,
-    };
-    let q = sqlx::AssertSqlSafe(sql.to_owned());
-    match backend {
-        Backend::Postgres => {
-            let mut c = sqlx::PgConnection::connect(admin).await.map_err(wrap)?;
-            sqlx::raw_sql(q).execute(&mut c).await.map_err(wrap)?;
-            let _ = c.close().await;
-        }
-        Backend::MySql => {
-            let mut c = sqlx::MySqlConnection::connect(admin).await.map_err(wrap)?;
-            sqlx::raw_sql(q).execute(&mut c).await.map_err(wrap)?;
-            let _ = c.close().await;
-        }
-        Backend::Sqlite => {}
-    }
-    Ok(())
+/// Where test databases are made: a PostgreSQL or MySQL server given by an admin URL, or
+/// SQLite files in the temporary directory.
+#[derive(Debug, Clone)]
+pub struct TestServer {
+    backend: Backend,
+    admin_url: String,
 }
 
-/// The revisions a run covers, in the graph's (topological) order, and the start state
-/// (the parents of the first ones that are not in the range).
-struct Range {
-    revisions: Vec<usize>,
-    start: Vec<usize>,
-    end: Vec<usize>,
-}
-
-fn range(runner: &Runner<'_>, from: Option<&str>, to: Option<&str>) -> Result<Range, Error> {
-    let graph = runner.graph();
-    let none = BTreeSet::new();
-    let end = crate::spec::resolve(graph, &none, to.unwrap_or("heads"))?;
-    let below_end = graph.ancestors_mask(&end);
-    let above_start = match from {
-        Some(f) => {
-            let first = crate::spec::resolve(graph, &none, f)?;
-            // the spec names a state; its tip revisions start the range
-            let tips: Vec<usize> = first
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    !first
-                        .iter()
-                        .any(|&j| j != i && graph.ancestors_mask(&[j])[i])
-                })
-                .collect();
-            graph.descendants_mask(&tips)
-        }
-        None => vec![true; graph.len()],
-    };
-    let revisions: Vec<usize> = (0..graph.len())
-        .filter(|&i| below_end[i] && above_start[i])
-        .collect();
-    let in_range: BTreeSet<usize> = revisions.iter().copied().collect();
-    let start: Vec<usize> = (0..graph.len())
-        .filter(|&i| below_end[i] && !in_range.contains(&i))
-        .filter(|&i| {
-            graph
-                .children_of(i)
-                .iter()
-                .all(|c| !below_end[*c] || in_range.contains(c))
+impl TestServer {
+    /// `backend`'s server from the environment ([`admin_url`]); for SQLite, the temporary
+    /// directory.
+    ///
+    /// # Errors
+    /// [`Error::TestDatabase`] when no admin URL is set for a server backend.
+    pub fn from_env(backend: Backend) -> Result<TestServer, Error> {
+        Ok(TestServer {
+            backend,
+            admin_url: admin_url(backend)?,
         })
-        .collect();
-    Ok(Range {
-        revisions,
-        start,
-        end,
-    })
-}
-
-/// A target spec naming exactly the state `ids` (upgrade or downgrade to it): `base` for
-/// none, else the ids (one target per id).
-fn state_targets(runner: &Runner<'_>, state: &[usize]) -> Vec<String> {
-    state
-        .iter()
-        .map(|&i| runner.graph().at(i).id.clone())
-        .collect()
-}
-
-fn message(e: &Error) -> String {
-    redact_url(&e.to_string())
-}
-
-/// Runs every check on throwaway databases and returns the results in order; `on_result`
-/// sees each as it completes (for progress output).
-///
-/// # Errors
-/// Only what prevents the run itself: a revision spec of `--from`/`--to` that does not
-/// resolve, an admin URL that is not a URL or whose server refuses to create (or drop) the
-/// throwaway database, a connection to it that fails. A failing revision is a
-/// [`Verdict::Failed`] result, not an error.
-pub async fn run(
-    migrations: &'static Migrations,
-    options: &TestOptions,
-    on_result: &mut dyn FnMut(&TestResult),
-) -> Result<Vec<TestResult>, Error> {
-    let mut results = Vec::new();
-    let mut report = |r: TestResult, results: &mut Vec<TestResult>| {
-        on_result(&r);
-        results.push(r);
-    };
-    let runner_options = Options {
-        version_table: options.version_table.clone(),
-        ..Options::default()
-    };
-    // an invalid graph does not compile; Runner::new reports it anyway
-    let runner = Runner::new(migrations, runner_options)?;
-    let graph = runner.graph();
-    // what can be refused is refused before any output and before any database exists
-    let range = range(&runner, options.from.as_deref(), options.to.as_deref())?;
-    let exclude = [options.version_table.as_str()];
-    let db1 = Throwaway::create(options.admin_url.as_deref()).await?;
-    let t = Instant::now();
-    let heads = graph.heads();
-    let verdict = if heads.len() <= 1 {
-        Verdict::Ok
-    } else {
-        let ids: Vec<&str> = heads.iter().map(|&i| graph.at(i).id.as_str()).collect();
-        Verdict::Failed(format!(
-            "{} heads: {}; merge them with `cargo migrate merge heads`",
-            ids.len(),
-            ids.join(", ")
-        ))
-    };
-    report(
-        TestResult {
-            name: "graph::single_head".into(),
-            verdict,
-            elapsed_ms: ms(t),
-        },
-        &mut results,
-    );
-
-    // upgrade and downgrade on a first database
-    let r = updown(&runner, &db1, &range, &exclude, options, &mut |r| {
-        report(r, &mut results)
-    })
-    .await;
-    db1.drop().await?;
-    r?;
-
-    // the stairway on a second one
-    let db2 = Throwaway::create(options.admin_url.as_deref()).await?;
-    let r = stairway(&runner, &db2, &range, &exclude, options, &mut |r| {
-        report(r, &mut results)
-    })
-    .await;
-    db2.drop().await?;
-    r?;
-    Ok(results)
-}
-
-fn ms(t: Instant) -> u64 {
-    u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX)
-}
-
-async fn up(runner: &Runner<'_>, db: &mut Db, targets: &[String]) -> Result<(), Error> {
-    for t in targets {
-        runner.upgrade(db, t, &mut |_| {}).await?;
     }
-    Ok(())
-}
 
-async fn down(runner: &Runner<'_>, db: &mut Db, target: &str) -> Result<(), Error> {
-    runner.downgrade(db, target, &mut |_| {}).await.map(|_| ())
-}
-
-async fn updown(
-    runner: &Runner<'_>,
-    tmp: &Throwaway,
-    range: &Range,
-    exclude: &[&str],
-    options: &TestOptions,
-    report: &mut dyn FnMut(TestResult),
-) -> Result<(), Error> {
-    let graph = runner.graph();
-    let mut db = tmp.connect(options.connect_timeout).await?;
-    let result = async {
-        let start = state_targets(runner, &range.start);
-        up(runner, &mut db, &start).await?;
-        let before = introspect(&mut db, exclude).await?;
-        let end_name = match range.end.as_slice() {
-            [one] => graph.at(*one).id.clone(),
-            _ => "heads".to_owned(),
-        };
-        let t = Instant::now();
-        let upgraded = up(runner, &mut db, &state_targets(runner, &range.end)).await;
-        let ok = upgraded.is_ok();
-        report(TestResult {
-            name: format!("upgrade::{end_name}"),
-            verdict: match upgraded {
-                Ok(()) => Verdict::Ok,
-                Err(e) => Verdict::Failed(format!("upgrade fails: {}", message(&e))),
+    /// The server behind `admin_url` (`postgres://…`, `mysql://…`: a user that may create
+    /// and drop databases; the database it names is only connected to), or SQLite files for
+    /// any `sqlite:` URL.
+    ///
+    /// # Errors
+    /// [`Error::BadUrl`] for another scheme.
+    pub fn new(admin_url: &str) -> Result<TestServer, Error> {
+        let backend = Backend::from_url(admin_url)?;
+        remember_url_secrets(admin_url);
+        Ok(TestServer {
+            backend,
+            admin_url: if backend == Backend::Sqlite {
+                String::new()
+            } else {
+                admin_url.to_owned()
             },
-            elapsed_ms: ms(t),
-        });
-        let start_name = match range.start.as_slice() {
-            [] => "base".to_owned(),
-            [one] => graph.at(*one).id.clone(),
-            _ => "start".to_owned(),
-        };
-        if !ok {
-            report(TestResult {
-                name: format!("downgrade::{start_name}"),
-                verdict: Verdict::Skipped("the upgrade failed".into()),
-                elapsed_ms: 0,
-            });
-            return Ok(());
+        })
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A fresh, empty database (no version table).
+    ///
+    /// # Errors
+    /// [`Error::TestDatabase`] when the SQLite file cannot be created; [`Error::Connect`]
+    /// when the server cannot be reached; [`Error::Database`] when it refuses
+    /// `CREATE DATABASE`.
+    pub async fn empty(&self) -> Result<TestDb, Error> {
+        let name = unique_name();
+        match self.backend {
+            Backend::Sqlite => Ok(TestDb::sqlite(sqlite::new_file(&name)?, name)),
+            Backend::Postgres => {
+                postgres::create_empty(&self.admin_url, &name).await?;
+                TestDb::server(self.backend, self.admin_url.clone(), name)
+            }
+            Backend::MySql => {
+                mysql::create_empty(&self.admin_url, &name).await?;
+                TestDb::server(self.backend, self.admin_url.clone(), name)
+            }
         }
-        // the downgrade stops at the last irreversible revision of the range
-        let last_irreversible = range
-            .revisions
-            .iter()
-            .rev()
-            .find(|&&i| runner.revision(i).irreversible.is_some());
-        let t = Instant::now();
-        let verdict = match last_irreversible {
-            Some(&i) => {
-                let id = &graph.at(i).id;
-                match down(runner, &mut db, id).await {
-                    Ok(()) => Verdict::Irreversible(format!(
-                        "downgraded to `{id}` only: it is declared irreversible"
-                    )),
-                    Err(e) => Verdict::Failed(format!("downgrade fails: {}", message(&e))),
-                }
-            }
-            None => {
-                let target = if range.start.is_empty() {
-                    "base".to_owned()
-                } else {
-                    state_targets(runner, &range.start).join(" ")
-                };
-                // several start revisions: downgrade to each (rare: a range starting below a
-                // merge); the schema comparison tells whether it got there
-                let mut failed = None;
-                for t in target.split(' ') {
-                    if let Err(e) = down(runner, &mut db, t).await {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-                match failed {
-                    Some(e) => Verdict::Failed(format!("downgrade fails: {}", message(&e))),
-                    None => {
-                        let after = introspect(&mut db, exclude).await?;
-                        differs(
-                            &before,
-                            &after,
-                            "after the downgrade the schema differs from before the upgrade",
-                        )
-                    }
-                }
-            }
+    }
+
+    /// A fresh database migrated to `target` (`head`, `heads`, a revision id or prefix,
+    /// `label@head`, …, resolved from an empty database as `upgrade` resolves it), version
+    /// table included, made by cloning a template (see the [module docs](self)). The
+    /// template is built the first time (one `upgrade` from empty, with the runner's default
+    /// options) and reused by every later call, in this process and others, until the
+    /// migration set changes.
+    ///
+    /// # Errors
+    /// As [`TestServer::empty`]; [`Error::Plan`] for a target that does not resolve;
+    /// [`Error::RevisionFailed`] (and the runner's other errors) when building the template
+    /// fails, in which case no template is left behind.
+    pub async fn at(&self, migrations: &Migrations, target: &str) -> Result<TestDb, Error> {
+        let graph = migrations.graph().map_err(|e| Error::Graph(e.clone()))?;
+        // a target that does not resolve is refused before any template is made
+        crate::plan::upgrade(graph, &Default::default(), target).map_err(Error::Plan)?;
+        let template = Template {
+            migrations,
+            target,
+            name: template_name(migrations, self.backend, target),
         };
-        report(TestResult {
-            name: format!("downgrade::{start_name}"),
-            verdict,
-            elapsed_ms: ms(t),
-        });
-        Ok(())
-    }
-    .await;
-    db.close().await;
-    result
-}
-
-fn differs(expected: &Schema, got: &Schema, what: &str) -> Verdict {
-    let d = diff(expected, got);
-    if d.is_empty() {
-        Verdict::Ok
-    } else {
-        let lines: Vec<String> = d.iter().map(|d| format!("  {d}")).collect();
-        Verdict::Failed(format!("{what}:\n{}", lines.join("\n")))
+        let name = unique_name();
+        match self.backend {
+            Backend::Sqlite => Ok(TestDb::sqlite(sqlite::clone(&template, &name).await?, name)),
+            Backend::Postgres => {
+                postgres::clone(&self.admin_url, &template, &name).await?;
+                TestDb::server(self.backend, self.admin_url.clone(), name)
+            }
+            Backend::MySql => {
+                mysql::clone(&self.admin_url, &template, &name).await?;
+                TestDb::server(self.backend, self.admin_url.clone(), name)
+            }
+        }
     }
 }
 
-async fn stairway(
-    runner: &Runner<'_>,
-    tmp: &Throwaway,
-    range: &Range,
-    exclude: &[&str],
-    options: &TestOptions,
-    report: &mut dyn FnMut(TestResult),
-) -> Result<(), Error> {
-    let graph = runner.graph();
-    let mut db = tmp.connect(options.connect_timeout).await?;
-    let result = async {
-        up(runner, &mut db, &state_targets(runner, &range.start)).await?;
-        let mut stopped: Option<String> = None;
-        for &i in &range.revisions {
-            let info = graph.at(i);
-            let rev = runner.revision(i);
-            let name = format!("stairway::{}", info.id);
-            if let Some(why) = &stopped {
-                report(TestResult {
-                    name,
-                    verdict: Verdict::Skipped(why.clone()),
-                    elapsed_ms: 0,
-                });
-                continue;
-            }
-            let t = Instant::now();
-            let before = introspect(&mut db, exclude).await?;
-            if let Err(e) = up(runner, &mut db, std::slice::from_ref(&info.id)).await {
-                stopped = Some(format!("the upgrade to {} failed", info.id));
-                report(TestResult {
-                    name,
-                    verdict: Verdict::Failed(format!("upgrade fails: {}", message(&e))),
-                    elapsed_ms: ms(t),
-                });
-                continue;
-            }
-            let upgraded = introspect(&mut db, exclude).await?;
-            // one step down: to the parent, or `-1` from a merge or a base
-            let target = match rev.down_revisions {
-                [one] => (*one).to_owned(),
-                _ => "-1".to_owned(),
-            };
-            if let Err(e) = down(runner, &mut db, &target).await {
-                let verdict = match rev.irreversible {
-                    Some(reason) => Verdict::Irreversible(reason.to_owned()),
-                    None => Verdict::Failed(format!("downgrade fails: {}", message(&e))),
-                };
-                report(TestResult {
-                    name,
-                    verdict,
-                    elapsed_ms: ms(t),
-                });
-                // still at this revision (the failed downgrade was rolled back): go on
-                continue;
-            }
-            let downgraded = introspect(&mut db, exclude).await?;
-            let mut verdict = differs(
-                &before,
-                &downgraded,
-                "after upgrade and downgrade the schema differs from before the upgrade",
-            );
-            if let Err(e) = up(runner, &mut db, std::slice::from_ref(&info.id)).await {
-                stopped = Some(format!("the re-upgrade to {} failed", info.id));
-                let msg = format!("re-upgrade fails: {}", message(&e));
-                verdict = match verdict {
-                    Verdict::Failed(m) => Verdict::Failed(format!("{m}\n{msg}")),
-                    _ => Verdict::Failed(msg),
-                };
-            } else if verdict == Verdict::Ok {
-                let again = introspect(&mut db, exclude).await?;
-                verdict = differs(
-                    &upgraded,
-                    &again,
-                    "the re-upgrade gives a different schema than the first upgrade",
-                );
-            }
-            report(TestResult {
+impl TestDb {
+    /// A fresh, empty database of `backend` on the server the environment names
+    /// ([`TestServer::from_env`], [`TestServer::empty`]).
+    ///
+    /// # Errors
+    /// As [`TestServer::from_env`] and [`TestServer::empty`].
+    pub async fn empty(backend: Backend) -> Result<TestDb, Error> {
+        TestServer::from_env(backend)?.empty().await
+    }
+
+    /// A fresh database at `head` of `migrations`: [`TestDb::at`] with `"head"`.
+    ///
+    /// # Errors
+    /// As [`TestDb::at`].
+    pub async fn at_head(migrations: &Migrations, backend: Backend) -> Result<TestDb, Error> {
+        TestDb::at(migrations, backend, "head").await
+    }
+
+    /// A fresh database of `backend` at `target`, cloned from a template, on the server the
+    /// environment names ([`TestServer::from_env`], [`TestServer::at`]).
+    ///
+    /// # Errors
+    /// As [`TestServer::from_env`] and [`TestServer::at`].
+    pub async fn at(
+        migrations: &Migrations,
+        backend: Backend,
+        target: &str,
+    ) -> Result<TestDb, Error> {
+        TestServer::from_env(backend)?.at(migrations, target).await
+    }
+
+    fn sqlite(path: PathBuf, name: String) -> TestDb {
+        TestDb {
+            backend: Backend::Sqlite,
+            url: format!("sqlite:{}", path.display()),
+            name,
+            place: Place::SqliteFile(path),
+        }
+    }
+
+    fn server(backend: Backend, admin_url: String, name: String) -> Result<TestDb, Error> {
+        let place = Place::Server {
+            backend,
+            admin_url: admin_url.clone(),
+            name: name.clone(),
+        };
+        // from here on, dropping the value drops the database
+        let mut db = TestDb {
+            backend,
+            url: String::new(),
+            name: name.clone(),
+            place,
+        };
+        db.url = url_with_database(&admin_url, &name)?;
+        Ok(db)
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The database's URL (`sqlite:/tmp/…/migrate_test_….db`, `postgres://…/migrate_test_…`),
+    /// for [`Db::connect`] or the application's own pool. It carries the admin URL's
+    /// credentials: do not print it unredacted ([`crate::redact_url`]).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database's name (`migrate_test_<pid>_<n>_<nanos>`; on SQLite the file's stem).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A [`Db`] handle on this database ([`Db::connect`]).
+    ///
+    /// # Errors
+    /// As [`Db::connect`].
+    pub async fn connect(&self) -> Result<Db, Error> {
+        Db::connect(&self.url).await
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let place = self.place.clone();
+        let result = match place {
+            Place::SqliteFile(path) => sqlite::remove(&path),
+            Place::Server {
+                backend,
+                admin_url,
                 name,
-                verdict,
-                elapsed_ms: ms(t),
-            });
-        }
-        Ok(())
-    }
-    .await;
-    db.close().await;
-    result
-}
-
-/// The verdict's name in reports (`ok`, `failed`, `irreversible`, `skipped`) and its
-/// message, if any.
-pub fn outcome(v: &Verdict) -> (&'static str, Option<&str>) {
-    match v {
-        Verdict::Ok => ("ok", None),
-        Verdict::Failed(m) => ("failed", Some(m)),
-        Verdict::Irreversible(m) => ("irreversible", Some(m)),
-        Verdict::Skipped(m) => ("skipped", Some(m)),
-    }
-}
-
-
-/// The results as a JUnit XML report (one `<testsuite name="cargo-migrate">`, one
-/// `<testcase>` per check, classname the part before `::`; failures as `<failure>`,
-/// irreversible and skipped checks as `<skipped>`), as CI systems read it.
-pub fn to_junit(results: &[TestResult]) -> String {
-    let (_, failed, ignored) = summary(results);
-    let total_ms: u64 = results.iter().map(|r| r.elapsed_ms).sum();
-    let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"cargo-migrate\" \
-         tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"{ignored}\" time=\"{:.3}\">\n",
-        results.len(),
-        total_ms as f64 / 1000.0
-    );
-    for r in results {
-        let (class, name) = r.name.split_once("::").unwrap_or(("migrate", &r.name));
-        out.push_str(&format!(
-            "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
-            xml(class),
-            xml(name),
-            r.elapsed_ms as f64 / 1000.0
-        ));
-        match &r.verdict {
-            Verdict::Ok => out.push_str("/>\n"),
-            Verdict::Failed(m) => out.push_str(&format!(
-                ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
-                xml(m.lines().next().unwrap_or_default()),
-                xml(m)
-            )),
-            Verdict::Irreversible(m) | Verdict::Skipped(m) => out.push_str(&format!(
-                ">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                xml(m)
-            )),
+            } => {
+                // a runtime of its own, on a thread of its own: we may be inside a runtime
+                // (where `block_on` panics), or unwinding from a panicking test
+                std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| e.to_string())?;
+                    rt.block_on(async {
+                        match backend {
+                            Backend::Postgres => postgres::drop_database(&admin_url, &name).await,
+                            _ => mysql::drop_database(&admin_url, &name).await,
+                        }
+                    })
+                    .map_err(|e| e.to_string())
+                })
+                .join()
+                .unwrap_or_else(|_| Err("the cleanup thread panicked".into()))
+            }
+        };
+        if let Err(e) = result {
+            eprintln!(
+                "warning: could not remove test database {}: {}",
+                self.name,
+                redact_url(&e)
+            );
         }
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
 }
 
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+/// What `#[migrate_macros::test]` expands to: on a new current-thread runtime, makes a
+/// database of `backend` at `target` ([`TestDb::at`]) and runs `test` on it. The database is
+/// removed when `test`'s future is dropped: when it finishes, or while it unwinds.
+///
+/// # Panics
+/// When the database cannot be made (the test fails with the error), or the runtime cannot
+/// start; and whenever `test` panics.
+pub fn run_test<T, F, Fut>(migrations: &Migrations, backend: Backend, target: &str, test: F) -> T
+where
+    F: FnOnce(TestDb) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime for the test");
+    rt.block_on(async {
+        let db = TestDb::at(migrations, backend, target)
+            .await
+            .unwrap_or_else(|e| panic!("no test database: {}", redact_url(&e.to_string())));
+        test(db).await
+    })
+}
+
+/// A template: what to migrate and under which name.
+pub(crate) struct Template<'a> {
+    pub(crate) migrations: &'a Migrations,
+    pub(crate) target: &'a str,
+    /// `migrate_tpl_<16 hex digits>`.
+    pub(crate) name: String,
+}
+
+impl Template<'_> {
+    /// Migrates the database behind `db` to the target, with the runner's default options.
+    pub(crate) async fn migrate(&self, db: &mut Db) -> Result<Plan, Error> {
+        self.migrations.upgrade(db, self.target).await
+    }
+
+    /// The revision ids the template holds once built (what a complete build's version table
+    /// lists as applied).
+    pub(crate) fn expected_revisions(&self) -> Result<Vec<String>, Error> {
+        let graph = self
+            .migrations
+            .graph()
+            .map_err(|e| Error::Graph(e.clone()))?;
+        let plan =
+            crate::plan::upgrade(graph, &Default::default(), self.target).map_err(Error::Plan)?;
+        let mut ids: Vec<String> = plan
+            .steps
+            .iter()
+            .map(|s| graph.at(s.revision).id.clone())
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+}
+
+/// `migrate_tpl_<hash>`: FNV-1a 64 over everything that makes a template's content.
+fn template_name(migrations: &Migrations, backend: Backend, target: &str) -> String {
+    let mut h = fnv::FnvHasher::default();
+    let mut put = |s: &str| {
+        h.write(s.as_bytes());
+        h.write_u8(0);
+    };
+    put("cargo-migrate template 1");
+    put(env!("CARGO_PKG_VERSION"));
+    put(backend.name());
+    put(crate::version_table::DEFAULT_VERSION_TABLE);
+    put(target);
+    for r in migrations.revisions() {
+        put(r.id);
+        put(&r.down_revisions.join(","));
+        put(&r.depends_on.join(","));
+        put(&r.branch_labels.join(","));
+        put(r.checksum);
+        put(if r.transactional { "tx" } else { "no-tx" });
+    }
+    format!("migrate_tpl_{:016x}", h.finish())
+}
+
+/// Whether `MIGRATE_TEST_REBUILD_TEMPLATES` asks to rebuild `template` (once per process:
+/// the first use of each template in this process rebuilds it).
+pub(crate) fn rebuild_requested(template: &str) -> bool {
+    static DONE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    if std::env::var_os("MIGRATE_TEST_REBUILD_TEMPLATES").is_none_or(|v| v.is_empty() || v == "0") {
+        return false;
+    }
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if done.iter().any(|t| t == template) {
+        false
+    } else {
+        done.push(template.to_owned());
+        true
+    }
+}
+
+/// One async lock per key, for this process: tests of one binary wait for each other's
+/// template build instead of each taking the server's lock in turn.
+pub(crate) fn process_lock(key: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: Mutex<Option<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = Mutex::new(None);
+    let mut locks = LOCKS.lock().unwrap_or_else(|e| e.into_inner());
+    locks
+        .get_or_insert_with(HashMap::new)
+        .entry(key.to_owned())
+        .or_default()
+        .clone()
+}
+
+/// A data-migration test on a fresh database: pytest-alembic's `migrate_up_before` /
+/// `migrate_up_to` / `migrate_down_before`, django-test-migrations' `Migrator`.
+///
+/// ```no_run
+/// # use migrate_core::{Backend, prelude::*, sea_query::{Query, Expr}};
+/// # use migrate_core::testing::Migrator;
+/// # async fn t(migrations: &'static migrate_core::Migrations) -> Result<(), migrate_core::Error> {
+/// let mut m = Migrator::fresh(migrations, Backend::Sqlite).await?;
+/// m.upgrade_before("e4d5c6b7a8f9").await?; // everything the revision needs, not the revision
+/// m.db().execute(&Query::insert().into_table("users").columns(["email", "name"])
+///     .values_panic(["a@example.com".into(), "A".into()]).to_owned()).await?;
+/// m.upgrade_to("e4d5c6b7a8f9").await?;     // the revision runs on those rows
+/// // … m.db().fetch_all::<Row, _>(…) and assert …
+/// m.downgrade_before("e4d5c6b7a8f9").await?;
+/// # Ok(()) }
+/// ```
+///
+/// The database is a [`TestDb`], removed when the `Migrator` is dropped. [`Migrator::db`] is
+/// a connection to it outside any revision: statements run in autocommit.
+pub struct Migrator<'m> {
+    runner: Runner<'m>,
+    graph: &'m Graph,
+    /// Declared before `database`: the connection closes before the database is dropped.
+    db: Db,
+    database: TestDb,
+}
+
+impl std::fmt::Debug for Migrator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migrator")
+            .field("database", &self.database)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'m> Migrator<'m> {
+    /// A migrator over `migrations` on a fresh, empty database of `backend`
+    /// ([`TestDb::empty`]).
+    ///
+    /// # Errors
+    /// As [`TestDb::empty`] and [`Db::connect`].
+    pub async fn fresh(migrations: &'m Migrations, backend: Backend) -> Result<Self, Error> {
+        Migrator::on(migrations, TestDb::empty(backend).await?).await
+    }
+
+    /// A migrator over `migrations` on `database` (for instance a [`TestDb::at`] clone, which
+    /// skips replaying the revisions below the one under test).
+    ///
+    /// # Errors
+    /// As [`Db::connect`]; [`Error::Graph`] for an invalid registry (cannot happen for one
+    /// that compiled).
+    pub async fn on(migrations: &'m Migrations, database: TestDb) -> Result<Self, Error> {
+        let runner = Runner::new(migrations, Options::default())?;
+        let graph = runner.graph();
+        let db = database.connect().await?;
+        Ok(Migrator {
+            runner,
+            graph,
+            db,
+            database,
+        })
+    }
+
+    /// The connection to the test database, for inserting rows and reading them back
+    /// ([`Db::execute`], [`Db::execute_sql`], [`Db::fetch_all`] into
+    /// `#[derive(migrate_macros::FromRow)]` structs).
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.db
+    }
+
+    /// The test database.
+    pub fn database(&self) -> &TestDb {
+        &self.database
+    }
+
+    /// Upgrades to just before `revision` (an id or unique prefix): applies everything the
+    /// revision needs (its `down_revision`s and `depends_on`, with their ancestors), not the
+    /// revision itself. For a base revision it does nothing. Returns the plans it ran.
+    ///
+    /// # Errors
+    /// [`Error::Plan`] for an unknown or ambiguous revision, and
+    /// ([`PlanError::NotAbove`]) when `revision` is already applied; the runner's errors
+    /// ([`Error::RevisionFailed`], …) as [`Runner::upgrade`].
+    pub async fn upgrade_before(&mut self, revision: &str) -> Result<Vec<Plan>, Error> {
+        let index = self.resolve_one(revision)?;
+        let status = self.runner.status(&mut self.db).await?;
+        if status.applied.contains(&index) {
+            return Err(Error::Plan(PlanError::NotAbove {
+                target: format!("just before '{revision}'"),
+                current: status
+                    .heads
+                    .iter()
+                    .map(|&i| self.graph.at(i).id.clone())
+                    .collect(),
+            }));
+        }
+        let needs: Vec<String> = self
+            .graph
+            .parents_of(index)
+            .iter()
+            .chain(self.graph.dependencies_of(index))
+            .map(|&i| self.graph.at(i).id.clone())
+            .collect();
+        let mut plans = Vec::new();
+        for id in needs {
+            plans.push(self.runner.upgrade(&mut self.db, &id, &mut |_| {}).await?);
+        }
+        Ok(plans)
+    }
+
+    /// `upgrade TARGET` (`head`, an id, `+1`, …), as the CLI runs it.
+    ///
+    /// # Errors
+    /// As [`Runner::upgrade`].
+    pub async fn upgrade_to(&mut self, target: &str) -> Result<Plan, Error> {
+        self.runner.upgrade(&mut self.db, target, &mut |_| {}).await
+    }
+
+    /// `downgrade TARGET` (`base`, an id, `-1`, …), as the CLI runs it.
+    ///
+    /// # Errors
+    /// As [`Runner::downgrade`].
+    pub async fn downgrade_to(&mut self, target: &str) -> Result<Plan, Error> {
+        self.runner
+            .downgrade(&mut self.db, target, &mut |_| {})
+            .await
+    }
+
+    /// Downgrades to just before `revision`: undoes it (and whatever was applied on top of
+    /// it), as Alembic's `downgrade <down_revision>` does, so its first parent stays applied
+    /// (and anything else applied on top of that parent is undone too). For a base revision,
+    /// `downgrade <label>@base` when it has a branch label, else `downgrade base`.
+    ///
+    /// # Errors
+    /// [`Error::Plan`] for an unknown revision, or one that is not applied
+    /// ([`PlanError::NotBelow`]); the runner's errors as [`Runner::downgrade`].
+    pub async fn downgrade_before(&mut self, revision: &str) -> Result<Plan, Error> {
+        let index = self.resolve_one(revision)?;
+        let status = self.runner.status(&mut self.db).await?;
+        if !status.applied.contains(&index) {
+            return Err(Error::Plan(PlanError::NotBelow {
+                target: format!("just before '{revision}'"),
+                current: status
+                    .heads
+                    .iter()
+                    .map(|&i| self.graph.at(i).id.clone())
+                    .collect(),
+            }));
+        }
+        let rev = self.graph.at(index);
+        let target = match (
+            self.graph.parents_of(index).first(),
+            rev.branch_labels.first(),
+        ) {
+            (Some(&p), _) => self.graph.at(p).id.clone(),
+            (None, Some(label)) => format!("{label}@base"),
+            (None, None) => "base".to_owned(),
+        };
+        self.downgrade_to(&target).await
+    }
+
+    /// The current revisions (the version table's heads), ids in topological order.
+    ///
+    /// # Errors
+    /// As [`Runner::status`].
+    pub async fn current(&mut self) -> Result<Vec<String>, Error> {
+        let status = self.runner.status(&mut self.db).await?;
+        Ok(status
+            .heads
+            .iter()
+            .map(|&i| self.graph.at(i).id.clone())
+            .collect())
+    }
+
+    fn resolve_one(&self, revision: &str) -> Result<usize, Error> {
+        if let Some(i) = self.graph.index_of(revision) {
+            return Ok(i);
+        }
+        let found =
+            crate::spec::resolve(self.graph, &Default::default(), revision).map_err(Error::Plan)?;
+        match found.as_slice() {
+            [one] => Ok(*one),
+            _ => Err(Error::Plan(PlanError::UnknownRevision(revision.to_owned()))),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::{BoxFuture, Revision};
 
-    fn sample() -> Vec<TestResult> {
-        vec![
-            TestResult {
-                name: "graph::single_head".into(),
-                verdict: Verdict::Ok,
-                elapsed_ms: 0,
-            },
-            TestResult {
-                name: "stairway::ab12".into(),
-                verdict: Verdict::Failed("differs:\n  column `posts`.`slug` added \"<x>\"".into()),
-                elapsed_ms: 12,
-            },
-            TestResult {
-                name: "stairway::cd34".into(),
-                verdict: Verdict::Irreversible("drops data".into()),
-                elapsed_ms: 3,
-            },
-        ]
+    fn noop(_: &mut Db) -> BoxFuture<'_> {
+        Box::pin(async { Ok(()) })
     }
 
-    #[test]
-    fn counts() {
-        assert_eq!(summary(&sample()), (1, 1, 1));
+    const fn rev(id: &'static str, checksum: &'static str) -> Revision {
+        Revision {
+            id,
+            down_revisions: &[],
+            branch_labels: &[],
+            depends_on: &[],
+            message: "m",
+            file: "f.rs",
+            checksum,
+            transactional: true,
+            irreversible: None,
+            upgrade: noop,
+            downgrade: noop,
+        }
     }
 
+    static A: [Revision; 1] = [rev("a1", "c1")];
+    static A_EDITED: [Revision; 1] = [rev("a1", "c2")];
+
     #[test]
-    fn junit_is_escaped() {
-        let x = to_junit(&sample());
+    fn a_changed_history_gets_a_new_template() {
+        let (a, edited) = (Migrations::new(&A), Migrations::new(&A_EDITED));
+        let name = template_name(&a, Backend::Postgres, "head");
         assert!(
-            x.contains("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""),
-            "{x}"
+            name.starts_with("migrate_tpl_") && name.len() == 28,
+            "{name}"
         );
-        assert!(
-            x.contains("<testcase classname=\"stairway\" name=\"ab12\" time=\"0.012\">"),
-            "{x}"
-        );
-        assert!(x.contains("<failure message=\"differs:\">differs:\n  column `posts`.`slug` added &quot;&lt;x&gt;&quot;</failure>"), "{x}");
-        assert!(x.contains("<skipped message=\"drops data\"/>"), "{x}");
+        assert_eq!(name, template_name(&a, Backend::Postgres, "head"));
+        assert_ne!(name, template_name(&edited, Backend::Postgres, "head"));
+        assert_ne!(name, template_name(&a, Backend::MySql, "head"));
+        assert_ne!(name, template_name(&a, Backend::Postgres, "a1"));
     }
 }

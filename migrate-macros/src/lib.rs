@@ -68,6 +68,7 @@ mod checksum;
 mod expand;
 mod from_row;
 mod registry;
+mod test_attr;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -134,6 +135,39 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::migration(args.into(), item.into()).into()
+}
+
+/// A test that receives its own database at head (or a given revision), cloned from a
+/// template migrated once: `migrate_core::testing::TestDb::at` (migrate-core's `testing`
+/// feature), on a runtime of its own; the database is removed when the test ends, also when
+/// it panics.
+///
+/// ```rust,ignore
+/// #[migrate_macros::test(migrations = my_migrations::MIGRATIONS, backend = "postgres")]
+/// async fn signup_creates_a_user(db: migrate_core::testing::TestDb) {
+///     let pool = sqlx::PgPool::connect(db.url()).await.unwrap();
+///     // …
+/// }
+/// ```
+///
+/// # Arguments
+///
+/// | key | value |
+/// |---|---|
+/// | `migrations` (required) | the path of the registry, e.g. `my_migrations::MIGRATIONS` |
+/// | `backend` | `"sqlite"` (default), `"postgres"` or `"mysql"`; servers from `MIGRATE_TEST_POSTGRES_URL` / `MIGRATE_TEST_MYSQL_URL` or `DATABASE_URL` |
+/// | `revision` | the target, default `"head"` |
+///
+/// The function must be `async` and take one parameter (the `TestDb`); it may return what a
+/// `#[test]` may (`()`, `Result<(), E>`). Other attributes (`#[ignore]`, …) are kept.
+///
+/// # Errors
+/// A compile error for an unknown key or backend, a missing `migrations`, a function that is
+/// not `async` or does not take exactly one parameter. At run time the test fails (panics)
+/// when the database cannot be made (no server URL, server unreachable, a revision fails).
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    test_attr::expand(args.into(), item.into()).into()
 }
 
 /// The registry of a migrations crate: `pub static MIGRATIONS: ::migrate_core::Migrations`.

@@ -7,6 +7,8 @@
 //! `mysql://root@127.0.0.1:3306/test`. An unreachable server FAILS the test with a message
 //! saying how to point it elsewhere: a backend suite never passes by skipping.
 
+pub mod crates_io;
+
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use migrate_core::Backend;
-use migrate_core::testing::{TestOptions, TestResult, Verdict, run};
+use migrate_core::test_suite::{TestOptions, TestResult, Verdict, run};
 use migrate_tests::admin_url;
 
 mod leaky {

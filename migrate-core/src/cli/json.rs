@@ -203,8 +203,8 @@ pub struct TestCase<'a> {
 
 impl<'a> TestReport<'a> {
     /// The report of `results`.
-    pub fn new(results: &'a [crate::testing::TestResult]) -> TestReport<'a> {
-        let (passed, failed, ignored) = crate::testing::summary(results);
+    pub fn new(results: &'a [crate::test_suite::TestResult]) -> TestReport<'a> {
+        let (passed, failed, ignored) = crate::test_suite::summary(results);
         TestReport {
             schema_version: SCHEMA_VERSION,
             command: "test",
@@ -214,7 +214,7 @@ impl<'a> TestReport<'a> {
             tests: results
                 .iter()
                 .map(|r| {
-                    let (outcome, message) = crate::testing::outcome(&r.verdict);
+                    let (outcome, message) = crate::test_suite::outcome(&r.verdict);
                     TestCase {
                         name: &r.name,
                         outcome,

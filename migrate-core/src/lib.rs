@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod graph;
+pub mod lint;
 pub mod plan;
 pub mod spec;
 

@@ -40,7 +40,7 @@ pub use db::{
 #[cfg(feature = "runtime")]
 pub use error::Error;
 #[cfg(feature = "runtime")]
-pub use registry::{BoxError, BoxFuture, MigrationFn, Migrations, Revision};
+pub use registry::{AllowLint, BoxError, BoxFuture, MigrationFn, Migrations, Revision};
 
 /// What a revision file needs: `use migrate_core::prelude::*;`.
 #[cfg(feature = "runtime")]

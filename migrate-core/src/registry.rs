@@ -43,6 +43,9 @@ pub struct Revision {
     /// `false` when the revision declared `transactional = false` (for statements such as
     /// `CREATE INDEX CONCURRENTLY` that cannot run inside a transaction).
     pub transactional: bool,
+    /// The lint rules this revision allows, with why (`#[migration(allow_lint("rule",
+    /// reason = "…"))]`; `cargo migrate lint` reports them as allowed, not as failures).
+    pub allow_lint: &'static [AllowLint],
     /// The `upgrade` function.
     pub upgrade: MigrationFn,
     /// The `downgrade` function.
@@ -59,8 +62,19 @@ impl std::fmt::Debug for Revision {
             .field("message", &self.message)
             .field("file", &self.file)
             .field("transactional", &self.transactional)
+            .field("allow_lint", &self.allow_lint)
             .finish_non_exhaustive()
     }
+}
+
+/// A lint rule one revision allows, and why: `#[migration(allow_lint("rule", reason =
+/// "…"))]`, checked at compile time (a known rule name, a reason that is not blank).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowLint {
+    /// The rule's name (squawk's names, or `migrate_core::lint::rules::OWN_RULES`).
+    pub rule: &'static str,
+    /// Why the rule does not apply to this revision.
+    pub reason: &'static str,
 }
 
 impl Revision {

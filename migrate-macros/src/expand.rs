@@ -54,7 +54,10 @@ fn revision(
         branch_labels,
         depends_on,
         transactional,
+        allow_lint,
     } = args;
+    let (rules, reasons): (Vec<&String>, Vec<&String>) =
+        allow_lint.iter().map(|(r, why)| (r, why)).unzip();
     quote! {
         #item
         #[doc(hidden)]
@@ -67,6 +70,7 @@ fn revision(
             file: "",
             checksum: #checksum,
             transactional: #transactional,
+            allow_lint: &[#(::migrate_core::AllowLint { rule: #rules, reason: #reasons }),*],
             upgrade: #module::__migrate_upgrade,
             downgrade: #module::__migrate_downgrade,
         };

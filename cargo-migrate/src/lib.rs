@@ -50,6 +50,7 @@ mod cache;
 mod db;
 mod forward;
 mod init;
+mod lint_config;
 mod merge;
 mod revision;
 mod sources;

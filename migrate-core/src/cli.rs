@@ -21,9 +21,11 @@ use crate::{Error, Migrations};
 
 mod args;
 mod current;
+mod lint;
 mod render;
 
 pub use current::current_from_graph;
+pub use lint::{LintFormat, PROJECT_REASON, lint_dialects};
 pub use render::{
     Docstring, current_line, hint, log_entry, render_graph_command, render_graph_command_with,
 };
@@ -188,6 +190,30 @@ pub enum DbCommand {
         /// The revision (id, prefix, `head`, `heads`, …); `-N` is N below each head.
         #[arg(allow_hyphen_values = true)]
         revision: String,
+    },
+    /// Lint the SQL each revision's upgrade renders (offline: no database) for dangerous
+    /// operations: squawk's rules on PostgreSQL, our own on MySQL/MariaDB and SQLite.
+    ///
+    /// Exits 1 when a finding is not allowed, by the revision
+    /// (`#[migration(allow_lint("rule", reason = "…"))]`) or project-wide (`--allow`,
+    /// `[package.metadata.migrate.lint] allow`).
+    Lint {
+        /// The revisions to lint: a range `A:B` (either side optional) or one revision;
+        /// default every revision.
+        #[arg(allow_hyphen_values = true)]
+        range: Option<String>,
+        /// The dialect to lint for; repeat for several. Default:
+        /// `[package.metadata.migrate.lint] dialects`, else the database URL's dialect when
+        /// one is configured, else all three.
+        #[arg(long = "dialect", value_enum, value_name = "DIALECT")]
+        dialects: Vec<Dialect>,
+        /// A rule allowed in every revision; repeat for several (added to
+        /// `[package.metadata.migrate.lint] allow`).
+        #[arg(long = "allow", value_name = "RULE")]
+        allow: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+        format: LintFormat,
     },
 }
 
@@ -437,6 +463,16 @@ pub async fn run(
     let graph = runner.graph();
     let mut out = String::new();
 
+    if let DbCommand::Lint {
+        range,
+        dialects,
+        allow,
+        format,
+    } = command
+    {
+        return lint::run_lint(&runner, args, range.as_deref(), dialects, allow, *format).await;
+    }
+
     if command.graph_only() {
         render_graph_command(graph, command, None, &mut out)?;
         print!("{out}");
@@ -519,6 +555,7 @@ pub async fn run(
         DbCommand::Heads { .. } => (false, "heads"),
         DbCommand::Branches { .. } => (false, "branches"),
         DbCommand::Show { .. } => (false, "show"),
+        DbCommand::Lint { .. } => (false, "lint"),
     };
     let options = ConnectOptions::default()
         .connect_timeout(Duration::from_secs(args.connect_timeout.max(1)))
@@ -743,6 +780,8 @@ async fn run_online(
         DbCommand::Heads { .. } | DbCommand::Branches { .. } | DbCommand::Show { .. } => {
             render_graph_command(graph, command, None, out)?;
         }
+        // answered before connecting (`run`)
+        DbCommand::Lint { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -129,6 +129,24 @@ impl DbCommand {
                 out.push("show".into());
                 positional.push(revision);
             }
+            DbCommand::Lint {
+                range,
+                dialects,
+                allow,
+                format,
+            } => {
+                out.push("lint".into());
+                for d in dialects {
+                    out.push(format!("--dialect={}", value_name(d)).into());
+                }
+                for a in allow {
+                    out.push(format!("--allow={a}").into());
+                }
+                out.push(format!("--format={}", value_name(format)).into());
+                if let Some(r) = range {
+                    positional.push(r);
+                }
+            }
         }
         if !positional.is_empty() {
             out.push("--".into());
@@ -178,6 +196,16 @@ mod tests {
             &["show", "-1"],
             &["show", "head-1"],
             &["show", "--", "--weird"],
+            &["lint"],
+            &["lint", "-1:", "--dialect", "mysql", "--dialect", "sqlite"],
+            &[
+                "lint",
+                "--allow",
+                "ban-drop-column",
+                "--format",
+                "json",
+                "a1:b2",
+            ],
             &[
                 "--database-url",
                 "postgres://u:p@h/db?x=-1",

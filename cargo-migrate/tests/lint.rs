@@ -222,6 +222,23 @@ fn lint_flags_dangerous_revisions_and_allowed_rules_pass() {
     );
     let _ = users;
 
+    // bad input on the command line
+    let bad = cm(&app, &["migrate", "lint", "--allow", "no-such-rule"]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(
+        bad.stderr
+            .contains("error: --allow no-such-rule: unknown lint rule `no-such-rule`"),
+        "{}",
+        bad.stderr
+    );
+    let bad = cm(&app, &["migrate", "lint", "--dialect", "oracle"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("invalid value 'oracle'"),
+        "{}",
+        bad.stderr
+    );
+
     // a bad project-wide setting: named, nothing linted
     std::fs::write(
         &manifest,

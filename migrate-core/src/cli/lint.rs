@@ -125,14 +125,19 @@ pub(super) async fn run_lint(
             match (rev.upgrade)(&mut db).await {
                 Ok(()) => {}
                 Err(e) => {
-                    let reads =
-                        matches!(e.downcast_ref::<Error>(), Some(Error::OfflineRead { .. }));
-                    not_rendered.push((
-                        rev.id.to_owned(),
-                        backend,
-                        redact_url(&e.to_string()),
-                        !reads,
-                    ));
+                    // outside the runner the error does not know its revision: name it
+                    let (reads, msg) = match e.downcast_ref::<Error>() {
+                        Some(Error::OfflineRead { operation, .. }) => (
+                            true,
+                            Error::OfflineRead {
+                                revision: rev.id.to_owned(),
+                                operation,
+                            }
+                            .to_string(),
+                        ),
+                        _ => (false, e.to_string()),
+                    };
+                    not_rendered.push((rev.id.to_owned(), backend, redact_url(&msg), !reads));
                     continue;
                 }
             }

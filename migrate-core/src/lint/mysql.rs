@@ -185,29 +185,28 @@ fn alter_clause(
                 let key = (table.to_owned(), old.clone());
                 if let Some(before) = state.enums.remove(&key)
                     && !values.starts_with(&before)
+                    && !fresh
                 {
-                    if !fresh {
-                        out.push(Finding::new(
-                            rev,
-                            Backend::MySql,
-                            "enum-value-reorder",
-                            format!(
-                                "ENUM column `{table}.{old}` goes from ({}) to ({}): values \
+                    out.push(Finding::new(
+                        rev,
+                        Backend::MySql,
+                        "enum-value-reorder",
+                        format!(
+                            "ENUM column `{table}.{old}` goes from ({}) to ({}): values \
                                  removed or reordered, not only appended. MySQL stores an ENUM \
                                  as the value's position, so this rebuilds the table \
                                  (ALGORITHM=COPY) and renumbers every row.",
-                                quoted(&before),
-                                quoted(&values)
-                            ),
-                            Some(
-                                "Only append new values at the end of the list (an instant \
+                            quoted(&before),
+                            quoted(&values)
+                        ),
+                        Some(
+                            "Only append new values at the end of the list (an instant \
                                  change); drop or reorder values in a separate, scheduled \
                                  revision."
-                                    .into(),
-                            ),
-                            sql,
-                        ));
-                    }
+                                .into(),
+                        ),
+                        sql,
+                    ));
                 }
                 state.enums.insert((table.to_owned(), new), values);
             }

@@ -48,6 +48,15 @@ pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
     }
     let (project, package) =
         Project::locate_package(cli.manifest_path.as_deref(), cli.package.as_deref())?;
+    // `lint`: the project-wide settings of `[package.metadata.migrate.lint]`
+    let cmd = &match cmd {
+        DbCommand::Lint { .. } => {
+            let config = crate::lint_config::read(&package.metadata)
+                .with_context(|| format!("in {}", package.manifest_path))?;
+            crate::lint_config::apply(cmd, config)
+        }
+        other => other.clone(),
+    };
     let exe = build_runner(&project, &package)?;
     run_runner(&project, &exe, &runner_args(&cli.db, cmd))
 }

@@ -52,6 +52,7 @@ mod config_cmd;
 mod db;
 mod forward;
 mod init;
+mod lint_config;
 mod merge;
 mod revision;
 mod sources;

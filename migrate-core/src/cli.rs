@@ -22,11 +22,13 @@ mod args;
 mod current;
 mod fleet;
 pub mod json;
+mod lint;
 pub mod output;
 mod render;
 mod run;
 
 pub use current::current_from_graph;
+pub use lint::{PROJECT_REASON, lint_dialects};
 pub use output::{ColorWhen, Format};
 pub use render::{
     Docstring, current_line, hint, log_entry, render_graph_command, render_graph_command_with,
@@ -365,6 +367,27 @@ pub enum DbCommand {
         /// --database-url).
         #[arg(short = 'i', long)]
         indicate_current: bool,
+    },
+    /// Lint the SQL each revision's upgrade renders (offline: no database) for dangerous
+    /// operations: squawk's rules on PostgreSQL, our own on MySQL/MariaDB and SQLite.
+    ///
+    /// Exits 1 when a finding is not allowed, by the revision
+    /// (`#[migration(allow_lint("rule", reason = "…"))]`) or project-wide (`--allow`,
+    /// `[package.metadata.migrate.lint] allow`).
+    Lint {
+        /// The revisions to lint: a range `A:B` (either side optional) or one revision;
+        /// default every revision.
+        #[arg(allow_hyphen_values = true)]
+        range: Option<String>,
+        /// The dialect to lint for; repeat for several. Default:
+        /// `[package.metadata.migrate.lint] dialects`, else the database URL's dialect when
+        /// one is configured, else all three.
+        #[arg(long = "dialect", value_enum, value_name = "DIALECT")]
+        dialects: Vec<Dialect>,
+        /// A rule allowed in every revision; repeat for several (added to
+        /// `[package.metadata.migrate.lint] allow`).
+        #[arg(long = "allow", value_name = "RULE")]
+        allow: Vec<String>,
     },
 }
 
@@ -708,6 +731,16 @@ pub async fn run(
     let mut out = String::new();
     let command = &command.with_db_args(args)?;
 
+    if let DbCommand::Lint {
+        range,
+        dialects,
+        allow,
+    } = command
+    {
+        return lint::run_lint(&runner, args, range.as_deref(), dialects, allow, args.format)
+            .await;
+    }
+
     if command.graph_only() {
         if args.format == Format::Json {
             out = json::graph_command_json(graph, command, None)?;
@@ -796,6 +829,7 @@ pub async fn run(
         DbCommand::Show { .. } => (false, "show"),
         DbCommand::Test { .. } => (false, "test"),
         DbCommand::Graph { .. } => (false, "graph"),
+        DbCommand::Lint { .. } => (false, "lint"),
     };
     let options = ConnectOptions::default()
         .connect_timeout(Duration::from_secs(args.connect_timeout.max(1)))
@@ -994,6 +1028,8 @@ async fn run_online(
         }
         // handled by `run` before connecting (it makes its own databases)
         DbCommand::Test { .. } => {}
+        // answered before connecting (`run`)
+        DbCommand::Lint { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod graph;
+pub mod lint;
 pub mod plan;
 pub mod schema;
 pub mod spec;
@@ -65,7 +66,9 @@ pub use db::{
 #[cfg(feature = "runtime")]
 pub use error::Error;
 #[cfg(feature = "runtime")]
-pub use registry::{BoxError, BoxFuture, MigrationFn, Migrations, Revision, Settings};
+pub use registry::{
+    AllowLint, BoxError, BoxFuture, MigrationFn, Migrations, Revision, Settings,
+};
 
 /// What a revision file needs: `use migrate_core::prelude::*;`.
 #[cfg(feature = "runtime")]

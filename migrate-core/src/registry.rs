@@ -47,6 +47,9 @@ pub struct Revision {
     /// given): its downgrade is expected to fail, and `cargo migrate test` reports it as
     /// irreversible rather than as a failure.
     pub irreversible: Option<&'static str>,
+    /// The lint rules this revision allows, with why (`#[migration(allow_lint("rule",
+    /// reason = "…"))]`; `cargo migrate lint` reports them as allowed, not as failures).
+    pub allow_lint: &'static [AllowLint],
     /// The `upgrade` function.
     pub upgrade: MigrationFn,
     /// The `downgrade` function.
@@ -64,8 +67,19 @@ impl std::fmt::Debug for Revision {
             .field("file", &self.file)
             .field("transactional", &self.transactional)
             .field("irreversible", &self.irreversible)
+            .field("allow_lint", &self.allow_lint)
             .finish_non_exhaustive()
     }
+}
+
+/// A lint rule one revision allows, and why: `#[migration(allow_lint("rule", reason =
+/// "…"))]`, checked at compile time (a known rule name, a reason that is not blank).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AllowLint {
+    /// The rule's name (squawk's names, or `migrate_core::lint::rules::OWN_RULES`).
+    pub rule: &'static str,
+    /// Why the rule does not apply to this revision.
+    pub reason: &'static str,
 }
 
 impl Revision {

@@ -692,6 +692,7 @@ mod tests {
             checksum,
             transactional: true,
             irreversible: None,
+            allow_lint: &[],
             upgrade: noop,
             downgrade: noop,
         }

@@ -55,11 +55,14 @@ fn revision(
         depends_on,
         transactional,
         irreversible,
+        allow_lint,
     } = args;
     let irreversible = match irreversible {
         Some(reason) => quote!(::core::option::Option::Some(#reason)),
         None => quote!(::core::option::Option::None),
     };
+    let (rules, reasons): (Vec<&String>, Vec<&String>) =
+        allow_lint.iter().map(|(r, why)| (r, why)).unzip();
     quote! {
         #item
         #[doc(hidden)]
@@ -73,6 +76,7 @@ fn revision(
             checksum: #checksum,
             transactional: #transactional,
             irreversible: #irreversible,
+            allow_lint: &[#(::migrate_core::AllowLint { rule: #rules, reason: #reasons }),*],
             upgrade: #module::__migrate_upgrade,
             downgrade: #module::__migrate_downgrade,
         };

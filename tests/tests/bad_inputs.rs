@@ -1729,3 +1729,43 @@ async fn library_errors_hide_the_password() {
         .unwrap_err();
     assert!(!format!("{e} {e:?}").contains(CANARY));
 }
+
+/// BAD_INPUTS.md L8: `lint` over the blog example, whose data migration reads rows (offline
+/// mode cannot render it): that revision is reported and skipped, the others are linted, for
+/// the dialect of the configured URL (whose password is never printed).
+#[test]
+fn lint_skips_a_revision_that_reads() {
+    let url = "postgres://postgres:CANARY-7f3a9c@127.0.0.1:1/lint";
+    let out = run_url("blog", url, &["lint", "--format", "json"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out}");
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(doc["dialects"], serde_json::json!(["postgres"]), "{out}");
+    let skipped = doc["not_rendered"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{out}");
+    assert_eq!(skipped[0]["revision"], "e4d5c6b7a8f9");
+    assert_eq!(skipped[0]["fails"], false);
+    assert!(
+        skipped[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("reads from the database (fetch_all)"),
+        "{out}"
+    );
+    // every other revision was linted: the blog's revisions create tables with integer keys
+    let linted: std::collections::BTreeSet<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["revision"].as_str().unwrap())
+        .collect();
+    assert!(!linted.contains("e4d5c6b7a8f9"), "{out}");
+    assert!(!linted.is_empty(), "{out}");
+    let human = run_url("blog", url, &["lint"]);
+    assert!(
+        human.stderr.contains(
+            "warning: revision e4d5c6b7a8f9 not linted for postgres: revision e4d5c6b7a8f9 \
+             reads from the database (fetch_all)"
+        ),
+        "{human}"
+    );
+}

@@ -7,7 +7,9 @@
 //! - `downgrade base` stops where upstream's own down.sql is broken
 //!   (`2024-10-25-112826_make-unique-version-unique`), naming that revision and the
 //!   database's message, and leaves the database consistent at that revision;
-//! - `upgrade head` from there gives the reference schema again.
+//! - `upgrade head` from there gives the reference schema again;
+//! - `lint --dialect postgres` (offline: squawk's rules over each revision's up.sql) finds
+//!   [`LINT_FINDINGS`] per rule (README.md, Lint).
 //!
 //! The data is not in the repository, so this suite is not part of `cargo test --workspace`
 //! (which must pass on a plain clone): it runs from its own command, which `.ci/run` runs too,
@@ -26,6 +28,40 @@ use migrate_core::Backend;
 use migrate_tests::{TestDb, nested};
 
 const BROKEN: &str = "2024-10-25-112826_make-unique-version-unique";
+
+/// `lint --dialect postgres` over the 285 revisions: findings per rule (squawk-linter 2.68's
+/// default rules; README.md, Lint, records the same table).
+const LINT_FINDINGS: &[(&str, usize)] = &[
+    ("adding-field-with-default", 3),
+    ("adding-foreign-key-constraint", 30),
+    ("adding-not-nullable-field", 18),
+    ("adding-required-field", 3),
+    ("adding-serial-primary-key-field", 9),
+    ("ban-char-field", 1),
+    ("ban-drop-column", 20),
+    ("ban-drop-constraint", 22),
+    ("ban-drop-default", 8),
+    ("ban-drop-function", 7),
+    ("ban-drop-not-null", 3),
+    ("ban-drop-table", 8),
+    ("ban-drop-type", 1),
+    ("ban-drop-view", 1),
+    ("changing-column-type", 27),
+    ("constraint-missing-not-valid", 43),
+    ("disallowed-unique-constraint", 3),
+    ("prefer-bigint-over-int", 88),
+    ("prefer-bigint-over-smallint", 2),
+    ("prefer-identity", 22),
+    ("prefer-robust-stmts", 1),
+    ("prefer-timestamp-tz", 27),
+    ("renaming-column", 4),
+    ("renaming-object", 2),
+    ("renaming-table", 1),
+    ("require-concurrent-index-creation", 54),
+    ("require-concurrent-index-deletion", 18),
+    ("require-lock-timeout", 259),
+    ("require-statement-timeout", 259),
+];
 
 struct Migration {
     dir: String,
@@ -197,6 +233,34 @@ async fn crates_io_history_replays_on_postgres() {
     assert_eq!(ms.iter().filter(|m| !m.transactional).count(), 7);
     let root = generate(&data, &ms);
     let runner = nested::build_runner(&root, "crates-io-replay");
+
+    // 0. lint, offline (the URL is not used: the dialect is given)
+    let lint = nested::run(
+        &runner,
+        "postgres://nobody@127.0.0.1:1/none",
+        &["lint", "--dialect", "postgres", "--format", "json"],
+    );
+    assert_eq!(
+        lint.status.code(),
+        Some(1),
+        "findings fail the lint: {}",
+        lint.stderr
+    );
+    let doc: serde_json::Value = serde_json::from_str(&lint.stdout).expect("lint --format json");
+    assert_eq!(doc["revisions"], 285);
+    assert_eq!(doc["not_rendered"], serde_json::json!([]));
+    let mut per_rule = std::collections::BTreeMap::<String, usize>::new();
+    for f in doc["findings"].as_array().unwrap() {
+        assert_eq!(f["allowed"], false);
+        *per_rule
+            .entry(f["rule"].as_str().unwrap().to_owned())
+            .or_default() += 1;
+    }
+    let want: std::collections::BTreeMap<String, usize> = LINT_FINDINGS
+        .iter()
+        .map(|(r, n)| ((*r).to_owned(), *n))
+        .collect();
+    assert_eq!(per_rule, want, "lint findings per rule");
 
     let ours = TestDb::new(Backend::Postgres).await;
     let theirs = TestDb::new(Backend::Postgres).await;

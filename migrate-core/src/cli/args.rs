@@ -241,6 +241,22 @@ impl DbCommand {
                 }
                 flag(&mut out, *indicate_current, "--indicate-current");
             }
+            DbCommand::Lint {
+                range,
+                dialects,
+                allow,
+            } => {
+                out.push("lint".into());
+                for d in dialects {
+                    out.push(format!("--dialect={}", value_name(d)).into());
+                }
+                for a in allow {
+                    out.push(format!("--allow={a}").into());
+                }
+                if let Some(r) = range {
+                    positional.push(r);
+                }
+            }
         }
         if !positional.is_empty() {
             out.push("--".into());
@@ -297,6 +313,16 @@ mod tests {
             &["graph"],
             &["graph", "--format", "mermaid", "-r", "-2:", "-i"],
             &["graph", "--range", "a:b", "--format=dot"],
+            &["lint"],
+            &["lint", "-1:", "--dialect", "mysql", "--dialect", "sqlite"],
+            &[
+                "lint",
+                "--allow",
+                "ban-drop-column",
+                "--format",
+                "json",
+                "a1:b2",
+            ],
             &[
                 "--database-url",
                 "postgres://u:p@h/db?x=-1",

@@ -23,6 +23,7 @@ pub const KEYS: &[&str] = &[
     DEPENDS_ON,
     TRANSACTIONAL,
     IRREVERSIBLE,
+    ALLOW_LINT,
 ];
 
 const REVISION: &str = "revision";
@@ -31,6 +32,7 @@ const BRANCH_LABELS: &str = "branch_labels";
 const DEPENDS_ON: &str = "depends_on";
 const TRANSACTIONAL: &str = "transactional";
 const IRREVERSIBLE: &str = "irreversible";
+const ALLOW_LINT: &str = "allow_lint";
 
 /// The arguments of `#[migration(...)]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +51,9 @@ pub struct MigrationArgs {
     /// fail (`cargo migrate test` reports it as irreversible, not as a failure). `None`: not
     /// declared; `Some("")`: declared without a reason.
     pub irreversible: Option<String>,
+    /// `allow_lint("rule", reason = "…")`, once per allowed rule: (rule, reason) pairs, in
+    /// the order written.
+    pub allow_lint: Vec<(String, String)>,
 }
 
 /// Parses the arguments of `#[migration(...)]` (the tokens inside the parentheses).
@@ -64,6 +69,9 @@ pub struct MigrationArgs {
 /// | `transactional` | `true` (default) or `false` |
 /// | `irreversible` | bare (`irreversible`), or a reason: `irreversible = "drops data"` |
 ///
+/// and, once per rule, `allow_lint("rule", reason = "why it is safe here")`: a lint rule
+/// (`cargo migrate lint`, [`crate::lint::rules::is_known_rule`]) this revision may break.
+///
 /// Ids follow [`validate_revision_id`], labels [`validate_branch_label`]; a list may not
 /// name the same id twice and a revision may not name itself.
 ///
@@ -71,6 +79,8 @@ pub struct MigrationArgs {
 /// Every problem found, combined with [`syn::Error::combine`], each spanned at the offending
 /// token: an unknown key, a duplicate key (at its second occurrence), a value of the wrong
 /// type, a malformed id or label (at the literal), a missing `revision` (at the call site),
+/// an `allow_lint` without a reason or with an empty one, an unknown or repeated rule name
+/// (at the rule's literal),
 /// groups nested more than 16 deep (rejected before parsing, so hostile input cannot
 /// overflow the stack).
 /// A syntax error that prevents reading further (no `=` after a key, a missing comma) stops
@@ -128,6 +138,7 @@ fn parse_pairs(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Optio
     let mut depends_on = Vec::new();
     let mut transactional = true;
     let mut irreversible: Option<String> = None;
+    let mut allow_lint: Vec<(String, String)> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
 
     while !input.is_empty() {
@@ -149,7 +160,23 @@ fn parse_pairs(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Optio
             }
             continue;
         }
+        if name == ALLOW_LINT && input.peek(syn::token::Paren) {
+            let content;
+            let parens = syn::parenthesized!(content in input);
+            allow_lint_args(&content, parens.span.join(), &mut allow_lint, errors)?;
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+            continue;
+        }
         input.parse::<Token![=]>().map_err(|e| {
+            if name == ALLOW_LINT {
+                return syn::Error::new(
+                    e.span(),
+                    "expected `(` after `allow_lint`, e.g. `allow_lint(\"require-concurrent-index-creation\", \
+                     reason = \"the table is empty here\")`",
+                );
+            }
             syn::Error::new(
                 e.span(),
                 format!(
@@ -213,6 +240,12 @@ fn parse_pairs(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Optio
                      table's data\"`, or stands alone: `irreversible`",
                 ),
             },
+            ALLOW_LINT => errors.error(
+                key.span(),
+                "`allow_lint` takes its rule and reason in parentheses, e.g. \
+                 `allow_lint(\"require-concurrent-index-creation\", reason = \"the table is empty \
+                 here\")`",
+            ),
             _ => unreachable!("KEYS checked"),
         }
     }
@@ -246,7 +279,97 @@ fn parse_pairs(input: ParseStream<'_>, errors: &mut Errors) -> syn::Result<Optio
         depends_on: strings(depends_on),
         transactional,
         irreversible,
+        allow_lint,
     }))
+}
+
+/// The inside of `allow_lint("rule", reason = "…")`: pushes (rule, reason) when the rule is
+/// known, not listed yet, and the reason is given and not blank; otherwise records the
+/// error at the rule's literal (or at the parentheses when there is none).
+fn allow_lint_args(
+    input: ParseStream<'_>,
+    parens: Span,
+    out: &mut Vec<(String, String)>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
+    const EXAMPLE: &str =
+        "`allow_lint(\"require-concurrent-index-creation\", reason = \"the table is empty here\")`";
+    if !input.peek(LitStr) {
+        errors.error(
+            parens,
+            format!("`allow_lint` expects a rule name and a reason, e.g. {EXAMPLE}"),
+        );
+        // skip what is there
+        input.step(|cursor| {
+            let mut rest = *cursor;
+            while let Some((_, next)) = rest.token_tree() {
+                rest = next;
+            }
+            Ok(((), rest))
+        })?;
+        return Ok(());
+    }
+    let rule: LitStr = input.parse()?;
+    let mut reason: Option<LitStr> = None;
+    if !input.is_empty() {
+        input.parse::<Token![,]>()?;
+    }
+    if !input.is_empty() {
+        let key = input.call(syn::Ident::parse_any)?;
+        if key != "reason" {
+            return Err(syn::Error::new(
+                key.span(),
+                format!("expected `reason = \"…\"` after the rule name, e.g. {EXAMPLE}"),
+            ));
+        }
+        input.parse::<Token![=]>()?;
+        reason = Some(input.parse()?);
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+        if !input.is_empty() {
+            return Err(input.error(
+                "`allow_lint` takes one rule and its reason; write one `allow_lint(...)` per rule",
+            ));
+        }
+    }
+    let name = rule.value();
+    let mut ok = true;
+    if !crate::lint::rules::is_known_rule(&name) {
+        ok = false;
+        errors.error(
+            rule.span(),
+            format!(
+                "unknown lint rule `{name}`: not one of squawk's rule names (see \
+                 https://squawkhq.com/docs/rules) nor cargo-migrate's own ({})",
+                crate::lint::rules::OWN_RULES.join(", ")
+            ),
+        );
+    } else if out.iter().any(|(r, _)| *r == name) {
+        ok = false;
+        errors.error(
+            rule.span(),
+            format!("lint rule `{name}` is allowed twice; give it once"),
+        );
+    }
+    match reason {
+        None => errors.error(
+            rule.span(),
+            format!(
+                "`allow_lint(\"{name}\")` needs a reason: say why the rule does not apply here, \
+                 e.g. `allow_lint(\"{name}\", reason = \"the table is empty at this point\")`"
+            ),
+        ),
+        Some(r) if r.value().trim().is_empty() => errors.error(
+            r.span(),
+            format!(
+                "the reason for allowing `{name}` is empty; say why the rule does not apply here"
+            ),
+        ),
+        Some(r) if ok => out.push((name, r.value())),
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 fn example(key: &str) -> &'static str {

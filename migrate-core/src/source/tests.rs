@@ -129,7 +129,9 @@ fn renders_keys_only_when_needed() {
 fn parses_every_key() {
     let a = args(
         r#"revision = "ab_1", down_revision = ["x", "y"], branch_labels = "auth",
-               depends_on = ["z"], transactional = false,"#,
+               depends_on = ["z"], transactional = false,
+               allow_lint("ban-drop-column", reason = "nothing reads it since v2"),
+               allow_lint("table-rebuild", reason = "ten rows"),"#,
     )
     .unwrap();
     assert_eq!(
@@ -141,6 +143,10 @@ fn parses_every_key() {
             depends_on: vec!["z".into()],
             transactional: false,
             irreversible: None,
+            allow_lint: vec![
+                ("ban-drop-column".into(), "nothing reads it since v2".into()),
+                ("table-rebuild".into(), "ten rows".into()),
+            ],
         }
     );
     assert_eq!(
@@ -193,7 +199,7 @@ fn arg_errors_are_spanned_and_accumulated() {
         (
             r#"revision = "a", down_revison = "b""#,
             &[
-                "unknown key `down_revison`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible",
+                "unknown key `down_revison`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible, allow_lint",
             ],
         ),
         (
@@ -255,7 +261,7 @@ fn arg_errors_are_spanned_and_accumulated() {
             r#"revision = "A", foo = 1, down_revision = 2"#,
             &[
                 "invalid revision id `A`: `A` is not allowed; ids use 1 to 32 characters from `a-z`, `0-9` and `_`",
-                "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible",
+                "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible, allow_lint",
                 "`down_revision` expects a string literal or an array of string literals, e.g. `down_revision = \"8828a8665651\"`, or `None` for a base",
             ],
         ),
@@ -263,7 +269,7 @@ fn arg_errors_are_spanned_and_accumulated() {
         (
             r#"foo = 1, revision "a""#,
             &[
-                "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible",
+                "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible, allow_lint",
                 "expected `=` after `revision`, e.g. `revision = \"3f2a9c1b7e4d\"`",
             ],
         ),
@@ -362,7 +368,7 @@ fn file_errors() {
             file_err("//! x\n#[migration(revision = \"a\", foo = 1, bar = 2)]\nmod revision {}\n"),
             SourceError::BadArgs {
                 line: 2,
-                message: "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible; unknown key `bar`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible".into()
+                message: "unknown key `foo`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible, allow_lint; unknown key `bar`; expected one of revision, down_revision, branch_labels, depends_on, transactional, irreversible, allow_lint".into()
             }
         );
     assert_eq!(
@@ -498,4 +504,29 @@ fn file_names() {
     for (msg, expected) in cases {
         assert_eq!(file_name("3f2a", msg), expected, "{msg}");
     }
+}
+
+#[test]
+fn allow_lint_errors() {
+    let err = arg_errors;
+    let e = err(r#"revision = "a", allow_lint("require-concurrent-index-creation")"#);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].contains("needs a reason"), "{e:?}");
+    let e = err(r#"revision = "a", allow_lint("no-such-rule", reason = "x")"#);
+    assert!(e[0].contains("unknown lint rule `no-such-rule`"), "{e:?}");
+    let e = err(r#"revision = "a", allow_lint("ban-drop-column", reason = "  ")"#);
+    assert!(e[0].contains("is empty"), "{e:?}");
+    let e = err(
+        r#"revision = "a", allow_lint("ban-drop-column", reason = "x"), allow_lint("ban-drop-column", reason = "y")"#,
+    );
+    assert!(e[0].contains("allowed twice"), "{e:?}");
+    let e = err(r#"revision = "a", allow_lint = "ban-drop-column""#);
+    assert!(e[0].contains("in parentheses"), "{e:?}");
+    let e = err(r#"revision = "a", allow_lint "ban-drop-column""#);
+    assert!(e[0].contains("expected `(` after `allow_lint`"), "{e:?}");
+    let e = err(r#"revision = "a", allow_lint("ban-drop-column", because = "x")"#);
+    assert!(e[0].contains("expected `reason"), "{e:?}");
+    // several problems at once: both reported
+    let e = err(r#"revision = "a", allow_lint("nope"), transactional = 3"#);
+    assert_eq!(e.len(), 3, "{e:?}");
 }

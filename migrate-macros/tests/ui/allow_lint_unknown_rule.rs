@@ -1,0 +1,17 @@
+#[migrate_macros::migration(
+    revision = "a1",
+    allow_lint("require-concurrent-index", reason = "the table is empty here")
+)]
+mod revision {
+    use migrate_core::prelude::*;
+
+    pub async fn upgrade(_db: &mut Db) -> Result<()> {
+        Ok(())
+    }
+
+    pub async fn downgrade(_db: &mut Db) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {}

@@ -1,0 +1,18 @@
+#[migrate_macros::migration(
+    revision = "a1",
+    allow_lint("require-concurrent-index-creation"),
+    allow_lint("ban-drop-column", reason = "")
+)]
+mod revision {
+    use migrate_core::prelude::*;
+
+    pub async fn upgrade(_db: &mut Db) -> Result<()> {
+        Ok(())
+    }
+
+    pub async fn downgrade(_db: &mut Db) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {}

@@ -55,7 +55,7 @@ mod revision;
 mod sources;
 mod workspace;
 
-pub use init::InitArgs;
+pub use init::{BackendArg, InitArgs};
 pub use merge::MergeArgs;
 pub use revision::RevisionArgs;
 

@@ -72,7 +72,7 @@ impl BackendArg {
         match b {
             migrate_core::Backend::Postgres => BackendArg::Postgres,
             migrate_core::Backend::MySql => BackendArg::Mysql,
-            _ => BackendArg::Sqlite,
+            migrate_core::Backend::Sqlite => BackendArg::Sqlite,
         }
     }
 }

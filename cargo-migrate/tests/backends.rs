@@ -156,3 +156,65 @@ fn a_postgres_only_crate_builds_no_sqlite_and_upgrades() {
         "{err}"
     );
 }
+
+#[test]
+fn init_without_backend_takes_database_url_else_sqlite() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = cargo_new(tmp.path(), "app");
+    // not a terminal: no question; DATABASE_URL names the backend
+    let init = cm_env(
+        &app,
+        &["migrate", "init", "from_env"],
+        &[("DATABASE_URL", "mysql://root@127.0.0.1:1/x")],
+    )
+    .ok();
+    assert!(
+        init.stderr
+            .contains("building for mysql (the backend of DATABASE_URL); choose with --backend"),
+        "{}",
+        init.stderr
+    );
+    assert!(
+        read(&app.join("from_env/Cargo.toml"))
+            .contains("default-features = false, features = [\"cli\", \"mysql\"] }"),
+        "{}",
+        read(&app.join("from_env/Cargo.toml"))
+    );
+
+    // nothing set: sqlite, said so
+    let init = cm(&app, &["migrate", "init", "default_db"]).ok();
+    assert!(
+        init.stderr
+            .contains("building for sqlite (the default: DATABASE_URL is not set)"),
+        "{}",
+        init.stderr
+    );
+    assert!(
+        read(&app.join("default_db/Cargo.toml")).contains("features = [\"cli\", \"sqlite\"] }")
+    );
+
+    // a list, repeated and in any order: each once, in a fixed order
+    cm(
+        &app,
+        &[
+            "migrate",
+            "init",
+            "listed",
+            "--backend",
+            "mysql,sqlite",
+            "--backend",
+            "mysql",
+        ],
+    )
+    .ok();
+    assert!(
+        read(&app.join("listed/Cargo.toml"))
+            .contains("features = [\"cli\", \"sqlite\", \"mysql\"] }")
+    );
+    let err = cm(&app, &["migrate", "init", "bad", "--backend", "oracle"]).fails(2);
+    assert!(
+        err.contains("invalid value 'oracle' for '--backend"),
+        "{err}"
+    );
+    assert!(!app.join("bad").exists());
+}

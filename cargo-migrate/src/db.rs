@@ -219,7 +219,10 @@ fn run_runner(
     args: &[OsString],
 ) -> anyhow::Result<ExitCode> {
     let mut cmd = Command::new(exe);
-    cmd.args(args).env(PROJECT_DIR_ENV, &project.workspace_root);
+    cmd.args(args)
+        .env(PROJECT_DIR_ENV, &project.workspace_root)
+        // named by the runner's error for a backend compiled out of migrate-core
+        .env("CARGO_MIGRATE_MANIFEST", &project.manifest_path);
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt as _;

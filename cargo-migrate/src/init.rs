@@ -36,6 +36,122 @@ pub struct InitArgs {
     /// this tool was built from a checkout, else `crates-io`.
     #[arg(long, value_name = "SOURCE", value_parser = parse_deps)]
     pub deps: Option<DepsArg>,
+    /// The databases the project uses: `sqlite`, `postgres`, `mysql` (repeat the option or
+    /// give a comma list). Only these are compiled into the migrations crate (migrate-core's
+    /// cargo features): a PostgreSQL-only crate never builds SQLite. Default: asked on a
+    /// terminal; otherwise the backend of `DATABASE_URL` (environment or `.env`) if set,
+    /// else sqlite.
+    #[arg(long, value_name = "BACKEND", value_delimiter = ',', value_enum)]
+    pub backend: Vec<BackendArg>,
+}
+
+/// `init --backend`: a database backend, one of migrate-core's backend features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum BackendArg {
+    /// SQLite (migrate-core feature `sqlite`; links the bundled SQLite library).
+    Sqlite,
+    /// PostgreSQL (feature `postgres`).
+    #[value(alias = "postgresql")]
+    Postgres,
+    /// MySQL or MariaDB (feature `mysql`).
+    #[value(alias = "mariadb")]
+    Mysql,
+}
+
+impl BackendArg {
+    /// The migrate-core feature: `sqlite`, `postgres` or `mysql`.
+    pub fn feature(self) -> &'static str {
+        match self {
+            BackendArg::Sqlite => "sqlite",
+            BackendArg::Postgres => "postgres",
+            BackendArg::Mysql => "mysql",
+        }
+    }
+
+    fn of(b: migrate_core::Backend) -> BackendArg {
+        match b {
+            migrate_core::Backend::Postgres => BackendArg::Postgres,
+            migrate_core::Backend::MySql => BackendArg::Mysql,
+            migrate_core::Backend::Sqlite => BackendArg::Sqlite,
+        }
+    }
+}
+
+/// Parses the answer to `init`'s backend question: numbers (`1`-`3`) or names, separated by
+/// commas or blanks; an empty answer is sqlite.
+fn parse_backend_answer(answer: &str) -> Result<Vec<BackendArg>, String> {
+    use clap::ValueEnum as _;
+    let mut out = Vec::new();
+    for word in answer.split([',', ' ', '\t']).filter(|w| !w.is_empty()) {
+        let b = match word {
+            "1" => BackendArg::Sqlite,
+            "2" => BackendArg::Postgres,
+            "3" => BackendArg::Mysql,
+            w => BackendArg::from_str(w, true).map_err(|_| {
+                format!("`{w}` is not a backend; answer 1, 2, 3 or sqlite, postgres, mysql")
+            })?,
+        };
+        out.push(b);
+    }
+    if out.is_empty() {
+        out.push(BackendArg::Sqlite);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The backends `init` builds the crate for: `--backend`; else asked on a terminal; else the
+/// backend of `DATABASE_URL` (environment or `.env`, as the runner reads it), else sqlite.
+/// Says on stderr which it picked when it was not given.
+fn choose_backends(given: &[BackendArg]) -> anyhow::Result<Vec<BackendArg>> {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    if !given.is_empty() {
+        let mut v = given.to_vec();
+        v.sort();
+        v.dedup();
+        return Ok(v);
+    }
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        loop {
+            eprint!(
+                "Which databases will this project use? [1] sqlite  [2] postgres  [3] mysql \
+                 (numbers or names, comma-separated; default sqlite): "
+            );
+            let _ = std::io::stderr().flush();
+            let mut line = String::new();
+            if std::io::stdin().lock().read_line(&mut line)? == 0 {
+                bail!("no answer on standard input; give --backend sqlite|postgres|mysql");
+            }
+            match parse_backend_answer(line.trim()) {
+                Ok(v) => return Ok(v),
+                Err(e) => eprintln!("{e}"),
+            }
+        }
+    }
+    // `.env` as the runner reads it: this loads it into our environment
+    let read = migrate_core::cli::resolve_database_url(None);
+    let url = std::env::var("DATABASE_URL").ok();
+    let (picked, why) = match (&read, url.as_deref().map(migrate_core::Backend::from_url)) {
+        (_, Some(Ok(b))) => (BackendArg::of(b), "the backend of DATABASE_URL".to_owned()),
+        (Err(e), _) => (
+            BackendArg::Sqlite,
+            format!("the default; DATABASE_URL: {e}"),
+        ),
+        (Ok(_), Some(Err(e))) => (
+            BackendArg::Sqlite,
+            format!("the default; DATABASE_URL: {e}"),
+        ),
+        (Ok(_), None) => (
+            BackendArg::Sqlite,
+            "the default: DATABASE_URL is not set".to_owned(),
+        ),
+    };
+    crate::note(format_args!(
+        "building for {} ({why}); choose with --backend sqlite|postgres|mysql (repeatable)",
+        picked.feature()
+    ));
+    Ok(vec![picked])
 }
 
 /// `init --deps`: where migrate-core and migrate-macros come from.
@@ -402,9 +518,14 @@ fn toml_str(s: &str) -> String {
 
 /// The migrations crate's manifest: migrate-core and migrate-macros by version requirement,
 /// as published crates (the workspace root's `[patch.crates-io]` says where they are until
-/// then), sqlx and sea-query with the workspace's caret requirements.
-fn cargo_toml(name: &str) -> String {
+/// then), sqlx and sea-query with the workspace's caret requirements. migrate-core without
+/// its default features: `cli` and the `backends` only.
+fn cargo_toml(name: &str, backends: &[BackendArg]) -> String {
     let v = env!("CARGO_PKG_VERSION");
+    let features: String = backends
+        .iter()
+        .map(|b| format!(", \"{}\"", b.feature()))
+        .collect();
     let mut s = String::new();
     let _ = write!(
         s,
@@ -415,7 +536,7 @@ fn cargo_toml(name: &str) -> String {
          publish = false\n\
          \n\
          [dependencies]\n\
-         migrate-core = {{ version = \"{v}\", features = [\"cli\"] }}\n\
+         migrate-core = {{ version = \"{v}\", default-features = false, features = [\"cli\"{features}] }}\n\
          migrate-macros = {{ version = \"{v}\" }}\n\
          sqlx = {{ version = \"{SQLX_VERSION}\", default-features = false }}\n\
          sea-query = {{ version = \"{SEA_QUERY_VERSION}\", default-features = false }}\n",
@@ -569,6 +690,7 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let path = parent.join(path.file_name().expect("checked above"));
 
     let deps = dep_source(args.deps.as_ref(), &cwd)?;
+    let backends = choose_backends(&args.backend)?;
     // plan the manifest edit first: a manifest we cannot parse stops us before we write
     let edit = match enclosing_manifest(&parent)? {
         Some(manifest) => {
@@ -601,9 +723,9 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot create directory `{}`", versions.display()))?;
     // no enclosing manifest: the crate is its own workspace root and holds the profiles
     let (manifest, own_profile) = match edit {
-        Some(_) => (cargo_toml(&name), Vec::new()),
+        Some(_) => (cargo_toml(&name, &backends), Vec::new()),
         None => {
-            let (text, mut added) = add_profile_overrides(&cargo_toml(&name), &name)?;
+            let (text, mut added) = add_profile_overrides(&cargo_toml(&name, &backends), &name)?;
             let (text, patch) = add_patch(&text, &path, &deps)?;
             added.extend(patch);
             (text, added)
@@ -682,7 +804,8 @@ pub(crate) fn run(args: &InitArgs) -> anyhow::Result<ExitCode> {
         Some((manifest, ..)) => manifest.parent().expect("a file has a parent").to_owned(),
         None => path.clone(),
     };
-    if ignore_default_database(&root)? {
+    // the default database (no DATABASE_URL) is a SQLite file: ignored when SQLite is built in
+    if backends.contains(&BackendArg::Sqlite) && ignore_default_database(&root)? {
         crate::status(
             "Updated",
             format_args!(
@@ -868,7 +991,7 @@ debug = \"line-tables-only\"
             deps["sea-query"]["version"].as_str(),
             Some(SEA_QUERY_VERSION)
         );
-        let toml = cargo_toml("my-migrations");
+        let toml = cargo_toml("my-migrations", &[BackendArg::Sqlite, BackendArg::Postgres]);
         let parsed: DocumentMut = toml.parse().unwrap();
         assert_eq!(parsed["package"]["name"].as_str(), Some("my-migrations"));
         // version requirements only, never a path, never an exact pin
@@ -893,6 +1016,38 @@ debug = \"line-tables-only\"
                 "`{name}` is pinned exactly: {req:?}"
             );
         }
+    }
+
+    #[test]
+    fn backend_answers() {
+        use BackendArg::*;
+        assert_eq!(parse_backend_answer(""), Ok(vec![Sqlite]));
+        assert_eq!(parse_backend_answer("2"), Ok(vec![Postgres]));
+        assert_eq!(
+            parse_backend_answer("mysql, 1 postgresql,1"),
+            Ok(vec![Sqlite, Postgres, Mysql])
+        );
+        assert!(
+            parse_backend_answer("oracle")
+                .unwrap_err()
+                .contains("`oracle`")
+        );
+        assert!(parse_backend_answer("4").is_err());
+    }
+
+    #[test]
+    fn manifest_features_are_the_backends() {
+        let toml = cargo_toml("m", &[BackendArg::Postgres]);
+        let parsed: DocumentMut = toml.parse().unwrap();
+        let core = &parsed["dependencies"]["migrate-core"];
+        assert_eq!(core["default-features"].as_bool(), Some(false), "{toml}");
+        let features: Vec<&str> = core["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(features, ["cli", "postgres"]);
     }
 
     #[test]

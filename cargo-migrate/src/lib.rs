@@ -59,7 +59,7 @@ mod sources;
 mod workspace;
 
 pub use completions::{CompletionsArgs, man_page, script as completion_script};
-pub use init::InitArgs;
+pub use init::{BackendArg, InitArgs};
 pub use merge::MergeArgs;
 pub use revision::RevisionArgs;
 

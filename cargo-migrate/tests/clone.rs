@@ -107,7 +107,7 @@ fn a_clone_of_an_initialised_project_builds_and_upgrades() {
     let v = env!("CARGO_PKG_VERSION");
     assert!(
         member.contains(&format!(
-            "migrate-core = {{ version = \"{v}\", features = [\"cli\"] }}"
+            "migrate-core = {{ version = \"{v}\", default-features = false, features = [\"cli\", \"sqlite\"] }}"
         )),
         "{member}"
     );

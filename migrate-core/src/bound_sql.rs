@@ -2,11 +2,11 @@
 //! rewritten to PostgreSQL's `$1`, `$2`, … there.
 
 use sea_query::token::{Token, Tokenizer};
-use sea_query::{MysqlQueryBuilder, PostgresQueryBuilder, SqliteQueryBuilder, Value, Values};
+use sea_query::{Value, Values};
 use sea_query_sqlx::SqlxValues;
 use sqlx::AssertSqlSafe;
 
-use crate::db::{Backend, Conn, Db, on_conn};
+use crate::db::{Backend, Conn, Db, on_conn, with_builder};
 use crate::error::Error;
 
 /// `sql` with each `?` outside quoted strings and comments as `backend` writes a placeholder
@@ -71,13 +71,8 @@ impl Db {
             });
         }
         if self.is_offline() {
-            let rendered = match backend {
-                Backend::Sqlite => sea_query::inject_parameters(&sql, &values, &SqliteQueryBuilder),
-                Backend::Postgres => {
-                    sea_query::inject_parameters(&sql, &values, &PostgresQueryBuilder)
-                }
-                Backend::MySql => sea_query::inject_parameters(&sql, &values, &MysqlQueryBuilder),
-            };
+            let rendered =
+                with_builder!(backend, b => sea_query::inject_parameters(&sql, &values, &b));
             self.sql(&rendered).await?;
             return Ok(0);
         }

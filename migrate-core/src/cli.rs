@@ -804,7 +804,9 @@ pub async fn run(
         crate::runner::refuse_range_online(revision)?;
     }
     let (url, how) = resolve_database_url(args.database_url.as_deref())?;
+    #[cfg_attr(not(feature = "sqlite"), allow(unused_variables))]
     let backend = Backend::from_url(&url)?; // an empty URL or an unknown scheme: say only that
+    #[cfg(feature = "sqlite")]
     if backend == Backend::Sqlite
         && let Ok(opts) = url.parse::<sqlx::sqlite::SqliteConnectOptions>()
         && crate::db::sqlite_in_memory(&url, &opts)

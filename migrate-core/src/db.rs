@@ -6,10 +6,15 @@ use std::time::Duration;
 
 use sea_query::{QueryStatementWriter, SchemaStatementBuilder};
 use sea_query_sqlx::SqlxBinder;
+use sqlx::AssertSqlSafe;
+#[cfg(feature = "mysql")]
+use sqlx::MySql;
+#[cfg(feature = "postgres")]
+use sqlx::Postgres;
 use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, MySql, Postgres};
 
 use crate::Error;
+#[cfg(feature = "sqlite")]
 use crate::sqlite::SqliteConn;
 
 /// A database backend. One revision source runs on all three: sea-query renders each
@@ -29,8 +34,14 @@ impl Backend {
     /// `mysql:`/`mariadb:`.
     ///
     /// # Errors
-    /// [`Error::BadUrl`] for any other scheme.
+    /// [`Error::BadUrl`] for any other scheme; [`Error::BackendNotCompiled`] when the backend's
+    /// cargo feature is not compiled in ([`Backend::ensure_compiled`]).
     pub fn from_url(url: &str) -> Result<Backend, Error> {
+        Backend::scheme_of(url)?.ensure_compiled()
+    }
+
+    /// [`Backend::from_url`] without the check that the backend is compiled in.
+    fn scheme_of(url: &str) -> Result<Backend, Error> {
         if url.trim().is_empty() {
             return Err(Error::BadUrl {
                 url: String::new(),
@@ -63,6 +74,53 @@ impl Backend {
             Backend::Postgres => "postgres",
             Backend::MySql => "mysql",
         }
+    }
+
+    /// The cargo feature of migrate-core that compiles this backend in: `"sqlite"`,
+    /// `"postgres"` or `"mysql"` (the same as [`Backend::name`]).
+    pub fn feature(self) -> &'static str {
+        self.name()
+    }
+
+    /// Whether this build of migrate-core has the backend: its cargo feature
+    /// ([`Backend::feature`]) was enabled.
+    pub fn is_compiled(self) -> bool {
+        match self {
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+            Backend::MySql => cfg!(feature = "mysql"),
+        }
+    }
+
+    /// The backends this build of migrate-core has, in the order sqlite, postgres, mysql.
+    pub fn compiled() -> Vec<Backend> {
+        [Backend::Sqlite, Backend::Postgres, Backend::MySql]
+            .into_iter()
+            .filter(|b| b.is_compiled())
+            .collect()
+    }
+
+    /// `Ok(self)` when the backend is compiled in ([`Backend::is_compiled`]).
+    ///
+    /// # Errors
+    /// [`Error::BackendNotCompiled`] naming the missing feature and the manifest to add it
+    /// to: the migrations crate's `Cargo.toml`, whose path `cargo migrate` passes to the
+    /// runner in `CARGO_MIGRATE_MANIFEST`.
+    pub fn ensure_compiled(self) -> Result<Backend, Error> {
+        if self.is_compiled() {
+            return Ok(self);
+        }
+        let manifest = std::env::var("CARGO_MIGRATE_MANIFEST")
+            .ok()
+            .filter(|m| !m.is_empty())
+            .map_or_else(
+                || "the migrations crate's Cargo.toml".to_owned(),
+                |m| format!("`{m}`"),
+            );
+        Err(Error::BackendNotCompiled {
+            feature: self.feature(),
+            manifest,
+        })
     }
 
     /// Whether DDL runs inside a transaction and rolls back with it (SQLite, PostgreSQL).
@@ -327,24 +385,49 @@ fn redact_query_password(s: &str) -> String {
     format!("{before}{}{fragment}", params.join("&"))
 }
 
-/// Rows `fetch_*` can return: any type that implements `sqlx::FromRow` for all three
-/// backends' rows, which `#[derive(sqlx::FromRow)]` does.
-pub trait FromAnyRow:
-    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-    + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
-    + for<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow>
-    + Send
-    + Unpin
-{
-}
+/// Rows `fetch_*` can return: any type that implements `sqlx::FromRow` for the row type of
+/// every backend compiled in (features `sqlite`, `postgres`, `mysql`), which
+/// `#[derive(migrate_macros::FromRow)]` and `#[derive(sqlx::FromRow)]` do.
+pub trait FromAnyRow: row::Sqlite + row::Postgres + row::MySql + Send + Unpin {}
 
-impl<T> FromAnyRow for T where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
-        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
-        + for<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow>
-        + Send
-        + Unpin
-{
+impl<T> FromAnyRow for T where T: row::Sqlite + row::Postgres + row::MySql + Send + Unpin {}
+
+/// One bound of [`FromAnyRow`] per backend: `sqlx::FromRow` of its row type when the backend is
+/// compiled in, nothing otherwise.
+#[doc(hidden)]
+pub mod row {
+    /// `sqlx::FromRow` for SQLite rows (feature `sqlite`).
+    #[cfg(feature = "sqlite")]
+    pub trait Sqlite: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> {}
+    #[cfg(feature = "sqlite")]
+    impl<T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>> Sqlite for T {}
+    /// No bound: SQLite is not compiled in.
+    #[cfg(not(feature = "sqlite"))]
+    pub trait Sqlite {}
+    #[cfg(not(feature = "sqlite"))]
+    impl<T> Sqlite for T {}
+
+    /// `sqlx::FromRow` for PostgreSQL rows (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    pub trait Postgres: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> {}
+    #[cfg(feature = "postgres")]
+    impl<T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>> Postgres for T {}
+    /// No bound: PostgreSQL is not compiled in.
+    #[cfg(not(feature = "postgres"))]
+    pub trait Postgres {}
+    #[cfg(not(feature = "postgres"))]
+    impl<T> Postgres for T {}
+
+    /// `sqlx::FromRow` for MySQL rows (feature `mysql`).
+    #[cfg(feature = "mysql")]
+    pub trait MySql: for<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow> {}
+    #[cfg(feature = "mysql")]
+    impl<T: for<'r> sqlx::FromRow<'r, sqlx::mysql::MySqlRow>> MySql for T {}
+    /// No bound: MySQL is not compiled in.
+    #[cfg(not(feature = "mysql"))]
+    pub trait MySql {}
+    #[cfg(not(feature = "mysql"))]
+    impl<T> MySql for T {}
 }
 
 /// A sea-query data statement (`Query::select()`, `insert()`, `update()`, `delete()`) that
@@ -389,8 +472,11 @@ impl<DB: sqlx::Database> Handle<DB> {
 }
 
 pub(crate) enum Conn {
+    #[cfg(feature = "sqlite")]
     Sqlite(SqliteConn),
+    #[cfg(feature = "postgres")]
     Postgres(Handle<Postgres>),
+    #[cfg(feature = "mysql")]
     MySql(Handle<MySql>),
 }
 
@@ -403,11 +489,14 @@ enum Target {
 /// The raw connection behind a [`Db`], for what the typed API does not cover.
 #[non_exhaustive]
 pub enum Connection<'a> {
-    /// SQLite.
+    /// SQLite (feature `sqlite`).
+    #[cfg(feature = "sqlite")]
     Sqlite(&'a mut sqlx::SqliteConnection),
-    /// PostgreSQL.
+    /// PostgreSQL (feature `postgres`).
+    #[cfg(feature = "postgres")]
     Postgres(&'a mut sqlx::PgConnection),
-    /// MySQL / MariaDB.
+    /// MySQL / MariaDB (feature `mysql`).
+    #[cfg(feature = "mysql")]
     MySql(&'a mut sqlx::MySqlConnection),
 }
 
@@ -499,6 +588,7 @@ pub(crate) fn is_one_statement(script: &str) -> bool {
 }
 
 /// Runs a raw multi-statement script through sqlx (PostgreSQL: one simple-query message).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn raw_execute<DB: sqlx::Database>(
     c: &mut DB::Connection,
     script: String,
@@ -515,14 +605,17 @@ where
 /// Where a multi-statement script failed, as the backend tells it.
 enum Failed {
     /// After this many results (PostgreSQL and MySQL: one per completed statement).
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
     After(usize),
     /// In the statement whose text starts at this byte of the batch (SQLite).
+    #[cfg(feature = "sqlite")]
     At(usize),
 }
 
 /// Runs a raw multi-statement script through sqlx, counting the statements that completed:
 /// on failure, how many completed before the failing one (PostgreSQL and MySQL report one
 /// result per statement).
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn raw_execute_counting<DB: sqlx::Database>(
     c: &mut DB::Connection,
     script: String,
@@ -624,6 +717,7 @@ pub(crate) fn split_statements(script: &str, backend: Backend) -> Vec<std::ops::
 
 /// Awaits a connection attempt for at most `timeout`; a server that never completes the
 /// handshake becomes a [`ConnectTimedOut`] I/O error naming the wait.
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 async fn within<C>(
     timeout: Duration,
     connect: impl std::future::Future<Output = Result<C, sqlx::Error>>,
@@ -696,6 +790,7 @@ fn connect_error(url: &str, backend: Backend, e: sqlx::Error) -> Error {
     }
 }
 
+#[cfg(feature = "sqlite")]
 /// Whether a SQLite URL names an in-memory database (`sqlite::memory:`,
 /// `sqlite://:memory:`, `mode=memory`, `file::memory:`) or a temporary one (an empty file
 /// name, which SQLite turns into a private temporary file deleted on close).
@@ -713,6 +808,7 @@ pub(crate) fn sqlite_in_memory(url: &str, opts: &sqlx::sqlite::SqliteConnectOpti
 /// How often a PostgreSQL server checks, while it runs one of our statements, that the client
 /// is still connected (`client_connection_check_interval`, PostgreSQL 14+): when a runner dies
 /// midway, its statement is cancelled and its lock released within this time.
+#[cfg(feature = "postgres")]
 pub const CLIENT_CHECK_INTERVAL: Duration = Duration::from_secs(2);
 
 /// How [`Db::connect_with`] opens a database.
@@ -777,21 +873,27 @@ fn db_err(context: impl Into<String>) -> impl FnOnce(sqlx::Error) -> Error {
 macro_rules! on_conn {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
             Conn::Postgres($c) => $body,
+            #[cfg(feature = "mysql")]
             Conn::MySql($c) => $body,
         }
     };
     ($conn:expr, $c:ident, $b:ident => $body:expr) => {
         match $conn {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite($c) => {
                 let $b = ::sea_query::SqliteQueryBuilder;
                 $body
             }
+            #[cfg(feature = "postgres")]
             Conn::Postgres($c) => {
                 let $b = ::sea_query::PostgresQueryBuilder;
                 $body
             }
+            #[cfg(feature = "mysql")]
             Conn::MySql($c) => {
                 let $b = ::sea_query::MysqlQueryBuilder;
                 $body
@@ -801,22 +903,28 @@ macro_rules! on_conn {
 }
 
 /// Evaluates `$body` with `$b` bound to `$backend`'s sea-query builder (each builder is its
-/// own type, so the body is instantiated once per backend).
+/// own type, so the body is instantiated once per backend). A backend that is not compiled in
+/// panics: no [`Db`] is ever made for one ([`Db::offline`] and [`Backend::from_url`] refuse).
 macro_rules! with_builder {
     ($backend:expr, $b:ident => $body:expr) => {
         match $backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 let $b = ::sea_query::SqliteQueryBuilder;
                 $body
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 let $b = ::sea_query::PostgresQueryBuilder;
                 $body
             }
+            #[cfg(feature = "mysql")]
             Backend::MySql => {
                 let $b = ::sea_query::MysqlQueryBuilder;
                 $body
             }
+            #[allow(unreachable_patterns)]
+            other => unreachable!("the {other} backend is not compiled in"),
         }
     };
 }
@@ -880,6 +988,7 @@ impl Db {
             reason: redact_url(&e.to_string()),
         };
         let conn = match backend {
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)
                     .map_err(bad)?
@@ -915,6 +1024,7 @@ impl Db {
                         .map_err(|e| connect_error(url, backend, e))?,
                 )))
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 let mut opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(bad)?;
                 if opts.get_application_name().is_none() {
@@ -941,6 +1051,7 @@ impl Db {
                 }
                 Conn::Postgres(Handle::Owned(c))
             }
+            #[cfg(feature = "mysql")]
             Backend::MySql => {
                 let opts = sqlx::mysql::MySqlConnectOptions::from_str(url).map_err(bad)?;
                 Conn::MySql(Handle::Owned(
@@ -949,16 +1060,20 @@ impl Db {
                         .map_err(|e| connect_error(url, backend, e))?,
                 ))
             }
+            // `Backend::from_url` refused a backend that is not compiled in
+            #[allow(unreachable_patterns)]
+            other => return Err(other.ensure_compiled().expect_err("not compiled in")),
         };
         let mut db = Db::from_conn(backend, conn);
         db.reopen = Some(Reopen::Url(url.to_owned(), options.clone()));
         Ok(db)
     }
 
-    /// A handle on one connection of the application's SQLite pool.
+    /// A handle on one connection of the application's SQLite pool (feature `sqlite`).
     ///
     /// # Errors
     /// [`Error::Database`] when no connection can be acquired.
+    #[cfg(feature = "sqlite")]
     pub async fn from_sqlite_pool(pool: &sqlx::SqlitePool) -> Result<Db, Error> {
         let c = pool
             .acquire()
@@ -970,10 +1085,11 @@ impl Db {
         ))
     }
 
-    /// A handle on one connection of the application's PostgreSQL pool.
+    /// A handle on one connection of the application's PostgreSQL pool (feature `postgres`).
     ///
     /// # Errors
     /// [`Error::Database`] when no connection can be acquired.
+    #[cfg(feature = "postgres")]
     pub async fn from_pg_pool(pool: &sqlx::PgPool) -> Result<Db, Error> {
         let c = pool
             .acquire()
@@ -984,10 +1100,11 @@ impl Db {
         Ok(db)
     }
 
-    /// A handle on one connection of the application's MySQL pool.
+    /// A handle on one connection of the application's MySQL pool (feature `mysql`).
     ///
     /// # Errors
     /// [`Error::Database`] when no connection can be acquired.
+    #[cfg(feature = "mysql")]
     pub async fn from_mysql_pool(pool: &sqlx::MySqlPool) -> Result<Db, Error> {
         let c = pool
             .acquire()
@@ -1020,7 +1137,15 @@ impl Db {
     /// An offline (`--sql`) handle: statements for `backend` are collected as text (on
     /// SQLite also replayed in an in-memory shadow database, where batch mode reads table
     /// definitions).
+    ///
+    /// # Panics
+    /// When `backend` is not compiled in ([`Backend::is_compiled`]): its SQL dialect is not
+    /// there to render with. Check with [`Backend::ensure_compiled`] first.
     pub fn offline(backend: Backend) -> Db {
+        assert!(
+            backend.is_compiled(),
+            "the {backend} backend is not compiled in (migrate-core feature \"{backend}\")"
+        );
         Db {
             backend,
             target: Target::Offline(Vec::new()),
@@ -1087,12 +1212,16 @@ impl Db {
         }
         if let Target::Online(conn) = self.target {
             let _ = match conn {
+                #[cfg(feature = "sqlite")]
                 Conn::Sqlite(c) => match c.into_handle() {
                     Handle::Owned(c) => c.close().await,
                     Handle::Pooled(_) => Ok(()),
                 },
+                #[cfg(feature = "postgres")]
                 Conn::Postgres(Handle::Owned(c)) => c.close().await,
+                #[cfg(feature = "mysql")]
                 Conn::MySql(Handle::Owned(c)) => c.close().await,
+                #[allow(unreachable_patterns)]
                 _ => Ok(()),
             };
         }
@@ -1107,8 +1236,11 @@ impl Db {
         self.flush_deferred().await?;
         let revision = self.revision;
         match &mut self.target {
+            #[cfg(feature = "sqlite")]
             Target::Online(Conn::Sqlite(c)) => Ok(Connection::Sqlite(c)),
+            #[cfg(feature = "postgres")]
             Target::Online(Conn::Postgres(c)) => Ok(Connection::Postgres(c)),
+            #[cfg(feature = "mysql")]
             Target::Online(Conn::MySql(c)) => Ok(Connection::MySql(c)),
             Target::Offline(_) => Err(Error::OfflineRead {
                 revision: revision.into(),
@@ -1273,15 +1405,20 @@ impl Db {
                 let one = is_one_statement(script);
                 let r = match conn {
                     // on SQLite's own thread, without the worker round trip (`crate::sqlite`)
+                    #[cfg(feature = "sqlite")]
                     Conn::Sqlite(c) if one => c.exec(&batch).await,
                     // a script: SQLite says where the failing statement starts
+                    #[cfg(feature = "sqlite")]
                     Conn::Sqlite(c) => c.exec_script(&batch).await.map_err(|(at, e)| match at {
                         Some(at) => self.failed_in_script(script, prefix, Failed::At(at), e),
                         None => e,
                     }),
+                    #[cfg(feature = "postgres")]
                     Conn::Postgres(c) if one => raw_execute::<Postgres>(c, batch).await,
+                    #[cfg(feature = "mysql")]
                     Conn::MySql(c) if one => raw_execute::<MySql>(c, batch).await,
                     // a script: find the statement that failed
+                    #[cfg(feature = "postgres")]
                     Conn::Postgres(c) => {
                         raw_execute_counting::<Postgres>(c, batch)
                             .await
@@ -1289,6 +1426,7 @@ impl Db {
                                 self.failed_in_script(script, prefix, Failed::After(done), e)
                             })
                     }
+                    #[cfg(feature = "mysql")]
                     Conn::MySql(c) => {
                         raw_execute_counting::<MySql>(c, batch)
                             .await
@@ -1323,13 +1461,16 @@ impl Db {
         how: Failed,
         e: sqlx::Error,
     ) -> sqlx::Error {
+        #[cfg(feature = "sqlite")]
         if matches!(how, Failed::At(at) if at < prefix) {
             return e; // the deferred `BEGIN` failed, not the script
         }
         let statements = split_statements(script, self.backend);
         let (by_count, at) = match how {
+            #[cfg(any(feature = "postgres", feature = "mysql"))]
             Failed::After(done) => (done.saturating_sub(usize::from(prefix > 0)), None),
             // the statement whose text (blanks before it included) starts at or after `at`
+            #[cfg(feature = "sqlite")]
             Failed::At(at) => (
                 0,
                 at.checked_sub(prefix)
@@ -1337,6 +1478,9 @@ impl Db {
             ),
         };
         // PostgreSQL: a 1-based character position in the batch sent
+        #[cfg(not(feature = "postgres"))]
+        let by_position = None;
+        #[cfg(feature = "postgres")]
         let by_position = match &e {
             sqlx::Error::Database(d) => d
                 .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
@@ -1384,6 +1528,7 @@ impl Db {
     /// # Errors
     /// As [`Db::sql`].
     pub(crate) async fn sql_taking_lock(&mut self, sql: &str) -> Result<(), Error> {
+        #[cfg(feature = "sqlite")]
         if self.deferred.is_none()
             && let Target::Online(Conn::Sqlite(c)) = &mut self.target
         {
@@ -1674,6 +1819,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "sqlite")]
     fn in_memory_sqlite_urls() {
         for (url, memory) in [
             ("sqlite::memory:", true),

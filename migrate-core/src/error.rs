@@ -17,6 +17,20 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The URL (or `--dialect`) names a backend whose cargo feature (`sqlite`, `postgres`,
+    /// `mysql`) this build of migrate-core was compiled without. Nothing was opened.
+    #[error(
+        "this migrations crate was built without the \"{feature}\" feature of migrate-core; \
+         add it to migrate-core's features in {manifest} (`features = [\"cli\", \"{feature}\"]`, \
+         beside the backends already there)"
+    )]
+    BackendNotCompiled {
+        /// The missing feature: `sqlite`, `postgres` or `mysql`.
+        feature: &'static str,
+        /// The migrations crate's manifest (`<crate>/Cargo.toml`) when `cargo migrate` ran
+        /// the runner, else `the migrations crate's Cargo.toml`.
+        manifest: String,
+    },
     /// Connecting failed: database down, wrong credentials, unknown database.
     #[error("cannot connect to {url}: {}", driver(source))]
     Connect {
@@ -314,6 +328,7 @@ pub enum Error {
 /// of the server's C source, which reads as a line of the user's SQL) and gain the server's
 /// hint.
 fn driver(e: &sqlx::Error) -> String {
+    #[cfg(feature = "postgres")]
     if let sqlx::Error::Database(d) = e
         && let Some(pg) = d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
     {
@@ -325,6 +340,7 @@ fn driver(e: &sqlx::Error) -> String {
             None => format!("error returned from database: {}", pg.message()),
         };
     }
+    #[cfg(feature = "sqlite")]
     if let sqlx::Error::Database(d) = e
         && (d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
             || d.try_downcast_ref::<crate::sqlite::RawSqliteError>()

@@ -34,8 +34,16 @@ pub mod lock;
 mod registry;
 #[cfg(feature = "runtime")]
 pub mod runner;
-#[cfg(feature = "runtime")]
+#[cfg(feature = "sqlite")]
 mod sqlite;
+
+#[cfg(all(
+    feature = "runtime",
+    not(any(feature = "sqlite", feature = "postgres", feature = "mysql"))
+))]
+compile_error!(
+    "migrate-core's `runtime` needs at least one backend feature: \"sqlite\", \"postgres\" or \"mysql\""
+);
 #[cfg(feature = "runtime")]
 mod sqlite_batch;
 #[cfg(feature = "runtime")]

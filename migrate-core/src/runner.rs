@@ -15,7 +15,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use sqlx::{AssertSqlSafe, Row};
+#[cfg(feature = "sqlite")]
+use sqlx::AssertSqlSafe;
+use sqlx::Row;
 
 use crate::Error;
 use crate::db::{Backend, Conn, Db};
@@ -767,7 +769,8 @@ impl<'m> Runner<'m> {
         // SQLite has no migration lock: every revision re-reads the version table under the
         // database's write lock, in its own transaction, in the `--transaction-mode all`
         // transaction, or (`transactional = false`) in one that records its `pending` marker
-        let sqlite = !db.is_offline() && db.backend() == Backend::Sqlite;
+        let sqlite =
+            cfg!(feature = "sqlite") && !db.is_offline() && db.backend() == Backend::Sqlite;
         if sqlite {
             if self.sqlite_gate(db, rev, direction, !in_outer).await? {
                 // another process got there first while we waited for the write lock
@@ -942,6 +945,18 @@ impl<'m> Runner<'m> {
         }
     }
 
+    /// Without the `sqlite` feature there is no SQLite connection to gate.
+    #[cfg(not(feature = "sqlite"))]
+    async fn sqlite_gate(
+        &self,
+        _db: &mut Db,
+        _rev: &Revision,
+        _direction: Direction,
+        _begin: bool,
+    ) -> Result<bool, Error> {
+        unreachable!("a SQLite connection without the sqlite feature")
+    }
+
     /// SQLite: starts the revision's write transaction (`begin`; false inside the
     /// `--transaction-mode all` transaction) and, in the same call, re-reads the version
     /// table under the write lock. Returns true when another process already applied (or
@@ -949,6 +964,7 @@ impl<'m> Runner<'m> {
     /// (a `transactional = false` revision under way) it waits, without the write lock, up
     /// to the lock timeout; then, or at once inside an outer transaction, it fails with
     /// [`Error::Dirty`].
+    #[cfg(feature = "sqlite")]
     async fn sqlite_gate(
         &self,
         db: &mut Db,
@@ -1056,6 +1072,11 @@ impl<'m> Runner<'m> {
     /// Takes the migration lock (PostgreSQL advisory lock, MySQL `GET_LOCK`). Waiters poll
     /// with a try-lock and hold no transaction while they wait. Returns whether a lock was
     /// taken (SQLite and offline: no lock; SQLite serialises writers with `BEGIN IMMEDIATE`).
+    // SQLite alone: every connection returns before the loop's lock statements
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "mysql")),
+        allow(unreachable_code, unused_variables)
+    )]
     async fn lock(
         &self,
         db: &mut Db,
@@ -1109,8 +1130,9 @@ impl<'m> Runner<'m> {
             }
         }
         loop {
-            let got = match db.conn() {
+            let got: Result<bool, sqlx::Error> = match db.conn() {
                 None => return Ok(false),
+                #[cfg(feature = "sqlite")]
                 Some(Conn::Sqlite(c)) => {
                     // no lock to take, but the same rule: a run that unwinds or is dropped
                     // midway must not hand its connection back to the pool with a write
@@ -1119,19 +1141,21 @@ impl<'m> Runner<'m> {
                     db.unfinished_run = Some(false);
                     return Ok(false);
                 }
+                #[cfg(feature = "postgres")]
                 Some(Conn::Postgres(c)) => sqlx::query("SELECT pg_try_advisory_lock($1)")
                     .bind(key)
                     .fetch_one(&mut **c)
                     .await
                     .and_then(|r| r.try_get::<bool, _>(0)),
+                #[cfg(feature = "mysql")]
                 Some(Conn::MySql(c)) => sqlx::query(const_format_lock!("SELECT GET_LOCK(", ", 0)"))
                     .bind(&name)
                     .fetch_one(&mut **c)
                     .await
                     .and_then(|r| r.try_get::<Option<i64>, _>(0))
                     .map(|v| v == Some(1)),
-            }
-            .map_err(|source| Error::Database {
+            };
+            let got = got.map_err(|source| Error::Database {
                 context: "taking the migration lock".into(),
                 source,
             })?;
@@ -1145,7 +1169,9 @@ impl<'m> Runner<'m> {
                 // the connection instead of returning it to a pool: the server releases
                 // session locks when the session ends
                 match db.conn() {
+                    #[cfg(feature = "postgres")]
                     Some(Conn::Postgres(c)) => c.close_on_drop(),
+                    #[cfg(feature = "mysql")]
                     Some(Conn::MySql(c)) => c.close_on_drop(),
                     _ => {}
                 }
@@ -1175,14 +1201,18 @@ impl<'m> Runner<'m> {
         if !locked {
             return;
         }
+        #[cfg(feature = "postgres")]
         let key = lock_key(&self.options.version_table);
+        #[cfg(feature = "mysql")]
         let name = format!("cargo-migrate:{}", self.options.version_table);
-        let _ = match db.conn() {
+        let _: Result<(), sqlx::Error> = match db.conn() {
+            #[cfg(feature = "postgres")]
             Some(Conn::Postgres(c)) => sqlx::query("SELECT pg_advisory_unlock($1)")
                 .bind(key)
                 .execute(&mut **c)
                 .await
                 .map(|_| ()),
+            #[cfg(feature = "mysql")]
             Some(Conn::MySql(c)) => sqlx::query(const_format_lock!("SELECT RELEASE_LOCK(", ")"))
                 .bind(&name)
                 .execute(&mut **c)
@@ -1226,6 +1256,9 @@ impl<'m> Runner<'m> {
         backend: Backend,
         command: OfflineCommand<'_>,
     ) -> (String, Option<Error>) {
+        if let Err(e) = backend.ensure_compiled() {
+            return (String::new(), Some(e));
+        }
         let mut db = Db::offline(backend);
         // SQLite's shadow database (batch mode) starts where the script starts: replay the
         // revisions up to a range's start, without printing them
@@ -1445,6 +1478,7 @@ fn rename(e: Error, what: &str) -> Error {
 /// reads well in `SHOW PROCESSLIST`, as long as it fits MySQL's 64-character limit on lock
 /// names (MySQL 5.7+ refuses longer ones; database and table names may each be 64 long); a
 /// longer one becomes its first 23 characters, `#` and 40 hex digits of its SHA-256.
+#[cfg(feature = "mysql")]
 macro_rules! const_format_lock {
     ($before:literal, $after:literal) => {
         concat!(
@@ -1455,6 +1489,7 @@ macro_rules! const_format_lock {
         )
     };
 }
+#[cfg(feature = "mysql")]
 use const_format_lock;
 
 /// Who holds the migration lock, as the server tells (for [`Error::LockTimeout`]): the
@@ -1463,8 +1498,13 @@ use const_format_lock;
 /// process list): which one, its client, since when, in what state, running what, whether
 /// its client is still connected as far as the server can know, and how to end it. `None`
 /// when the server does not say (the holder just left, or no privilege to see it).
+#[cfg_attr(
+    not(all(feature = "postgres", feature = "mysql")),
+    allow(unused_variables)
+)]
 async fn lock_holder(db: &mut Db, key: i64, name: &str) -> Option<String> {
     /// A statement text on one line, at most 200 characters, without passwords.
+    #[cfg(any(feature = "postgres", feature = "mysql"))]
     fn statement(q: &str) -> String {
         let q = q.split_whitespace().collect::<Vec<_>>().join(" ");
         let q = if q.chars().count() > 200 {
@@ -1475,6 +1515,7 @@ async fn lock_holder(db: &mut Db, key: i64, name: &str) -> Option<String> {
         crate::db::redact_url(&q)
     }
     match db.conn()? {
+        #[cfg(feature = "postgres")]
         Conn::Postgres(c) => {
             let hi = ((key as u64) >> 32) as i64;
             let lo = ((key as u64) & 0xffff_ffff) as i64;
@@ -1540,6 +1581,7 @@ async fn lock_holder(db: &mut Db, key: i64, name: &str) -> Option<String> {
                  `SELECT pg_terminate_backend({pid})`"
             ))
         }
+        #[cfg(feature = "mysql")]
         Conn::MySql(c) => {
             let row = sqlx::query(const_format_lock!("SELECT IS_USED_LOCK(", ")"))
                 .bind(name)
@@ -1603,6 +1645,7 @@ async fn lock_holder(db: &mut Db, key: i64, name: &str) -> Option<String> {
                  {doing}; if the process that opened it is gone, end it with `KILL {id}`"
             ))
         }
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(_) => None,
     }
 }

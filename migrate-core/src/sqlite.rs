@@ -16,6 +16,12 @@
 //! is never blocked waiting for another connection that may need that very thread to finish.
 //!
 //! Measured in BENCHMARKS.md (W1/W2 SQLite).
+//!
+//! Compiled with migrate-core's `sqlite` feature only, which also brings `libsqlite3-sys`: the
+//! very copy sqlx-sqlite links (`links = "sqlite3"` allows one per build), for its long-stable
+//! C functions. Every `unsafe` block says why it is sound (`SAFETY:`, checked by clippy's
+//! `undocumented_unsafe_blocks`).
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 use std::borrow::Cow;
 use std::ffi::{CStr, CString, c_char, c_int, c_void};
@@ -95,6 +101,7 @@ impl SqliteConn {
         let db = self.raw().await?.as_ptr();
         // SAFETY: `db` is the live handle and we hold sqlx's lock on it
         if unsafe { ffi::sqlite3_get_autocommit(db) } == 0 {
+            // SAFETY: as above
             return unsafe { exec(db, &sql, None) };
         }
         if !crate::db::is_one_statement(script) {
@@ -121,6 +128,7 @@ impl SqliteConn {
         let db = self.raw().await.map_err(|e| (None, e))?.as_ptr();
         // SAFETY: `db` is the live handle and we hold sqlx's lock on it
         if unsafe { ffi::sqlite3_get_autocommit(db) } == 0 {
+            // SAFETY: as above
             return unsafe { exec_locating(db, &sql) }.map_err(|(at, e)| (Some(at), e));
         }
         self.exec(script).await.map_err(|e| (None, e))
@@ -137,6 +145,7 @@ impl SqliteConn {
             return self.exec_via_worker(script).await;
         };
         match self
+            // SAFETY: `try_without_waiting` passes the live handle with sqlx's lock held
             .try_without_waiting(|db| unsafe { exec(db, &sql, None) })
             .await?
         {
@@ -160,6 +169,7 @@ impl SqliteConn {
         };
         let mut row: Vec<Option<String>> = Vec::new();
         let r = self
+            // SAFETY: `try_without_waiting` passes the live handle with sqlx's lock held
             .try_without_waiting(|db| unsafe { exec(db, &sql, Some(&mut row)) })
             .await?;
         match r {
@@ -197,6 +207,7 @@ impl SqliteConn {
         // SAFETY: live handle, lock held; the timeout is restored before returning
         unsafe { ffi::sqlite3_busy_timeout(db, 0) };
         let r = f(db);
+        // SAFETY: live handle, lock held (still: `f` does not release it)
         unsafe { ffi::sqlite3_busy_timeout(db, busy_ms) };
         match r {
             Err(sqlx::Error::Database(e)) if is_busy(&*e) => Ok(None),
@@ -280,10 +291,13 @@ unsafe fn exec(
         let out = unsafe { &mut *out.cast::<Vec<Option<String>>>() };
         out.clear();
         for i in 0..n.max(0) as usize {
+            // SAFETY: `values` holds `n` pointers (sqlite3_exec's callback contract)
             let v = unsafe { *values.add(i) };
-            out.push(
-                (!v.is_null()).then(|| unsafe { CStr::from_ptr(v) }.to_string_lossy().into_owned()),
-            );
+            out.push((!v.is_null()).then(|| {
+                // SAFETY: a non-NULL value is a NUL-terminated string SQLite owns for the
+                // duration of the callback; it is copied before returning
+                unsafe { CStr::from_ptr(v) }.to_string_lossy().into_owned()
+            }));
         }
         0
     }
@@ -298,12 +312,16 @@ unsafe fn exec(
         return Ok(());
     }
     if errmsg.is_null() {
+        // SAFETY: per the function's contract
         return Err(unsafe { last_error(db, rc) });
     }
+    // SAFETY: a non-NULL `errmsg` is the NUL-terminated message sqlite3_exec allocated
     let message = unsafe { CStr::from_ptr(errmsg) }
         .to_string_lossy()
         .into_owned();
+    // SAFETY: freed once, with sqlite3_free as sqlite3_exec requires, after it was copied
     unsafe { ffi::sqlite3_free(errmsg.cast()) };
+    // SAFETY: per the function's contract
     Err(unsafe { error_with(db, rc, message) })
 }
 
@@ -324,6 +342,7 @@ unsafe fn exec_locating(db: *mut ffi::sqlite3, sql: &CStr) -> Result<(), (usize,
         // SAFETY: per the function's contract; -1: read up to the NUL
         let rc = unsafe { ffi::sqlite3_prepare_v2(db, tail, -1, &mut stmt, &mut next) };
         if rc != ffi::SQLITE_OK {
+            // SAFETY: per the function's contract
             return Err((offset, unsafe { last_error(db, rc) }));
         }
         if stmt.is_null() {
@@ -336,6 +355,7 @@ unsafe fn exec_locating(db: *mut ffi::sqlite3, sql: &CStr) -> Result<(), (usize,
                 break rc;
             }
         };
+        // SAFETY: per the function's contract; read before `stmt` is finalized
         let result = (rc != ffi::SQLITE_DONE).then(|| unsafe { last_error(db, rc) });
         // SAFETY: finalized once, after the error was read
         unsafe { ffi::sqlite3_finalize(stmt) };
@@ -355,9 +375,12 @@ unsafe fn exec_locating(db: *mut ffi::sqlite3, sql: &CStr) -> Result<(), (usize,
 /// # Safety
 /// `db` is a live connection handle that no other thread uses meanwhile.
 unsafe fn last_error(db: *mut ffi::sqlite3, rc: c_int) -> sqlx::Error {
+    // SAFETY: per the function's contract; sqlite3_errmsg returns a NUL-terminated string
+    // valid until the next call on `db`, copied at once
     let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
         .to_string_lossy()
         .into_owned();
+    // SAFETY: per the function's contract
     unsafe { error_with(db, rc, message) }
 }
 
@@ -366,6 +389,7 @@ unsafe fn last_error(db: *mut ffi::sqlite3, rc: c_int) -> sqlx::Error {
 /// # Safety
 /// `db` is a live connection handle that no other thread uses meanwhile.
 unsafe fn error_with(db: *mut ffi::sqlite3, rc: c_int, message: String) -> sqlx::Error {
+    // SAFETY: per the function's contract
     let code = match unsafe { ffi::sqlite3_extended_errcode(db) } {
         0 => rc,
         c => c,

@@ -228,9 +228,14 @@ async fn lacks_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
     let Some(conn) = db.conn() else {
         return Ok(false);
     };
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "mysql")),
+        allow(unused_variables)
+    )]
     let (schema, bare) = split(table);
     let names = "('revision', 'state', 'checksum_format')";
     let r = match conn {
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(c) => {
             sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
                 "SELECT name FROM pragma_table_info(?, ?) WHERE name IN {names}"
@@ -240,6 +245,7 @@ async fn lacks_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
             .fetch_all(&mut **c)
             .await
         }
+        #[cfg(feature = "postgres")]
         // simple protocol (see `read_rows`)
         Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(format!(
             "SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass('{}') \
@@ -249,6 +255,7 @@ async fn lacks_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
         .fetch_all(&mut **c)
         .await
         .and_then(|rows| rows.iter().map(|r| r.try_get::<String, _>(0)).collect()),
+        #[cfg(feature = "mysql")]
         Conn::MySql(c) => {
             sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
                 "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
@@ -284,9 +291,14 @@ pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
     let Some(conn) = db.conn() else {
         return Ok(false);
     };
+    #[cfg_attr(
+        not(any(feature = "sqlite", feature = "mysql")),
+        allow(unused_variables)
+    )]
     let (schema, bare) = split(table);
     let r = match conn {
         // SQLite's names are case-insensitive: `MyVersions` is the table `myversions`
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(c) => {
             let master = match schema {
                 Some(s) => format!("\"{s}\".sqlite_master"),
@@ -301,6 +313,7 @@ pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
             .map(|r| r.is_some())
         }
         // `to_regclass` parses its argument as SQL does: quoted, so letter case is kept
+        #[cfg(feature = "postgres")]
         // simple protocol (see `read_rows`); the quoted name of a checked identifier has no `'`
         Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(format!(
             "SELECT to_regclass('{}')::text",
@@ -313,6 +326,7 @@ pub(crate) async fn exists(db: &mut Db, table: &str) -> Result<bool, Error> {
             None => Ok(None),
         })
         .map(|r| r.is_some()),
+        #[cfg(feature = "mysql")]
         Conn::MySql(c) => sqlx::query(
             "SELECT 1 FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) \
              AND table_name = ?",

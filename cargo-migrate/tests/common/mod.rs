@@ -142,10 +142,21 @@ pub fn cargo_new(dir: &Path, name: &str) -> PathBuf {
     dir.join(name)
 }
 
-/// A new application with a migrations crate named `crate_name` (created by `init`).
+/// A new application with a migrations crate named `crate_name` (created by `init`, for all
+/// three backends: the tests give it SQLite, PostgreSQL and MySQL URLs).
 pub fn app_with_migrations(tmp: &Path, crate_name: &str) -> PathBuf {
     let app = cargo_new(tmp, "app");
-    cm(&app, &["migrate", "init", crate_name]).ok();
+    cm(
+        &app,
+        &[
+            "migrate",
+            "init",
+            crate_name,
+            "--backend",
+            "sqlite,postgres,mysql",
+        ],
+    )
+    .ok();
     app
 }
 

@@ -12,7 +12,7 @@ use sea_query::{
 
 use crate::db::{Backend, Db};
 use crate::error::Error;
-use crate::sqlite_batch::{self, Change, Match, lex};
+use crate::sqlite_batch::{Change, Match, lex};
 
 /// One change of a [`BatchAlter`].
 #[derive(Debug, Clone)]
@@ -239,6 +239,22 @@ pub(crate) fn sqlite_foreign_key(
     }
 }
 
+/// SQLite's rebuild (`sqlite_batch::rebuild`); without the `sqlite` feature no [`Db`] is on
+/// SQLite, and this says which feature is missing.
+async fn rebuild(db: &mut Db, table: &str, changes: &[Change]) -> Result<(), Error> {
+    #[cfg(feature = "sqlite")]
+    {
+        crate::sqlite_batch::rebuild(db, table, changes).await
+    }
+    #[cfg(not(feature = "sqlite"))]
+    {
+        let _ = (db, table, changes);
+        Err(Backend::Sqlite
+            .ensure_compiled()
+            .expect_err("the sqlite feature is off"))
+    }
+}
+
 fn quote_for(backend: Backend, name: &str) -> String {
     match backend {
         Backend::MySql => format!("`{}`", name.replace('`', "``")),
@@ -375,7 +391,7 @@ impl Db {
             }
             return Ok(());
         }
-        sqlite_batch::rebuild(self, &table, &changes).await
+        rebuild(self, &table, &changes).await
     }
 
     async fn batch_server(&mut self, backend: Backend, batch: BatchAlter) -> Result<(), Error> {

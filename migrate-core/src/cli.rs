@@ -112,7 +112,6 @@ impl DbArgs {
                 .to_owned()
         });
         args
-
     }
 }
 
@@ -737,8 +736,15 @@ pub async fn run(
         allow,
     } = command
     {
-        return lint::run_lint(&runner, args, range.as_deref(), dialects, allow, args.format)
-            .await;
+        return lint::run_lint(
+            &runner,
+            args,
+            range.as_deref(),
+            dialects,
+            allow,
+            args.format,
+        )
+        .await;
     }
 
     if command.graph_only() {

@@ -542,6 +542,7 @@ pub struct Db {
     script_position: Option<(usize, usize)>,
     /// Offline on SQLite: the shadow database the script is replayed in (batch mode reads
     /// table definitions from it).
+    #[cfg(feature = "sqlite")]
     pub(crate) shadow: Option<crate::sqlite_batch::Shadow>,
     /// How to open another connection to the same database (the lock table's renewal task,
     /// `--lock auto`'s probe); `None` offline.
@@ -556,8 +557,10 @@ pub(crate) enum Reopen {
     /// Connect to the URL again.
     Url(String, ConnectOptions),
     /// Take another connection of the application's pool.
+    #[cfg(feature = "postgres")]
     Postgres(sqlx::PgPool),
     /// Take another connection of the application's pool.
+    #[cfg(feature = "mysql")]
     MySql(sqlx::MySqlPool),
 }
 
@@ -566,7 +569,9 @@ impl Reopen {
     pub(crate) async fn open(&self) -> Result<Db, Error> {
         match self {
             Reopen::Url(url, options) => Db::connect_with(url, options).await,
+            #[cfg(feature = "postgres")]
             Reopen::Postgres(pool) => Db::from_pg_pool(pool).await,
+            #[cfg(feature = "mysql")]
             Reopen::MySql(pool) => Db::from_mysql_pool(pool).await,
         }
     }
@@ -1128,6 +1133,7 @@ impl Db {
             ran: None,
             offline_mark: 0,
             script_position: None,
+            #[cfg(feature = "sqlite")]
             shadow: None,
             reopen: None,
             lease: None,
@@ -1158,6 +1164,7 @@ impl Db {
             ran: None,
             offline_mark: 0,
             script_position: None,
+            #[cfg(feature = "sqlite")]
             shadow: (backend == Backend::Sqlite).then(crate::sqlite_batch::Shadow::default),
             reopen: None,
             lease: None,
@@ -1386,6 +1393,7 @@ impl Db {
         match &mut self.target {
             Target::Offline(out) => {
                 out.push(script.trim().trim_end_matches(';').trim_end().to_owned());
+                #[cfg(feature = "sqlite")]
                 if let Some(shadow) = &mut self.shadow {
                     shadow.replay(script);
                 }
@@ -1553,6 +1561,7 @@ impl Db {
         match &mut self.target {
             Target::Offline(out) => {
                 let sql = with_builder!(backend, b => statement.to_string(b));
+                #[cfg(feature = "sqlite")]
                 if let Some(shadow) = &mut self.shadow {
                     shadow.replay(&sql);
                 }
@@ -1665,6 +1674,7 @@ impl Db {
 
     /// Where a SQLite rebuild reads the table's definition: the live connection online, the
     /// shadow database offline.
+    #[cfg(feature = "sqlite")]
     ///
     /// # Errors
     /// As [`crate::sqlite_batch::Shadow::conn`]; [`Error::OfflineRead`] without a shadow.
@@ -1703,14 +1713,17 @@ impl Db {
             });
         };
         let rows: Result<Vec<Option<String>>, sqlx::Error> = match conn {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => sqlx::query(AssertSqlSafe(sql.to_owned()))
                 .fetch_all(&mut **c)
                 .await
                 .and_then(|rows| rows.iter().map(col).collect()),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
                 .fetch_all(&mut **c)
                 .await
                 .and_then(|rows| rows.iter().map(col).collect()),
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
                 .fetch_all(&mut **c)
                 .await

@@ -20,6 +20,12 @@
 //!   twice; for a database nothing else can migrate).
 //! - [`LockStrategy::Auto`]: probes the connection and picks advisory or table ([`probe`]).
 
+// SQLite alone: the server-side statements here are compiled out
+#![cfg_attr(
+    not(any(feature = "postgres", feature = "mysql")),
+    allow(unused_variables, unused_imports, dead_code)
+)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -172,14 +178,17 @@ fn statements(backend: Backend, table: &str, holder: &str, lease_secs: u64) -> S
 /// Runs one statement (simple protocol); returns the rows it changed.
 async fn exec(conn: &mut Conn, sql: &str) -> Result<u64, sqlx::Error> {
     match conn {
+        #[cfg(feature = "postgres")]
         Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected()),
+        #[cfg(feature = "mysql")]
         Conn::MySql(c) => sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
             .execute(&mut **c)
             .await
             .map(|r| r.rows_affected()),
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(_) => Ok(0),
     }
 }
@@ -188,6 +197,7 @@ async fn exec(conn: &mut Conn, sql: &str) -> Result<u64, sqlx::Error> {
 async fn text(conn: &mut Conn, sql: &str) -> Result<Option<String>, sqlx::Error> {
     use sqlx::Row as _;
     match conn {
+        #[cfg(feature = "postgres")]
         Conn::Postgres(c) => {
             let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
                 .fetch_all(&mut **c)
@@ -197,6 +207,7 @@ async fn text(conn: &mut Conn, sql: &str) -> Result<Option<String>, sqlx::Error>
                 .transpose()
                 .map(Option::flatten)
         }
+        #[cfg(feature = "mysql")]
         Conn::MySql(c) => {
             let rows = sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
                 .fetch_all(&mut **c)
@@ -211,6 +222,7 @@ async fn text(conn: &mut Conn, sql: &str) -> Result<Option<String>, sqlx::Error>
                 .transpose()
                 .map(Option::flatten)
         }
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(_) => Ok(None),
     }
 }

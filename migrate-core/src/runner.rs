@@ -1095,7 +1095,7 @@ impl<'m> Runner<'m> {
                 return Ok(true);
             }
         }
-        if let Some(Conn::Postgres(_) | Conn::MySql(_)) = db.conn() {
+        if db.conn().is_some() && db.backend() != Backend::Sqlite {
             let strategy = match self.options.lock {
                 LockStrategy::Auto => {
                     let (s, why) = crate::lock::probe(db).await?;

@@ -254,7 +254,11 @@ async fn lacks_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
         )))
         .fetch_all(&mut **c)
         .await
-        .and_then(|rows| rows.iter().map(|r| r.try_get::<String, _>(0)).collect()),
+        .and_then(|rows| {
+            rows.iter()
+                .map(|r| r.try_get::<String, _>(0))
+                .collect::<Result<Vec<String>, _>>()
+        }),
         #[cfg(feature = "mysql")]
         Conn::MySql(c) => {
             sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
@@ -404,14 +408,17 @@ pub async fn read(db: &mut Db, table: &str) -> Result<Vec<VersionRow>, Error> {
 /// missing, or already present, on the session of the next call.
 async fn read_rows(conn: &mut Conn, sql: String) -> Result<Vec<VersionRow>, sqlx::Error> {
     match conn {
+        #[cfg(feature = "postgres")]
         Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(sql))
             .fetch_all(&mut **c)
             .await
             .and_then(|rows| rows.iter().map(decode).collect()),
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(c) => sqlx::query(AssertSqlSafe(sql))
             .fetch_all(&mut **c)
             .await
             .and_then(|rows| rows.iter().map(decode).collect()),
+        #[cfg(feature = "mysql")]
         Conn::MySql(c) => sqlx::query(AssertSqlSafe(sql))
             .fetch_all(&mut **c)
             .await

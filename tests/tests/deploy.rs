@@ -112,30 +112,37 @@ fn start(url: &str) -> std::process::Output {
         .expect("the runner starts")
 }
 
-backend_test!(the_entrypoint_migrates_and_a_restart_is_a_no_op, |db| async move {
-    let out = start(&db.url);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let at_head = db.versions().await;
-    assert_eq!(at_head.len(), 4, "every revision of the blog applied: {at_head:?}");
-    assert_eq!(
-        db.tables().await,
-        ["migrate_version", "post_tags", "posts", "tags", "users"]
-    );
-    // the container restarts: nothing to do, exit 0, nothing changes
-    let again = start(&db.url);
-    assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
-    assert_eq!(db.versions().await, at_head);
-    assert!(
-        !String::from_utf8_lossy(&again.stderr).contains("Upgrading"),
-        "a restart applies nothing: {}",
-        String::from_utf8_lossy(&again.stderr)
-    );
-});
+backend_test!(
+    the_entrypoint_migrates_and_a_restart_is_a_no_op,
+    |db| async move {
+        let out = start(&db.url);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let at_head = db.versions().await;
+        assert_eq!(
+            at_head.len(),
+            4,
+            "every revision of the blog applied: {at_head:?}"
+        );
+        assert_eq!(
+            db.tables().await,
+            ["migrate_version", "post_tags", "posts", "tags", "users"]
+        );
+        // the container restarts: nothing to do, exit 0, nothing changes
+        let again = start(&db.url);
+        assert!(
+            again.status.success(),
+            "{}",
+            String::from_utf8_lossy(&again.stderr)
+        );
+        assert_eq!(db.versions().await, at_head);
+        assert!(
+            !String::from_utf8_lossy(&again.stderr).contains("Upgrading"),
+            "a restart applies nothing: {}",
+            String::from_utf8_lossy(&again.stderr)
+        );
+    }
+);

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-
 use super::{DbArgs, Dialect};
 use crate::Error;
 use crate::db::{Backend, Db, redact_url};

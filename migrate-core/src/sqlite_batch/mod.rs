@@ -39,17 +39,26 @@
 pub(crate) mod lex;
 pub(crate) mod plan;
 
+// The pure parts (`lex`, `plan`) are always compiled (batch mode's API and its PostgreSQL and
+// MySQL paths use them); what reads and runs against SQLite needs the `sqlite` feature.
+#[cfg(feature = "sqlite")]
 use sqlx::AssertSqlSafe;
 
+#[cfg(feature = "sqlite")]
 use crate::db::{Conn, Db};
+#[cfg(feature = "sqlite")]
 use crate::error::Error;
+#[cfg(feature = "sqlite")]
 use crate::sqlite::SqliteConn;
 pub(crate) use plan::{Change, Match};
+#[cfg(feature = "sqlite")]
 use plan::{IndexDef, TableDef};
 
+#[cfg(feature = "sqlite")]
 /// The most violations an [`Error::ForeignKeyViolation`] lists.
 const MAX_VIOLATIONS: usize = 20;
 
+#[cfg(feature = "sqlite")]
 /// Reads what a rebuild of `table` needs from the live catalogue.
 ///
 /// # Errors
@@ -139,6 +148,7 @@ pub(crate) async fn read(c: &mut SqliteConn, table: &str) -> Result<TableDef, Er
 /// The savepoint a rebuild runs in.
 const SAVEPOINT: &str = "_migrate_batch";
 
+#[cfg(feature = "sqlite")]
 /// Rebuilds `table` with `changes` on a SQLite [`Db`]: online on the live connection, offline
 /// from the shadow database (the statements go to the script, with a foreign-key check a
 /// script can carry).
@@ -233,6 +243,7 @@ pub(crate) async fn rebuild(db: &mut Db, table: &str, changes: &[Change]) -> Res
     }
 }
 
+#[cfg(feature = "sqlite")]
 async fn run(db: &mut Db, statements: &[String]) -> Result<(), Error> {
     for s in statements {
         db.sql(s).await?;
@@ -240,6 +251,7 @@ async fn run(db: &mut Db, statements: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
+#[cfg(feature = "sqlite")]
 /// `pragma_foreign_key_check` on `tables`: any row fails the rebuild of `table`.
 async fn check_foreign_keys(db: &mut Db, table: &str, tables: &[String]) -> Result<(), Error> {
     let Some(Conn::Sqlite(c)) = db.conn() else {
@@ -282,6 +294,7 @@ async fn check_foreign_keys(db: &mut Db, table: &str, tables: &[String]) -> Resu
     })
 }
 
+#[cfg(feature = "sqlite")]
 /// Offline mode's shadow database (SQLite): an in-memory database the statements of the
 /// script are replayed in, so a rebuild rendered offline reads the table's definition as it
 /// is at that revision, without a live database (Alembic needs a hand-written `copy_from`
@@ -298,6 +311,7 @@ pub(crate) struct Shadow {
     failed: Option<String>,
 }
 
+#[cfg(feature = "sqlite")]
 impl Shadow {
     /// Keeps `sql` for the shadow (replayed when a rebuild reads from it).
     pub(crate) fn replay(&mut self, sql: &str) {

@@ -25,7 +25,9 @@ fn db_err(context: String) -> impl FnOnce(sqlx::Error) -> Error {
 
 async fn my(db: &mut Db) -> Result<&mut MySqlConnection, Error> {
     match db.connection().await? {
+        #[cfg(feature = "mysql")]
         Connection::MySql(c) => Ok(c),
+        #[allow(unreachable_patterns)]
         _ => unreachable!("a mysql:// URL gives a MySQL connection"),
     }
 }

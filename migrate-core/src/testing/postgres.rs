@@ -34,6 +34,7 @@ async fn exec(db: &mut Db, sql: String) -> Result<(), Error> {
 async fn pg(db: &mut Db) -> Result<&mut PgConnection, Error> {
     match db.connection().await? {
         Connection::Postgres(c) => Ok(c),
+        #[allow(unreachable_patterns)]
         _ => unreachable!("a postgres:// URL gives a PostgreSQL connection"),
     }
 }

@@ -25,8 +25,11 @@ use crate::error::Error;
 
 use super::model::Schema;
 
+#[cfg(feature = "mysql")]
 pub mod mysql;
+#[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 
 /// Reads the schema of the database `db` is connected to, leaving out the tables named in
@@ -37,8 +40,11 @@ pub mod sqlite;
 /// fails.
 pub async fn introspect(db: &mut Db, exclude: &[&str]) -> Result<Schema, Error> {
     let r = match db.connection().await? {
+        #[cfg(feature = "sqlite")]
         Connection::Sqlite(c) => sqlite::schema(c, exclude).await,
+        #[cfg(feature = "postgres")]
         Connection::Postgres(c) => postgres::schema(c, exclude).await,
+        #[cfg(feature = "mysql")]
         Connection::MySql(c) => mysql::schema(c, exclude).await,
     };
     r.map_err(|source| Error::Database {

@@ -130,6 +130,8 @@ pub(super) async fn run(
         .busy_timeout(Duration::from_secs(args.lock_timeout.max(1)));
     let targets = targets(args, &connect).await?;
     let f = &args.fleet;
+    // `--format json` is the same as `--jsonl` here: one JSON object per target
+    let jsonl = f.jsonl || args.format == super::Format::Json;
     let total = targets.len();
     status_line(
         "Fleet",
@@ -163,7 +165,7 @@ pub(super) async fn run(
             arrow(o),
             o.duration_ms
         );
-        if f.jsonl {
+        if jsonl {
             println!("{}", o.json());
         }
     };
@@ -182,7 +184,7 @@ pub(super) async fn run(
         },
         &mut on_outcome,
     );
-    if !f.jsonl {
+    if !jsonl {
         let mut out = String::new();
         if command == FleetCommand::Current {
             let _ = writeln!(out, "{:<8} {:<24} TARGETS", "COUNT", "CURRENT");

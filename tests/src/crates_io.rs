@@ -1,7 +1,7 @@
 //! The crates.io history (285 diesel migrations, `../shared/data/crates-io`) as a generated
-//! migrations crate, for the fresh-database bench (`benches/fresh_db.rs`). The same
-//! generation as `tests/crates_io.rs` (one revision per migration running its up.sql /
-//! down.sql through `db.sql`, the marked ones `transactional = false`).
+//! migrations crate, for the crates.io replay (`tests/crates_io.rs`) and the fresh-database
+//! bench (`benches/fresh_db.rs`): one revision per migration running its up.sql / down.sql
+//! through `db.sql`, the marked ones `transactional = false`.
 
 use std::path::{Path, PathBuf};
 
@@ -56,7 +56,8 @@ pub fn migrations(data: &Path) -> Vec<Migration> {
 }
 
 /// Writes the migrations crate `name` (manifest from [`nested::write_manifest`], `lib.rs`
-/// with `migrations!()`, one revision file per migration) and returns its root.
+/// with `migrations!()`, the runner binary's `main.rs`, one revision file per migration) and
+/// returns its root.
 pub fn generate(data: &Path, ms: &[Migration], name: &str) -> PathBuf {
     let root = nested::crate_dir(name);
     let versions = root.join("src/versions");
@@ -64,6 +65,14 @@ pub fn generate(data: &Path, ms: &[Migration], name: &str) -> PathBuf {
     std::fs::create_dir_all(&versions).expect("versions dir");
     nested::write_manifest(&root, name);
     std::fs::write(root.join("src/lib.rs"), "migrate_macros::migrations!();\n").expect("lib.rs");
+    std::fs::write(
+        root.join("src/main.rs"),
+        format!(
+            "fn main() -> std::process::ExitCode {{ migrate_core::cli::main(&{}::MIGRATIONS) }}\n",
+            name.replace('-', "_")
+        ),
+    )
+    .expect("main.rs");
     for (i, m) in ms.iter().enumerate() {
         let dir = data.join("migrations").join(&m.dir);
         let prev = if i == 0 { "" } else { ms[i - 1].id.as_str() };

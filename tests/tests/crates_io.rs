@@ -21,10 +21,11 @@
 //! with the data at `$MIGRATE_CRATES_IO_DATA`, by default `../shared/data/crates-io` beside
 //! the repository root. Run that way without the data, it fails (never skips).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use migrate_core::Backend;
+use migrate_tests::crates_io::{Migration, data_dir, generate, migrations};
 use migrate_tests::{TestDb, nested};
 
 const BROKEN: &str = "2024-10-25-112826_make-unique-version-unique";
@@ -62,94 +63,6 @@ const LINT_FINDINGS: &[(&str, usize)] = &[
     ("require-lock-timeout", 259),
     ("require-statement-timeout", 259),
 ];
-
-struct Migration {
-    dir: String,
-    id: String,
-    message: String,
-    transactional: bool,
-}
-
-/// `$MIGRATE_CRATES_IO_DATA`, else `../shared/data/crates-io` beside the repository root;
-/// panics when it holds no `order.txt`.
-fn data_dir() -> PathBuf {
-    let d = std::env::var_os("MIGRATE_CRATES_IO_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/crates-io")
-        });
-    assert!(
-        d.join("order.txt").exists(),
-        "crates.io data not found at {} (no order.txt there): set MIGRATE_CRATES_IO_DATA to \
-         the crates-io data directory (see README.md, Testing)",
-        d.display()
-    );
-    d.canonicalize().unwrap()
-}
-
-fn migrations(data: &Path) -> Vec<Migration> {
-    let order = std::fs::read_to_string(data.join("order.txt")).unwrap();
-    order
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|dir| {
-            // diesel's version: the text before the first `_`, `-` removed
-            let (version, rest) = dir.split_once('_').unwrap_or((dir, dir));
-            let id = format!("v{}", version.replace('-', ""));
-            let meta =
-                std::fs::read_to_string(data.join("migrations").join(dir).join("metadata.toml"))
-                    .unwrap_or_default();
-            Migration {
-                dir: dir.to_owned(),
-                id,
-                message: rest.replace(['_', '-'], " "),
-                transactional: !meta.contains("run_in_transaction = false"),
-            }
-        })
-        .collect()
-}
-
-/// Writes the migrations crate: one revision per migration, each running its up.sql /
-/// down.sql through the raw-SQL hatch, the marked ones outside a transaction.
-fn generate(data: &Path, ms: &[Migration]) -> PathBuf {
-    let root = nested::crate_dir("crates-io-replay");
-    let versions = root.join("src/versions");
-    let _ = std::fs::remove_dir_all(&versions);
-    std::fs::create_dir_all(&versions).unwrap();
-    nested::write_manifest(&root, "crates-io-replay");
-    std::fs::write(root.join("src/lib.rs"), "migrate_macros::migrations!();\n").unwrap();
-    std::fs::write(
-        root.join("src/main.rs"),
-        "fn main() -> std::process::ExitCode { migrate_core::cli::main(&crates_io_replay::MIGRATIONS) }\n",
-    )
-    .unwrap();
-    for (i, m) in ms.iter().enumerate() {
-        let dir = data.join("migrations").join(&m.dir);
-        let down = if i == 0 {
-            String::new()
-        } else {
-            format!(", down_revision = \"{}\"", ms[i - 1].id)
-        };
-        let tx = if m.transactional {
-            ""
-        } else {
-            ", transactional = false"
-        };
-        let text = format!(
-            "//! {msg}\n//!\n//! Revision ID: {id}\n//! Revises: {prev}\n//! Create Date: 2026-11-21 00:00:00.000\n\n\
-             #[migrate_macros::migration(revision = \"{id}\"{down}{tx})]\nmod revision {{\n    use migrate_core::prelude::*;\n\n    \
-             pub async fn upgrade(db: &mut Db) -> Result<()> {{\n        db.sql(include_str!({up:?})).await?;\n        Ok(())\n    }}\n\n    \
-             pub async fn downgrade(db: &mut Db) -> Result<()> {{\n        db.sql(include_str!({dn:?})).await?;\n        Ok(())\n    }}\n}}\n",
-            msg = m.message,
-            id = m.id,
-            prev = if i == 0 { "" } else { &ms[i - 1].id },
-            up = dir.join("up.sql").display().to_string(),
-            dn = dir.join("down.sql").display().to_string(),
-        );
-        std::fs::write(versions.join(format!("{}.rs", m.id)), text).unwrap();
-    }
-    root
-}
 
 /// `pg_dump --schema-only` without the version table, normalised: header comments,
 /// `\restrict` lines and blank-line runs removed.
@@ -231,7 +144,7 @@ async fn crates_io_history_replays_on_postgres() {
     let ms = migrations(&data);
     assert_eq!(ms.len(), 285);
     assert_eq!(ms.iter().filter(|m| !m.transactional).count(), 7);
-    let root = generate(&data, &ms);
+    let root = generate(&data, &ms, "crates-io-replay");
     let runner = nested::build_runner(&root, "crates-io-replay");
 
     // 0. lint, offline (the URL is not used: the dialect is given)

@@ -275,45 +275,6 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-impl Outcome {
-    /// One JSON object on one line: `{"target":…,"from":[…],"to":[…],"duration_ms":…,
-    /// "outcome":…,"error":…}`.
-    pub fn json(&self) -> String {
-        fn s(v: &str) -> String {
-            let mut o = String::from("\"");
-            for c in v.chars() {
-                match c {
-                    '"' => o.push_str("\\\""),
-                    '\\' => o.push_str("\\\\"),
-                    '\n' => o.push_str("\\n"),
-                    '\r' => o.push_str("\\r"),
-                    '\t' => o.push_str("\\t"),
-                    c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
-                    c => o.push(c),
-                }
-            }
-            o.push('"');
-            o
-        }
-        let list = |v: &Option<Vec<String>>| match v {
-            Some(v) => format!("[{}]", v.iter().map(|x| s(x)).collect::<Vec<_>>().join(",")),
-            None => "null".to_owned(),
-        };
-        format!(
-            "{{\"target\":{},\"from\":{},\"to\":{},\"duration_ms\":{},\"outcome\":{},\"error\":{}}}",
-            s(&self.target),
-            list(&self.from),
-            list(&self.to),
-            self.duration_ms,
-            s(self.status.name()),
-            self.error
-                .as_deref()
-                .map(s)
-                .unwrap_or_else(|| "null".into())
-        )
-    }
-}
-
 /// The whole fleet's outcome.
 #[derive(Debug, Clone, Default)]
 pub struct Report {

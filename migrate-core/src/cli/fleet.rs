@@ -166,7 +166,7 @@ pub(super) async fn run(
             o.duration_ms
         );
         if jsonl {
-            println!("{}", o.json());
+            super::json::print_json(&FleetTargetJson::new(o));
         }
     };
     // blocking: the fleet runs on its own threads, each with its own runtime; nothing else
@@ -238,4 +238,36 @@ pub(super) async fn run(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// One target of a fleet run in `--format json` / `--jsonl`: one object a line (docs/json.md).
+#[derive(serde::Serialize)]
+struct FleetTargetJson<'a> {
+    schema_version: u32,
+    /// The target, password redacted.
+    target: &'a str,
+    /// Current revisions before (`[]`: base; `null`: unknown).
+    from: Option<&'a [String]>,
+    /// Current revisions after (`null`: unknown).
+    to: Option<&'a [String]>,
+    /// Wall time of this target, connection included, in milliseconds.
+    duration_ms: u64,
+    /// How it ended.
+    outcome: &'static str,
+    /// The error, one line, password redacted.
+    error: Option<&'a str>,
+}
+
+impl<'a> FleetTargetJson<'a> {
+    fn new(o: &'a crate::fleet::Outcome) -> Self {
+        FleetTargetJson {
+            schema_version: super::json::SCHEMA_VERSION,
+            target: &o.target,
+            from: o.from.as_deref(),
+            to: o.to.as_deref(),
+            duration_ms: o.duration_ms,
+            outcome: o.status.name(),
+            error: o.error.as_deref(),
+        }
+    }
 }

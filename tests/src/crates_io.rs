@@ -1,4 +1,4 @@
-//! The crates.io history (285 diesel migrations, `../shared/data/crates-io`) as a generated
+//! The crates.io history (285 diesel migrations, at `$MIGRATE_CRATES_IO_DATA`) as a generated
 //! migrations crate, for the crates.io replay (`tests/crates_io.rs`) and the fresh-database
 //! bench (`benches/fresh_db.rs`): one revision per migration running its up.sql / down.sql
 //! through `db.sql`, the marked ones `transactional = false`.
@@ -19,12 +19,16 @@ pub struct Migration {
     pub transactional: bool,
 }
 
-/// `$MIGRATE_CRATES_IO_DATA`, else `../shared/data/crates-io` beside the repository root;
-/// panics when it holds no `order.txt`.
+/// `$MIGRATE_CRATES_IO_DATA` (the data is not in the repository; `.ci/run` says where it is);
+/// panics when the variable is unset or the directory holds no `order.txt`.
 pub fn data_dir() -> PathBuf {
     let d = std::env::var_os("MIGRATE_CRATES_IO_DATA")
+        .filter(|v| !v.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| nested::workspace().join("../shared/data/crates-io"));
+        .expect(
+            "MIGRATE_CRATES_IO_DATA is not set: point it at the crates-io data directory \
+             (see README.md, Testing)",
+        );
     assert!(
         d.join("order.txt").exists(),
         "crates.io data not found at {} (no order.txt there): set MIGRATE_CRATES_IO_DATA to \

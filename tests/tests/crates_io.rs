@@ -1,5 +1,5 @@
-//! Real input: the crates.io registry's migration history (285 diesel migrations, see
-//! `../shared/data/crates-io/README.md`), turned into a cargo-migrate migrations crate and
+//! Real input: the crates.io registry's migration history (285 diesel migrations, see the
+//! data directory's README.md), turned into a cargo-migrate migrations crate and
 //! replayed on PostgreSQL.
 //!
 //! - `upgrade head` gives the same schema as replaying the files with psql (and as the
@@ -18,8 +18,8 @@
 //! MIGRATE_CRATES_IO_DATA=/path/to/crates-io cargo test -p migrate-tests --test crates_io -- --ignored
 //! ```
 //!
-//! with the data at `$MIGRATE_CRATES_IO_DATA`, by default `../shared/data/crates-io` beside
-//! the repository root. Run that way without the data, it fails (never skips).
+//! with the data at `$MIGRATE_CRATES_IO_DATA` (`.ci/run` sets it). Run that way without the
+//! variable or the data, it fails (never skips).
 
 use std::path::Path;
 use std::process::Command;

@@ -8,6 +8,7 @@ use hashbrown::HashMap;
 
 use crate::db::Db;
 use crate::graph::{Graph, GraphErrors, RevisionInfo};
+use crate::schema::declare::TableDef;
 
 /// The error type a revision's `upgrade` / `downgrade` returns: any error (`?` works on
 /// sqlx, sea-query, [`crate::Error`] and your own errors).
@@ -135,6 +136,8 @@ impl Settings {
 pub struct Migrations {
     revisions: &'static [Revision],
     settings: Settings,
+    /// The declared schema, when `migrations!(models = [...])` registered models.
+    models: Option<fn() -> Vec<TableDef>>,
     graph: OnceLock<Result<Graph, GraphErrors>>,
     /// Position in `revisions` by id, built on the first [`Migrations::get`].
     by_id: OnceLock<HashMap<&'static str, usize>>,
@@ -161,9 +164,33 @@ impl Migrations {
         Migrations {
             revisions,
             settings,
+            models: None,
             graph: OnceLock::new(),
             by_id: OnceLock::new(),
         }
+    }
+
+    /// A registry with declared models: what `migrations!(models = [User, Post])` generates.
+    /// `models` returns one [`TableDef`] per model (`<User as Model>::table()`, …), the
+    /// declared schema that autogenerate and `check` compare with the migrations.
+    pub const fn with_models(
+        revisions: &'static [Revision],
+        settings: Settings,
+        models: fn() -> Vec<TableDef>,
+    ) -> Self {
+        Migrations {
+            revisions,
+            settings,
+            models: Some(models),
+            graph: OnceLock::new(),
+            by_id: OnceLock::new(),
+        }
+    }
+
+    /// The declared schema (one [`TableDef`] per registered model), or `None` when the crate
+    /// registered no models.
+    pub fn models(&self) -> Option<Vec<TableDef>> {
+        self.models.map(|f| f())
     }
 
     /// The configuration baked in at compile time ([`Settings`]).

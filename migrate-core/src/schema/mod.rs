@@ -12,6 +12,9 @@
 //! Used by `cargo migrate test` ([`crate::testing`]); the declared schema (models) and
 //! autogenerate build on the same model.
 
+#[cfg(feature = "runtime")]
+pub mod build;
+pub mod declare;
 pub mod diff;
 pub mod model;
 pub mod normalise;

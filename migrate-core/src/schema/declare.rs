@@ -412,7 +412,6 @@ sql_types! {
     chrono::NaiveDateTime => ColumnType::DateTime,
     chrono::DateTime<chrono::Utc> => ColumnType::TimestampTz,
     chrono::DateTime<chrono::FixedOffset> => ColumnType::TimestampTz,
-    chrono::DateTime<chrono::Local> => ColumnType::TimestampTz,
 }
 
 #[cfg(feature = "time")]

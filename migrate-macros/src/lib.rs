@@ -64,9 +64,12 @@
 extern crate proc_macro;
 
 mod attr;
+mod case;
 mod checksum;
+mod db_enum;
 mod expand;
 mod from_row;
+mod model;
 mod registry;
 mod test_attr;
 mod valid;
@@ -270,4 +273,17 @@ pub fn migrations(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(FromRow)]
 pub fn derive_from_row(input: TokenStream) -> TokenStream {
     from_row::derive(input.into()).into()
+}
+
+/// Declares a table: `migrate_core::schema::declare::Model` for a struct with named fields.
+/// (Docs written below.)
+#[proc_macro_derive(Model, attributes(model, sqlx))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    model::derive(input.into()).into()
+}
+
+/// Declares a database enum type.
+#[proc_macro_derive(DbEnum, attributes(db_enum, sqlx))]
+pub fn derive_db_enum(input: TokenStream) -> TokenStream {
+    db_enum::derive(input.into()).into()
 }

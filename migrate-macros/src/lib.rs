@@ -355,6 +355,7 @@ pub fn derive_from_row(input: TokenStream) -> TokenStream {
 /// `Vec<u8>`, `Option<T>` → nullable; chrono, time, uuid, rust_decimal and serde_json types
 /// with migrate-core's features of those names; a `#[derive(DbEnum)]` enum). A type without
 /// it is a compile error at the field's type, unless `sql_type` names the column's type.
+/// A generic struct gets a `FieldType: SqlType` bound for each such field.
 ///
 /// # On the struct: `#[model(...)]`
 ///

@@ -919,6 +919,8 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut uniques = TokenStream::new();
     let mut checks = TokenStream::new();
     let mut fks = TokenStream::new();
+    // a generic model: each field type read through `SqlType` must implement it
+    let mut bounds: Vec<TokenStream> = Vec::new();
     for col in &columns {
         let a = &col.attrs;
         let name = &col.name;
@@ -951,6 +953,7 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
         } else if a.sqlx_json {
             quote!(#d::ColumnDef::new(#name, #d::ColumnType::Json).nullable(#nullable_syntactic))
         } else {
+            bounds.push(quote_spanned!(ty_span=> #ty: #d::SqlType));
             quote!(#d::ColumnDef::new(#name, #sql_type::column_type()).nullable(#sql_type::NULLABLE))
         };
         if let Some((n, span)) = a.length {
@@ -1142,7 +1145,14 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     };
 
     let ident = &input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let mut generics = input.generics.clone();
+    if generics.type_params().next().is_some() {
+        let wc = generics.make_where_clause();
+        for b in bounds {
+            wc.predicates.push(syn::parse2(b)?);
+        }
+    }
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     Ok(quote! {
         #[automatically_derived]
         impl #impl_generics #d::Model for #ident #ty_generics #where_clause {

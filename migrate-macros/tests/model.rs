@@ -235,6 +235,28 @@ fn every_attribute_is_declared() {
     assert_eq!(actual, expected);
 }
 
+/// Several fields marked `primary_key`: a composite key in field order; a generic model.
+#[derive(migrate_macros::Model)]
+#[model(table = "pairs")]
+#[allow(dead_code)]
+struct Pair<K, V> {
+    #[model(primary_key)]
+    key: K,
+    #[model(primary_key)]
+    scope: i32,
+    value: Option<V>,
+}
+
+#[test]
+fn field_primary_keys_compose_and_generics_are_bounded() {
+    let expected = TableDef::new("pairs")
+        .column(ColumnDef::new("key", ColumnType::Text))
+        .column(ColumnDef::new("scope", ColumnType::Integer))
+        .column(ColumnDef::new("value", ColumnType::Double).nullable(true))
+        .primary_key(["key", "scope"]);
+    assert_eq!(<Pair<String, f64> as Model>::table(), expected);
+}
+
 #[test]
 fn composite_primary_key_and_renamed_columns() {
     let expected = TableDef::new("post_tags")
@@ -254,8 +276,8 @@ fn db_enums_follow_sqlx_names() {
         Mood::column_type(),
         ColumnType::Enum(EnumDef::new("mood", ["Happy", "VerySad"]))
     );
-    assert!(!Mood::NULLABLE);
-    assert!(<Option<Mood> as SqlType>::NULLABLE);
+    const { assert!(!Mood::NULLABLE) };
+    const { assert!(<Option<Mood> as SqlType>::NULLABLE) };
     assert_eq!(Priority::column_type(), ColumnType::SmallInt);
 }
 

@@ -27,6 +27,7 @@ use migrate_core::graph::RevisionInfo;
 use serde::{Deserialize, Serialize};
 
 pub(crate) mod project;
+pub(crate) mod runner;
 
 /// The first bytes of a header cache file: its kind and format version.
 const MAGIC: &[u8; 8] = b"CMHDRC\0\x02";

@@ -46,6 +46,12 @@ pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
     {
         return Ok(code);
     }
+    // nothing the runner is built from changed since it was last built: no `cargo build`
+    if !matches!(cmd, DbCommand::Lint { .. })
+        && let Some((project, exe)) = fresh_runner(cli)
+    {
+        return run_runner(&project, &exe, &runner_args(&cli.db, cmd));
+    }
     let (project, package) =
         Project::locate_package(cli.manifest_path.as_deref(), cli.package.as_deref())?;
     // `lint`: the project-wide settings of `[package.metadata.migrate.lint]`
@@ -57,8 +63,24 @@ pub(crate) fn run(cli: &Cli, cmd: &DbCommand) -> anyhow::Result<ExitCode> {
         }
         other => other.clone(),
     };
+    let started = std::time::SystemTime::now();
     let exe = build_runner(&project, &package)?;
+    if let Some(query) = crate::cache::runner::Query::new(&project) {
+        query.write(&project, &exe, started);
+    }
     run_runner(&project, &exe, &runner_args(&cli.db, cmd))
+}
+
+/// The project and its runner executable when the runner stamp (`crate::cache::runner`) says
+/// the runner is up to date; `None` (then `cargo build` decides) on any doubt, including a
+/// project that cannot be located (the build path reports that).
+fn fresh_runner(cli: &Cli) -> Option<(Project, PathBuf)> {
+    let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref()).ok()?;
+    let exe = crate::cache::runner::Query::new(&project)?.fresh()?;
+    if crate::cache::stats_wanted() {
+        eprintln!("cache: runner up to date (runner stamp), `cargo build` skipped");
+    }
+    Some((project, exe))
 }
 
 /// Answers a graph command from the revision files, on the lenient graph (a fork nobody

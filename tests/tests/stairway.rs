@@ -1,7 +1,8 @@
 //! `cargo migrate test` (migrate_core::testing and the runner's `test` command) on SQLite,
 //! PostgreSQL and MySQL: the blog example passes; the `stairway_leaky` fixture fails naming
 //! the revision whose downgrade leaves a column behind and the column, reports a downgrade
-//! that fails with the database's message, and an irreversible revision as such.
+//! that fails with the database's message, and an irreversible revision as such; after a
+//! failed re-upgrade the stairway goes on from a fresh database; `jobs` gives the same results.
 
 use std::process::Command;
 
@@ -11,6 +12,10 @@ use migrate_tests::admin_url;
 
 mod leaky {
     migrate_macros::migrations!("fixtures/stairway_leaky");
+}
+
+mod reupgrade {
+    migrate_macros::migrations!("fixtures/stairway_reupgrade");
 }
 
 fn admin(backend: Backend) -> Option<String> {
@@ -130,6 +135,42 @@ macro_rules! on_each_backend {
     };
 }
 
+/// A downgrade that does nothing under an upgrade that drops a column: the re-upgrade fails
+/// (the column is gone), and the stairway goes on from a fresh database upgraded to that
+/// revision, so the next revision gets its verdict (not skipped); also with jobs.
+async fn a_failed_reupgrade_goes_on_from_a_fresh_database(backend: Backend) {
+    let r = results(backend, &reupgrade::MIGRATIONS).await;
+    assert_eq!(
+        names_and_outcomes(&r),
+        [
+            ("graph::single_head".into(), "ok"),
+            ("upgrade::c3c3c3c3c3c3".into(), "ok"),
+            ("downgrade::base".into(), "ok"),
+            ("stairway::a1a1a1a1a1a1".into(), "ok"),
+            ("stairway::b2b2b2b2b2b2".into(), "failed"),
+            ("stairway::c3c3c3c3c3c3".into(), "ok"),
+        ]
+    );
+    let Verdict::Failed(m) = &r[4].verdict else {
+        unreachable!()
+    };
+    assert!(
+        m.starts_with(
+            "after upgrade and downgrade the schema differs from before the upgrade:\n  \
+             column `notes`.`body` removed\nre-upgrade fails: "
+        ),
+        "{m}"
+    );
+    let options = TestOptions {
+        jobs: 3,
+        ..options(backend)
+    };
+    let many = run(&reupgrade::MIGRATIONS, &options, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(names_and_outcomes(&many), names_and_outcomes(&r));
+}
+
 /// `text` with each throwaway database name `migrate_test_<pid>_<n>_<nanos>` replaced by
 /// `migrate_test_*`.
 fn unnamed(text: &str) -> String {
@@ -174,6 +215,7 @@ async fn jobs_give_the_same_results_in_order(backend: Backend) {
 }
 
 on_each_backend!(blog_passes);
+on_each_backend!(a_failed_reupgrade_goes_on_from_a_fresh_database);
 on_each_backend!(jobs_give_the_same_results_in_order);
 on_each_backend!(leaky_fails_naming_the_revision_and_column);
 

@@ -333,6 +333,10 @@ pub enum DbCommand {
     /// Default: SQLite in memory. With --database-url, the admin URL of a PostgreSQL or MySQL
     /// server: a uniquely named database is created there and dropped afterwards (the URL's
     /// own database is not touched). DATABASE_URL is not read. Exit 1 on any failure.
+    ///
+    /// --jobs N runs the independent checks at once, each on its own throwaway database: the
+    /// upgrade/downgrade check, and the stairway split into N ranges of revisions. The lines
+    /// print in the same order as with one job.
     Test {
         /// The first revision to test (default: from base).
         #[arg(long, value_name = "REVISION", allow_hyphen_values = true)]

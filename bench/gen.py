@@ -14,6 +14,12 @@
                                DDL only), sqlx migrations (reversible) and an Alembic project
   gen.py seaorm N DIR [NAME]   an equivalent sea-orm-migration 2.0 crate (W5 comparison)
   gen.py cratesio DATA OUT     W3: the psql replay script of the crates.io history
+  gen.py cratesio-stairway DATA OUTDIR [OURS.json]
+                               the psql side of bench/stairway.sh: updown.sql (every up.sql,
+                               then every down.sql from the top, stopping at the first error)
+                               and stairway.sql (per migration up.sql, down.sql, up.sql, going
+                               on past errors: a failed step's transaction is rolled back; with
+                               OURS, the steps `cargo migrate test` took, see the function)
 
 The manifest is the one tests/src/lib.rs (`nested`) writes, so the dependency graph is the
 one `cargo migrate init` gives a user, with the profile overrides `init` writes
@@ -463,6 +469,56 @@ def cratesio_crate(data, d):
         ids.append(mid)
 
 
+def cratesio_steps(data):
+    order = [l for l in open(os.path.join(data, "order.txt")).read().split("\n") if l.strip()]
+    for d in order:
+        meta = os.path.join(data, "migrations", d, "metadata.toml")
+        tx = not (os.path.exists(meta) and "run_in_transaction = false" in open(meta).read())
+        yield os.path.join(data, "migrations", d), tx
+
+
+def psql_step(path, tx):
+    return f"BEGIN;\n\\i '{path}'\n;\nCOMMIT;\n" if tx else f"\\i '{path}'\n;\n"
+
+
+def cratesio_stairway(data, outdir, ours=None):
+    """updown.sql and stairway.sql; with OURS (`test --format json` of the replay crate's
+    runner), stairway.sql takes exactly the steps `cargo migrate test` took: no re-upgrade
+    after a failed downgrade; after a failed re-upgrade, a fresh database (`\\c` to
+    bench_stw_fresh_N, created by the script) replaying every up.sql to that migration."""
+    steps = list(cratesio_steps(data))
+    os.makedirs(outdir, exist_ok=True)
+    s = "\\set ON_ERROR_STOP 1\n"
+    s += "".join(psql_step(os.path.join(d, "up.sql"), tx) for d, tx in steps)
+    s += "".join(psql_step(os.path.join(d, "down.sql"), tx) for d, tx in reversed(steps))
+    with open(os.path.join(outdir, "updown.sql"), "w") as f:
+        f.write(s)
+    verdicts = {}
+    if ours:
+        for t in json.load(open(ours))["tests"]:
+            if t["name"].startswith("stairway::"):
+                m = t["message"] or ""
+                kind = ("reup" if "re-upgrade fails:" in m else
+                        "down" if m.startswith("downgrade fails:") else "ok")
+                verdicts[t["name"][len("stairway::"):]] = kind
+    s = "\\set ON_ERROR_STOP 0\n"
+    fresh = 0
+    for i, (d, tx) in enumerate(steps):
+        version = os.path.basename(d).partition("_")[0]
+        kind = verdicts.get("v" + version.replace("-", ""), "ok")
+        files = ("up.sql", "down.sql") if kind == "down" else ("up.sql", "down.sql", "up.sql")
+        for f in files:
+            s += psql_step(os.path.join(d, f), tx)
+        if kind == "reup":
+            fresh += 1
+            s += f"CREATE DATABASE bench_stw_fresh_{fresh};\n\\c bench_stw_fresh_{fresh}\n"
+            s += "".join(psql_step(os.path.join(d2, "up.sql"), tx2) for d2, tx2 in steps[: i + 1])
+    with open(os.path.join(outdir, "stairway.sql"), "w") as f:
+        f.write(s)
+    with open(os.path.join(outdir, "fresh_count"), "w") as f:
+        f.write(str(fresh))
+
+
 def cratesio(data, out):
     order = [l for l in open(os.path.join(data, "order.txt")).read().split("\n") if l.strip()]
     s = "\\set ON_ERROR_STOP 1\n"
@@ -496,5 +552,7 @@ if __name__ == "__main__":
         cratesio_crate(sys.argv[2], sys.argv[3])
     elif cmd == "cratesio":
         cratesio(sys.argv[2], sys.argv[3])
+    elif cmd == "cratesio-stairway":
+        cratesio_stairway(sys.argv[2], sys.argv[3], *sys.argv[4:5])
     else:
         sys.exit(__doc__)

@@ -140,7 +140,9 @@ pub struct FleetArgs {
     /// own version table, the run's search_path set to it.
     #[arg(long, global = true, value_name = "A,B,…", value_delimiter = ',')]
     pub schemas: Vec<String>,
-    /// Fleet: how many targets run at once.
+    /// Fleet: how many targets run at once. `test`: how many independent checks run at once,
+    /// each on its own throwaway database (the upgrade/downgrade check, and the stairway split
+    /// into N ranges of revisions); the results print in the same order as with one job.
     #[arg(long, global = true, value_name = "N", default_value_t = 1)]
     pub jobs: usize,
     /// Fleet: stop starting targets after the first failure.
@@ -331,6 +333,10 @@ pub enum DbCommand {
     /// Default: SQLite in memory. With --database-url, the admin URL of a PostgreSQL or MySQL
     /// server: a uniquely named database is created there and dropped afterwards (the URL's
     /// own database is not touched). DATABASE_URL is not read. Exit 1 on any failure.
+    ///
+    /// --jobs N runs the independent checks at once, each on its own throwaway database: the
+    /// upgrade/downgrade check, and the stairway split into N ranges of revisions. The lines
+    /// print in the same order as with one job.
     Test {
         /// The first revision to test (default: from base).
         #[arg(long, value_name = "REVISION", allow_hyphen_values = true)]
@@ -1065,6 +1071,7 @@ async fn run_test(
         from: from.clone(),
         to: to.clone(),
         connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
+        jobs: args.fleet.jobs,
     };
     let where_ = match &args.database_url {
         None => "SQLite in memory".to_owned(),

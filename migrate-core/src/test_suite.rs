@@ -16,7 +16,16 @@
 //!   before the upgrade, upgrade again and compare with the schema after the first upgrade.
 //!   The verdict names each object that differs, or says that the downgrade or the
 //!   re-upgrade failed, with the database's message. A revision declared `irreversible`
-//!   whose downgrade fails is reported as [`Verdict::Irreversible`], not as a failure.
+//!   whose downgrade fails is reported as [`Verdict::Irreversible`], not as a failure. After
+//!   a failed downgrade (rolled back) the stairway goes on from the upgraded state; after a
+//!   failed re-upgrade (the database's state is then unknown: a downgrade that did not undo
+//!   everything) it goes on from a fresh database upgraded to that revision; after a failed
+//!   upgrade it stops (the later revisions are skipped). The schema read after one step is
+//!   the one before the next: three catalogue reads per revision, not four.
+//!
+//! `jobs` ([`TestOptions::jobs`]): the upgrade/downgrade check and `jobs` consecutive ranges
+//! of the stairway run at once, each on its own throwaway database and worker thread; the
+//! results come in the same order as with one job.
 //!
 //! Throwaway databases: without an admin URL, SQLite in memory (each connection its own
 //! database); with a `sqlite:` URL, a temporary file (deleted afterwards); with a PostgreSQL
@@ -58,6 +67,9 @@ pub struct TestOptions {
     pub to: Option<String>,
     /// How long the server has to answer a new connection.
     pub connect_timeout: Duration,
+    /// How many independent parts run at once, each on its own throwaway database (`0` and
+    /// `1`: one after the another); see [`run`].
+    pub jobs: usize,
 }
 
 /// The outcome of one check.
@@ -285,34 +297,32 @@ fn message(e: &Error) -> String {
 }
 
 /// Runs every check on throwaway databases and returns the results in order; `on_result`
-/// sees each as it completes (for progress output).
+/// sees each as it completes (for progress output), in that same order.
+///
+/// With [`TestOptions::jobs`] above 1 the independent parts run at once, each on its own
+/// throwaway database and worker thread: the upgrade/downgrade check, and the stairway split
+/// into `jobs` consecutive ranges of revisions (each range's database is first upgraded to
+/// the state before its first revision). The results are the same list, in the same order,
+/// as with one job; `on_result` sees a part's results when it and every part before it
+/// have finished.
 ///
 /// # Errors
 /// Only what prevents the run itself: a revision spec of `--from`/`--to` that does not
 /// resolve, an admin URL that is not a URL or whose server refuses to create (or drop) the
-/// throwaway database, a connection to it that fails. A failing revision is a
-/// [`Verdict::Failed`] result, not an error.
+/// throwaway database, a connection to it that fails, a worker thread's runtime that cannot
+/// be built. A failing revision is a [`Verdict::Failed`] result, not an error.
 pub async fn run(
     migrations: &'static Migrations,
     options: &TestOptions,
     on_result: &mut dyn FnMut(&TestResult),
 ) -> Result<Vec<TestResult>, Error> {
     let mut results = Vec::new();
-    let mut report = |r: TestResult, results: &mut Vec<TestResult>| {
-        on_result(&r);
-        results.push(r);
-    };
-    let runner_options = Options {
-        version_table: options.version_table.clone(),
-        ..Options::default()
-    };
+    let runner_options = runner_options(options);
     // an invalid graph does not compile; Runner::new reports it anyway
-    let runner = Runner::new(migrations, runner_options)?;
+    let runner = Runner::new(migrations, runner_options.clone())?;
     let graph = runner.graph();
     // what can be refused is refused before any output and before any database exists
     let range = range(&runner, options.from.as_deref(), options.to.as_deref())?;
-    let exclude = [options.version_table.as_str()];
-    let db1 = Throwaway::create(options.admin_url.as_deref()).await?;
     let t = Instant::now();
     let heads = graph.heads();
     let verdict = if heads.len() <= 1 {
@@ -325,32 +335,174 @@ pub async fn run(
             ids.join(", ")
         ))
     };
-    report(
-        TestResult {
-            name: "graph::single_head".into(),
-            verdict,
-            elapsed_ms: ms(t),
-        },
-        &mut results,
-    );
-
-    // upgrade and downgrade on a first database
-    let r = updown(&runner, &db1, &range, &exclude, options, &mut |r| {
-        report(r, &mut results)
-    })
-    .await;
-    db1.drop().await?;
-    r?;
-
-    // the stairway on a second one
-    let db2 = Throwaway::create(options.admin_url.as_deref()).await?;
-    let r = stairway(&runner, &db2, &range, &exclude, options, &mut |r| {
-        report(r, &mut results)
-    })
-    .await;
-    db2.drop().await?;
-    r?;
+    let head = TestResult {
+        name: "graph::single_head".into(),
+        verdict,
+        elapsed_ms: ms(t),
+    };
+    // shown with the first result of a database check: when the server cannot be reached,
+    // the error comes alone
+    let mut head = Some(head);
+    let parts = parts(&range, options.jobs);
+    let mut stop = Stop::default();
+    let mut emit = |r: Option<TestResult>, results: &mut Vec<TestResult>| {
+        if let Some(h) = head.take() {
+            on_result(&h);
+            results.push(h);
+        }
+        if let Some(r) = r {
+            let r = stop.apply(r);
+            on_result(&r);
+            results.push(r);
+        }
+    };
+    if parts.len() <= 2 {
+        // one job: every part in turn on this runtime, each result shown as it comes
+        for part in &parts {
+            run_part(&runner, &range, part, options, &mut |r| {
+                emit(Some(r), &mut results)
+            })
+            .await?;
+        }
+        emit(None, &mut results);
+        return Ok(results);
+    }
+    // several jobs: one worker thread (with its own runtime and runner) per part
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<Vec<TestResult>, Error>)>();
+    let range = &range;
+    let outcome: Result<(), Error> = std::thread::scope(|scope| {
+        for (k, part) in parts.iter().enumerate() {
+            let tx = tx.clone();
+            let runner_options = runner_options.clone();
+            scope.spawn(move || {
+                let done = (|| {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| Error::Config {
+                            origin: "--jobs".into(),
+                            reason: format!("cannot start a worker's runtime: {e}"),
+                        })?;
+                    let runner = Runner::new(migrations, runner_options)?;
+                    let mut out = Vec::new();
+                    rt.block_on(run_part(&runner, range, part, options, &mut |r| {
+                        out.push(r)
+                    }))?;
+                    Ok(out)
+                })();
+                let _ = tx.send((k, done));
+            });
+        }
+        drop(tx);
+        // in order: a part's results once it and every part before it are done
+        let mut done: Vec<Option<Vec<TestResult>>> = vec![None; parts.len()];
+        let mut next = 0;
+        let mut first_error = None;
+        for (k, r) in rx {
+            match r {
+                Ok(v) => done[k] = Some(v),
+                Err(e) => {
+                    first_error.get_or_insert((k, e));
+                    done[k] = Some(Vec::new());
+                }
+            }
+            while next < done.len() {
+                let Some(v) = done[next].take() else { break };
+                for r in v {
+                    emit(Some(r), &mut results);
+                }
+                next += 1;
+            }
+        }
+        match first_error {
+            Some((_, e)) => Err(e),
+            None => {
+                emit(None, &mut results);
+                Ok(())
+            }
+        }
+    });
+    outcome?;
     Ok(results)
+}
+
+fn runner_options(options: &TestOptions) -> Options {
+    Options {
+        version_table: options.version_table.clone(),
+        ..Options::default()
+    }
+}
+
+/// One independent part of a run, on its own throwaway database.
+#[derive(Debug, Clone)]
+enum Part {
+    /// `upgrade::…` and `downgrade::…`.
+    UpDown,
+    /// The stairway over `Range::revisions[from..to]`.
+    Stairway { from: usize, to: usize },
+}
+
+/// The parts of a run with `jobs` workers: the upgrade/downgrade check, then the stairway in
+/// `jobs` consecutive ranges (one range with one job, none for an empty range).
+fn parts(range: &Range, jobs: usize) -> Vec<Part> {
+    let n = range.revisions.len();
+    let chunks = jobs.max(1).min(n.max(1));
+    let mut parts = vec![Part::UpDown];
+    for k in 0..chunks {
+        let (from, to) = (k * n / chunks, (k + 1) * n / chunks);
+        if from < to {
+            parts.push(Part::Stairway { from, to });
+        }
+    }
+    parts
+}
+
+/// Once a stairway step's upgrade failed, every later stairway result is skipped: what a
+/// single stairway does, also when later ranges ran on their own databases.
+#[derive(Default)]
+struct Stop(Option<String>);
+
+impl Stop {
+    fn apply(&mut self, r: TestResult) -> TestResult {
+        if !r.name.starts_with("stairway::") {
+            return r;
+        }
+        if let Some(why) = &self.0 {
+            return TestResult {
+                verdict: Verdict::Skipped(why.clone()),
+                elapsed_ms: 0,
+                ..r
+            };
+        }
+        if let Verdict::Failed(m) = &r.verdict
+            && m.starts_with("upgrade fails:")
+        {
+            let id = r.name.trim_start_matches("stairway::");
+            self.0 = Some(format!("the upgrade to {id} failed"));
+        }
+        r
+    }
+}
+
+async fn run_part(
+    runner: &Runner<'_>,
+    range: &Range,
+    part: &Part,
+    options: &TestOptions,
+    report: &mut dyn FnMut(TestResult),
+) -> Result<(), Error> {
+    let exclude = [options.version_table.as_str()];
+    match part {
+        Part::UpDown => {
+            let db = Throwaway::create(options.admin_url.as_deref()).await?;
+            let r = updown(runner, &db, range, &exclude, options, report).await;
+            db.drop().await?;
+            r
+        }
+        Part::Stairway { from, to } => {
+            stairway(runner, range, *from..*to, &exclude, options, report).await
+        }
+    }
 }
 
 fn ms(t: Instant) -> u64 {
@@ -477,20 +629,62 @@ fn differs(expected: &Schema, got: &Schema, what: &str) -> Verdict {
     }
 }
 
+/// The targets that bring a fresh database to the state where `applied` (indexes of the
+/// graph) are applied: the revisions of `applied` none of whose children is in it.
+fn tips(runner: &Runner<'_>, applied: &BTreeSet<usize>) -> Vec<String> {
+    let graph = runner.graph();
+    applied
+        .iter()
+        .filter(|&&i| !graph.children_of(i).iter().any(|c| applied.contains(c)))
+        .map(|&i| graph.at(i).id.clone())
+        .collect()
+}
+
+/// A throwaway database at the state where the range's start and `revisions` are applied.
+async fn fresh_at(
+    runner: &Runner<'_>,
+    range: &Range,
+    revisions: &[usize],
+    options: &TestOptions,
+) -> Result<(Throwaway, Db), Error> {
+    let tmp = Throwaway::create(options.admin_url.as_deref()).await?;
+    let mut db = match tmp.connect(options.connect_timeout).await {
+        Ok(db) => db,
+        Err(e) => {
+            tmp.drop().await?;
+            return Err(e);
+        }
+    };
+    let applied: BTreeSet<usize> = range.start.iter().chain(revisions).copied().collect();
+    if let Err(e) = up(runner, &mut db, &tips(runner, &applied)).await {
+        db.close().await;
+        tmp.drop().await?;
+        return Err(e);
+    }
+    Ok((tmp, db))
+}
+
+/// The stairway over `range.revisions[part]` on a throwaway database first upgraded to the
+/// state before the part's first revision. When a re-upgrade fails, the stairway goes on
+/// from a fresh database upgraded to that revision (the failed one's state is unknown);
+/// when an upgrade fails, the part's later revisions are skipped.
 async fn stairway(
     runner: &Runner<'_>,
-    tmp: &Throwaway,
     range: &Range,
+    part: std::ops::Range<usize>,
     exclude: &[&str],
     options: &TestOptions,
     report: &mut dyn FnMut(TestResult),
 ) -> Result<(), Error> {
     let graph = runner.graph();
-    let mut db = tmp.connect(options.connect_timeout).await?;
+    let revisions = &range.revisions[part.clone()];
+    let (mut tmp, mut db) =
+        fresh_at(runner, range, &range.revisions[..part.start], options).await?;
     let result = async {
-        up(runner, &mut db, &state_targets(runner, &range.start)).await?;
         let mut stopped: Option<String> = None;
-        for &i in &range.revisions {
+        // the schema before the next step, when already read (the last step's last read)
+        let mut known: Option<Schema> = None;
+        for (k, &i) in revisions.iter().enumerate() {
             let info = graph.at(i);
             let rev = runner.revision(i);
             let name = format!("stairway::{}", info.id);
@@ -503,7 +697,10 @@ async fn stairway(
                 continue;
             }
             let t = Instant::now();
-            let before = introspect(&mut db, exclude).await?;
+            let before = match known.take() {
+                Some(s) => s,
+                None => introspect(&mut db, exclude).await?,
+            };
             if let Err(e) = up(runner, &mut db, std::slice::from_ref(&info.id)).await {
                 stopped = Some(format!("the upgrade to {} failed", info.id));
                 report(TestResult {
@@ -530,6 +727,7 @@ async fn stairway(
                     elapsed_ms: ms(t),
                 });
                 // still at this revision (the failed downgrade was rolled back): go on
+                known = Some(upgraded);
                 continue;
             }
             let downgraded = introspect(&mut db, exclude).await?;
@@ -539,12 +737,35 @@ async fn stairway(
                 "after upgrade and downgrade the schema differs from before the upgrade",
             );
             if let Err(e) = up(runner, &mut db, std::slice::from_ref(&info.id)).await {
-                stopped = Some(format!("the re-upgrade to {} failed", info.id));
                 let msg = format!("re-upgrade fails: {}", message(&e));
                 verdict = match verdict {
                     Verdict::Failed(m) => Verdict::Failed(format!("{m}\n{msg}")),
                     _ => Verdict::Failed(msg),
                 };
+                // go on from a fresh database at this revision
+                let fresh_tmp = Throwaway::create(options.admin_url.as_deref()).await?;
+                let fresh = match fresh_tmp.connect(options.connect_timeout).await {
+                    Ok(fresh) => fresh,
+                    Err(e) => {
+                        fresh_tmp.drop().await?;
+                        return Err(e);
+                    }
+                };
+                std::mem::replace(&mut db, fresh).close().await;
+                std::mem::replace(&mut tmp, fresh_tmp).drop().await?;
+                let applied: BTreeSet<usize> = range
+                    .start
+                    .iter()
+                    .chain(&range.revisions[..part.start + k + 1])
+                    .copied()
+                    .collect();
+                if let Err(e) = up(runner, &mut db, &tips(runner, &applied)).await {
+                    stopped = Some(format!(
+                        "a fresh database does not upgrade to {}: {}",
+                        info.id,
+                        message(&e)
+                    ));
+                }
             } else if verdict == Verdict::Ok {
                 let again = introspect(&mut db, exclude).await?;
                 verdict = differs(
@@ -552,6 +773,7 @@ async fn stairway(
                     &again,
                     "the re-upgrade gives a different schema than the first upgrade",
                 );
+                known = Some(again);
             }
             report(TestResult {
                 name,
@@ -563,6 +785,7 @@ async fn stairway(
     }
     .await;
     db.close().await;
+    tmp.drop().await?;
     result
 }
 

@@ -1,7 +1,8 @@
 //! `cargo migrate test` (migrate_core::testing and the runner's `test` command) on SQLite,
 //! PostgreSQL and MySQL: the blog example passes; the `stairway_leaky` fixture fails naming
 //! the revision whose downgrade leaves a column behind and the column, reports a downgrade
-//! that fails with the database's message, and an irreversible revision as such.
+//! that fails with the database's message, and an irreversible revision as such; after a
+//! failed re-upgrade the stairway goes on from a fresh database; `jobs` gives the same results.
 
 use std::process::Command;
 
@@ -11,6 +12,10 @@ use migrate_tests::admin_url;
 
 mod leaky {
     migrate_macros::migrations!("fixtures/stairway_leaky");
+}
+
+mod reupgrade {
+    migrate_macros::migrations!("fixtures/stairway_reupgrade");
 }
 
 fn admin(backend: Backend) -> Option<String> {
@@ -130,7 +135,88 @@ macro_rules! on_each_backend {
     };
 }
 
+/// A downgrade that does nothing under an upgrade that drops a column: the re-upgrade fails
+/// (the column is gone), and the stairway goes on from a fresh database upgraded to that
+/// revision, so the next revision gets its verdict (not skipped); also with jobs.
+async fn a_failed_reupgrade_goes_on_from_a_fresh_database(backend: Backend) {
+    let r = results(backend, &reupgrade::MIGRATIONS).await;
+    assert_eq!(
+        names_and_outcomes(&r),
+        [
+            ("graph::single_head".into(), "ok"),
+            ("upgrade::c3c3c3c3c3c3".into(), "ok"),
+            ("downgrade::base".into(), "ok"),
+            ("stairway::a1a1a1a1a1a1".into(), "ok"),
+            ("stairway::b2b2b2b2b2b2".into(), "failed"),
+            ("stairway::c3c3c3c3c3c3".into(), "ok"),
+        ]
+    );
+    let Verdict::Failed(m) = &r[4].verdict else {
+        unreachable!()
+    };
+    assert!(
+        m.starts_with(
+            "after upgrade and downgrade the schema differs from before the upgrade:\n  \
+             column `notes`.`body` removed\nre-upgrade fails: "
+        ),
+        "{m}"
+    );
+    let options = TestOptions {
+        jobs: 3,
+        ..options(backend)
+    };
+    let many = run(&reupgrade::MIGRATIONS, &options, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(names_and_outcomes(&many), names_and_outcomes(&r));
+}
+
+/// `text` with each throwaway database name `migrate_test_<pid>_<n>_<nanos>` replaced by
+/// `migrate_test_*`.
+fn unnamed(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("migrate_test_") {
+        out.push_str(&rest[..at]);
+        out.push_str("migrate_test_*");
+        rest = rest[at + "migrate_test_".len()..]
+            .trim_start_matches(|c: char| c.is_ascii_digit() || c == '_');
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `jobs` > 1 runs the upgrade/downgrade check and ranges of the stairway each on its own
+/// database at once: the same results (names, verdicts, messages) in the same order as one
+/// job, and `on_result` sees them in that order.
+async fn jobs_give_the_same_results_in_order(backend: Backend) {
+    for m in [&leaky::MIGRATIONS, &blog_migrations::MIGRATIONS] {
+        let one = results(backend, m).await;
+        for jobs in [2, 3, 8] {
+            let mut seen = Vec::new();
+            let options = TestOptions {
+                jobs,
+                ..options(backend)
+            };
+            let many = run(m, &options, &mut |r| seen.push(r.name.clone()))
+                .await
+                .unwrap();
+            // the throwaway database's name (MySQL's messages carry it) aside
+            let strip = |r: &[TestResult]| -> Vec<(String, String)> {
+                r.iter()
+                    .map(|t| (t.name.clone(), unnamed(&format!("{:?}", t.verdict))))
+                    .collect()
+            };
+            assert_eq!(strip(&many), strip(&one), "jobs = {jobs}");
+            let names: Vec<String> = many.iter().map(|t| t.name.clone()).collect();
+            assert_eq!(seen, names, "reported in order, jobs = {jobs}");
+        }
+    }
+}
+
 on_each_backend!(blog_passes);
+on_each_backend!(a_failed_reupgrade_goes_on_from_a_fresh_database);
+on_each_backend!(jobs_give_the_same_results_in_order);
 on_each_backend!(leaky_fails_naming_the_revision_and_column);
 
 /// The runner binary's `test` command, as `cargo migrate test` forwards it.
@@ -214,6 +300,20 @@ async fn cli_output_and_exit_codes(backend: Backend) {
         "after upgrade and downgrade the schema differs from before the upgrade:\n  column `posts`.`slug` added",
         "{out}"
     );
+
+    // --jobs: the same lines in the same order
+    let (code, out_jobs, err) = cli(backend, "leaky", &["--jobs", "3"]);
+    assert_eq!(code, 1, "{out_jobs}{err}");
+    let (_, out_one, _) = cli(backend, "leaky", &[]);
+    let tests = |o: &str| -> Vec<String> {
+        o.lines()
+            .filter(|l| {
+                l.starts_with("test ") && !l.starts_with("test result") || l.starts_with("    ")
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(tests(&out_jobs), tests(&out_one), "{out_jobs}");
 
     // ranges: only the last revision (from its parent), only the first two
     let (code, out, err) = cli(backend, "leaky", &["--from", "ee55ee55ee55"]);

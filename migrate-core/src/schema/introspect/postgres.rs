@@ -1,11 +1,39 @@
 //! PostgreSQL introspection: the `pg_catalog` tables of `current_schema()`.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use sqlx::Row as _;
 
 use crate::schema::model::{
     Check, Column, FkAction, ForeignKey, Index, PrimaryKey, Schema, Sequence, Table, Unique,
 };
 use crate::schema::normalise::postgres as norm;
+
+/// `f(raw)`, remembered by `(kind, raw)` for the process: the stairway of `cargo migrate test`
+/// reads the same function bodies, view, trigger and index definitions three times per
+/// revision, and normalising a long PL/pgSQL body is most of the client's work (BENCHMARKS.md,
+/// "Stairway over the crates.io history"). Bounded: forgotten past 4,096 entries.
+fn cached(kind: u8, raw: &str, f: fn(&str) -> String) -> String {
+    static CACHE: LazyLock<Mutex<HashMap<(u8, String), String>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let key = (kind, raw.to_owned());
+    if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return hit;
+    }
+    let value = f(raw);
+    if let Ok(mut c) = CACHE.lock() {
+        if c.len() >= 4096 {
+            c.clear();
+        }
+        c.insert(key, value.clone());
+    }
+    value
+}
+
+const EXPR: u8 = 0;
+const CHECK: u8 = 1;
+const TYPE: u8 = 2;
 
 /// The schema `current_schema()` of the PostgreSQL database on `conn`, tables in `exclude`
 /// left out.
@@ -36,7 +64,7 @@ pub async fn schema(
         if exclude.contains(&table.as_str()) {
             continue;
         }
-        let ty = norm::column_type(&r.try_get::<String, _>(2)?);
+        let ty = cached(TYPE, &r.try_get::<String, _>(2)?, norm::column_type);
         let raw_default: Option<String> = r.try_get(4)?;
         let identity: String = r.try_get(5)?;
         let generated: String = r.try_get(6)?;
@@ -99,7 +127,7 @@ pub async fn schema(
             }),
             "c" => t.add_check(Check {
                 name: Some(name),
-                expression: norm::check(&r.try_get::<String, _>(4)?),
+                expression: cached(CHECK, &r.try_get::<String, _>(4)?, norm::check),
             }),
             _ => t.add_foreign_key(ForeignKey {
                 name: Some(name),
@@ -147,11 +175,13 @@ pub async fn schema(
                 .iter()
                 .zip(desc.iter().chain(std::iter::repeat(&0)))
                 .map(|(p, d)| {
-                    let p = norm::expr(p);
+                    let p = cached(EXPR, p, norm::expr);
                     if *d == 1 { format!("{p} desc") } else { p }
                 })
                 .collect(),
-            predicate: r.try_get::<Option<String>, _>(5)?.map(|p| norm::expr(&p)),
+            predicate: r
+                .try_get::<Option<String>, _>(5)?
+                .map(|p| cached(EXPR, &p, norm::expr)),
         });
     }
 
@@ -200,8 +230,10 @@ pub async fn schema(
     )
     .fetch_all(&mut *conn)
     .await?;
-    s.views
-        .extend(rows.into_iter().map(|(n, d)| (n, norm::expr(&d))));
+    s.views.extend(
+        rows.into_iter()
+            .map(|(n, d)| (n, cached(EXPR, &d, norm::expr))),
+    );
 
     // triggers (not the internal ones behind foreign keys)
     let rows: Vec<(String, String, String)> = sqlx::query_as(
@@ -215,7 +247,7 @@ pub async fn schema(
     for (table, name, def) in rows {
         if !exclude.contains(&table.as_str()) {
             s.triggers
-                .insert(format!("{table}.{name}"), norm::expr(&def));
+                .insert(format!("{table}.{name}"), cached(EXPR, &def, norm::expr));
         }
     }
 
@@ -229,8 +261,10 @@ pub async fn schema(
     )
     .fetch_all(&mut *conn)
     .await?;
-    s.functions
-        .extend(rows.into_iter().map(|(n, d)| (n, norm::expr(&d))));
+    s.functions.extend(
+        rows.into_iter()
+            .map(|(n, d)| (n, cached(EXPR, &d, norm::expr))),
+    );
 
     // extensions (database-wide)
     let rows: Vec<(String, String)> = sqlx::query_as(

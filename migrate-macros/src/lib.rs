@@ -64,9 +64,12 @@
 extern crate proc_macro;
 
 mod attr;
+mod case;
 mod checksum;
+mod db_enum;
 mod expand;
 mod from_row;
+mod model;
 mod registry;
 mod test_attr;
 mod valid;
@@ -176,6 +179,9 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// migrate_macros::migrations!();                 // reads ./versions (next to this file)
 /// migrate_macros::migrations!("../migrations");  // another directory
 /// migrate_macros::migrations!(dir = "versions"); // the same, named
+/// // with the declared schema: models of this crate or of another (any path)
+/// migrate_macros::migrations!(models = [User, blog_models::Post]);
+/// migrate_macros::migrations!("../migrations", models = [User]);
 /// ```
 ///
 /// A complete example, on the three revision files of this crate's `tests/ui/pass/graph/`
@@ -196,8 +202,12 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # Input
 ///
 /// Nothing, or the directory of revision files as a string (optionally `dir = "…"`),
-/// resolved like `include!` does: relative to the directory of the file that invokes the
-/// macro (`$CARGO_MANIFEST_DIR/src` when the compiler cannot tell). The default is
+/// optionally followed by `models = [A, path::to::B]`: the types, each implementing
+/// `migrate_core::schema::declare::Model` (`#[derive(Model)]`), whose tables are the
+/// declared schema (`MIGRATIONS.models()`). A path that is not a model is an error at it.
+///
+/// The directory is resolved like `include!` does: relative to the directory of the file
+/// that invokes the macro (`$CARGO_MANIFEST_DIR/src` when the compiler cannot tell). The default is
 /// `versions`, so `migrations!()` in `src/lib.rs` reads `src/versions/`.
 ///
 /// Every `*.rs` file in that directory (not in subdirectories; names starting with `.` are
@@ -212,7 +222,8 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `pub static MIGRATIONS: ::migrate_core::Migrations` listing every revision in
 ///   topological order (parents and `depends_on` before children), each with its message
 ///   (the first line of the file's `//!` docstring) and its file (relative to the crate
-///   root).
+///   root); with `models = [...]` built by `Migrations::with_models` with a function
+///   returning `vec![<A as Model>::table(), …]`.
 ///
 /// **New files**: rustc tracks the files it compiled, not the directory, so adding or
 /// removing a revision file needs the crate's `build.rs` to print
@@ -270,4 +281,198 @@ pub fn migrations(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(FromRow)]
 pub fn derive_from_row(input: TokenStream) -> TokenStream {
     from_row::derive(input.into()).into()
+}
+
+/// Declares a table: implements `migrate_core::schema::declare::Model` for a struct with
+/// named fields (the struct the application already reads rows into with
+/// `#[derive(sqlx::FromRow)]`), so `migrations!(models = [...])` can register it and
+/// autogenerate compare it with the migrations.
+///
+/// ```rust
+/// use migrate_core::schema::declare::{ColumnDef, ColumnType, ForeignKeyDef, Model, TableDef};
+/// use migrate_core::schema::model::FkAction;
+///
+/// #[derive(migrate_macros::Model)]
+/// #[model(table = "users")]
+/// struct User {
+///     #[model(primary_key, auto_increment)]
+///     id: i64,
+///     #[model(length = 320, unique)]
+///     email: String,
+///     bio: Option<String>, // nullable
+/// }
+///
+/// #[derive(migrate_macros::DbEnum)]
+/// #[db_enum(rename_all = "lowercase")]
+/// enum PostStatus { Draft, Live }
+///
+/// #[derive(migrate_macros::Model)]
+/// #[model(
+///     table = "posts",
+///     renamed_from = "articles",
+///     index(name = "ix_posts_author_title", columns("author_id", "title"), unique),
+///     check(name = "ck_posts_score", expr = "score >= 0"),
+/// )]
+/// struct Post {
+///     #[model(primary_key, auto_increment)]
+///     id: i32,
+///     #[model(references = "users(id)", on_delete = "cascade", index)]
+///     author_id: i64,
+///     #[model(length = 200, renamed_from = "headline")]
+///     title: String,
+///     #[model(default = "'draft'")]
+///     status: PostStatus,
+///     #[model(default = 0)]
+///     score: i32,
+///     #[model(sql_type = "citext", column = "slug_text")]
+///     slug: Option<String>,
+///     #[model(skip)]
+///     cached_html: String,
+/// }
+///
+/// let expected = TableDef::new("posts")
+///     .renamed_from("articles")
+///     .column(ColumnDef::new("id", ColumnType::Integer).auto_increment())
+///     .column(ColumnDef::new("author_id", ColumnType::BigInt))
+///     .column(ColumnDef::new("title", ColumnType::Varchar(200)).renamed_from("headline"))
+///     .column(ColumnDef::new("status", <PostStatus as migrate_core::schema::declare::SqlType>::column_type()).default("'draft'"))
+///     .column(ColumnDef::new("score", ColumnType::Integer).default("0"))
+///     .column(ColumnDef::new("slug_text", ColumnType::Custom("citext".into())).nullable(true))
+///     .primary_key(["id"])
+///     .index("ix_posts_author_id", ["author_id"], false)
+///     .index("ix_posts_author_title", ["author_id", "title"], true)
+///     .check(Some("ck_posts_score"), "score >= 0")
+///     .foreign_key(ForeignKeyDef::new(["author_id"], "users", ["id"]).on_delete(FkAction::Cascade));
+/// assert_eq!(Post::table(), expected);
+/// assert_eq!(User::table().uniques[0].columns, ["email"]);
+/// ```
+///
+/// # Columns
+///
+/// Every field is a column, in field order, named as the field (`r#type` is `type`). Its
+/// type and nullability come from the field's type through
+/// `migrate_core::schema::declare::SqlType` (integers, floats, `bool`, `String` → text,
+/// `Vec<u8>`, `Option<T>` → nullable; chrono, time, uuid, rust_decimal and serde_json types
+/// with migrate-core's features of those names; a `#[derive(DbEnum)]` enum). A type without
+/// it is a compile error at the field's type, unless `sql_type` names the column's type.
+/// A generic struct gets a `FieldType: SqlType` bound for each such field.
+///
+/// # On the struct: `#[model(...)]`
+///
+/// | key | meaning |
+/// |---|---|
+/// | `table = "users"` | the table's name; default: the struct's name in snake_case (`UserProfile` → `user_profile`, no plural) |
+/// | `renamed_from = "old"` | a former name of the table (repeatable): autogenerate renames instead of dropping and creating |
+/// | `primary_key("a", "b")` | a composite primary key, in this order |
+/// | `index(name = "ix_…", columns("a", "b"), unique)` | an index (repeatable); `name` optional (default `ix_<table>_<a>_<b>`), `unique` optional |
+/// | `unique(name = "uq_…", columns("a", "b"))` | a unique constraint (repeatable); `name` optional (the backend names it) |
+/// | `check(name = "ck_…", expr = "a > 0")` | a check constraint (repeatable); `name` optional |
+///
+/// Columns in these lists are column names, or field names (taken to their column).
+///
+/// # On a field: `#[model(...)]`
+///
+/// | key | meaning |
+/// |---|---|
+/// | `primary_key` | the primary key is this column (on several fields: a composite key in field order) |
+/// | `auto_increment` | the database generates the value (serial / identity / `AUTO_INCREMENT` / SQLite `AUTOINCREMENT`); integer fields only |
+/// | `unique` | a single-column unique constraint (unnamed) |
+/// | `index`, `index = "name"` | a single-column index; default name `ix_<table>_<column>` |
+/// | `length = 255` | `VARCHAR(255)` instead of text; `String` / `Option<String>` only |
+/// | `precision = 10, scale = 2` | `NUMERIC(10, 2)` (scale defaults to 0); decimal fields only |
+/// | `sql_type = "citext"` | the column's type as written in SQL (`ColumnType::Custom`), for any field type; nullable when the field is an `Option` |
+/// | `default = "SQL"` | the server default, a SQL expression: `"0"`, `"'draft'"` (a string needs its quotes), `"CURRENT_TIMESTAMP"`; a number literal (`default = 0`) is taken as written |
+/// | `references = "users(id)"` / `references = "users"` | a foreign key to that column (to `id` when none is named) |
+/// | `on_delete = "cascade"`, `on_update = …` | the foreign key's actions: `cascade`, `restrict`, `set null`, `set default`, `no action` (any case); need `references` |
+/// | `check = "expr"` | a check constraint (unnamed; repeatable) |
+/// | `renamed_from = "old"` | a former column name (repeatable) |
+/// | `column = "name"` | the column's name when it differs from the field's |
+/// | `skip` | not a column (no other key allowed) |
+///
+/// # sqlx's attributes
+///
+/// The same struct usually derives `sqlx::FromRow`, so its `#[sqlx(...)]` attributes are
+/// read to declare the columns the rows are decoded from: on the struct `rename_all = "…"`;
+/// on a field `rename = "…"` (the column's name; `column` must agree with it), `skip` (not a
+/// column), `json` (a JSON column), `try_from = "T"` (the column has `T`'s type).
+/// `flatten` is a compile error: a model declares one table's columns.
+///
+/// # Errors
+///
+/// All reported together, each at the offending token: an unknown key (the message lists
+/// the known ones), a duplicate key, a value of the wrong kind, `length` on a field that is
+/// not a `String`, `precision`/`scale` on a field that is not a decimal, `auto_increment` on
+/// a field that is not an integer (a `String`, `bool`, float, …; an unknown path such as an
+/// alias is let through), two ways of setting the type (`sql_type` with `length`, …), a
+/// primary key declared both on the struct and on a field, `on_delete`/`on_update` without
+/// `references`, an unknown action, a malformed `references`, a column in a list that is no
+/// column of the model, two fields with the same column name, `#[sqlx(flatten)]`, a
+/// struct whose fields are all skipped; and (no other output) a tuple struct, a unit
+/// struct, an enum or a union. With attribute errors the impl is still generated (with an
+/// empty table) so uses of the model add no errors of their own.
+#[proc_macro_derive(Model, attributes(model, sqlx))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    model::derive(input.into()).into()
+}
+
+/// Declares a database enumeration type: implements
+/// `migrate_core::schema::declare::SqlType` for a fieldless enum as
+/// `ColumnType::Enum` (a PostgreSQL enum type; an inline `ENUM(…)` on MySQL; text with a
+/// check constraint on SQLite), so a model's field can have the enum's type.
+///
+/// ```rust
+/// use migrate_core::schema::declare::{ColumnType, EnumDef, SqlType};
+///
+/// #[derive(migrate_macros::DbEnum)]
+/// #[db_enum(name = "mood", rename_all = "snake_case")]
+/// enum Mood {
+///     VeryHappy,
+///     Sad,
+///     #[db_enum(rename = "meh")]
+///     Indifferent,
+/// }
+/// assert_eq!(
+///     Mood::column_type(),
+///     ColumnType::Enum(EnumDef::new("mood", ["very_happy", "sad", "meh"]))
+/// );
+///
+/// // the attributes of `#[derive(sqlx::Type)]` are read too, so the database's type is
+/// // the one sqlx encodes
+/// #[derive(migrate_macros::DbEnum)]
+/// #[sqlx(type_name = "post_status", rename_all = "lowercase")]
+/// enum PostStatus {
+///     Draft,
+///     #[sqlx(rename = "live")]
+///     Published,
+/// }
+/// assert_eq!(
+///     PostStatus::column_type(),
+///     ColumnType::Enum(EnumDef::new("post_status", ["draft", "live"]))
+/// );
+/// ```
+///
+/// # Attributes
+///
+/// | where | key | meaning |
+/// |---|---|---|
+/// | enum | `name = "mood"` | the type's name; default: `#[sqlx(type_name)]`, else the enum's name in snake_case (`PostStatus` → `post_status`) |
+/// | enum | `rename_all = "…"` | how variant names become values: `lowercase`, `UPPERCASE`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `camelCase`, `PascalCase`; default: `#[sqlx(rename_all)]`, else the variant's name as written (what `sqlx::Type` encodes without `rename_all`) |
+/// | variant | `rename = "…"` | this variant's value; default `#[sqlx(rename)]`, else by `rename_all` |
+///
+/// `#[db_enum(...)]` wins where both it and `#[sqlx(...)]` are given. sqlx's default type
+/// name is the enum's name as written; PostgreSQL folds an unquoted `PostStatus` to
+/// `poststatus`, not `post_status`: when the enum derives `sqlx::Type`, give
+/// `#[sqlx(type_name = "…")]` so both agree.
+///
+/// An enum with `#[repr(i8 | i16 | i32 | i64 | u8 | …)]`, which `sqlx::Type` encodes as that
+/// integer, has the integer's column type instead.
+///
+/// # Errors
+///
+/// All reported together, at the token: an unknown key or `rename_all` rule, a variant with
+/// fields, two variants with the same value, an enum without variants; and (no other output)
+/// a struct or a union.
+#[proc_macro_derive(DbEnum, attributes(db_enum, sqlx))]
+pub fn derive_db_enum(input: TokenStream) -> TokenStream {
+    db_enum::derive(input.into()).into()
 }

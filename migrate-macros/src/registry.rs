@@ -10,6 +10,7 @@ use migrate_core::source::{self, SourceError, SourceRevision};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::{ParseStream, Parser};
+use syn::spanned::Spanned;
 use syn::{LitStr, Token};
 
 /// The directory `migrations!()` reads when none is given, relative to the invoking file.
@@ -18,8 +19,11 @@ pub(crate) const DEFAULT_DIR: &str = "versions";
 /// `migrations!(input)`, invoked from `invoking_file` (`None` when the compiler cannot tell:
 /// `$CARGO_MANIFEST_DIR/src` is assumed).
 pub(crate) fn migrations(input: TokenStream, invoking_file: Option<PathBuf>) -> TokenStream {
-    let dir_lit = match parse_input(input) {
-        Ok(lit) => lit,
+    let Input {
+        dir: dir_lit,
+        models,
+    } = match parse_input(input) {
+        Ok(input) => input,
         Err(e) => return with_fallback(e.to_compile_error()),
     };
     let span = dir_lit.as_ref().map_or_else(Span::call_site, LitStr::span);
@@ -52,7 +56,7 @@ pub(crate) fn migrations(input: TokenStream, invoking_file: Option<PathBuf>) -> 
         Err(msg) => return with_fallback(error(span, &msg)),
     };
     let loaded = load(&ctx, files);
-    let mut out = emit(&ctx, &loaded, span, &config);
+    let mut out = emit(&ctx, &loaded, span, &config, models.as_deref());
     // the manifests are inputs: editing the configuration rebuilds the crate
     for m in manifests {
         let m = m.to_string_lossy();
@@ -86,28 +90,62 @@ fn settings(config: &Config) -> TokenStream {
     quote!(::migrate_core::Settings::new(#table, #env))
 }
 
-/// `()`, `("dir")` or `(dir = "dir")`.
-fn parse_input(input: TokenStream) -> syn::Result<Option<LitStr>> {
+/// What `migrations!(…)` was given.
+#[derive(Default)]
+struct Input {
+    /// The directory literal, when given.
+    dir: Option<LitStr>,
+    /// `models = [A, b::B]`, when given (possibly empty).
+    models: Option<Vec<syn::Type>>,
+}
+
+/// `()`, `("dir")`, `(dir = "dir")`, each optionally with `models = [Model, …]` (after the
+/// directory when both are given).
+fn parse_input(input: TokenStream) -> syn::Result<Input> {
     let parser = |input: ParseStream<'_>| {
-        if input.is_empty() {
-            return Ok(None);
-        }
+        let mut out = Input::default();
         let expected = "expected `migrations!()`, `migrations!(\"dir\")` or \
-                        `migrations!(dir = \"dir\")`, with the directory relative to this file";
-        let lit = if input.peek(LitStr) {
-            input.parse::<LitStr>()?
-        } else if input.peek(syn::Ident) && input.fork().parse::<syn::Ident>()? == "dir" {
-            input.parse::<syn::Ident>()?;
-            input.parse::<Token![=]>()?;
-            input.parse::<LitStr>()?
-        } else {
-            return Err(input.error(expected));
-        };
-        input.parse::<Option<Token![,]>>()?;
-        if !input.is_empty() {
-            return Err(input.error(expected));
+                        `migrations!(dir = \"dir\")`, with the directory relative to this file, \
+                        optionally followed by `models = [Model, …]`";
+        if input.peek(LitStr) {
+            out.dir = Some(input.parse::<LitStr>()?);
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
         }
-        Ok(Some(lit))
+        while !input.is_empty() {
+            if !input.peek(syn::Ident) {
+                return Err(input.error(expected));
+            }
+            let key = input.fork().parse::<syn::Ident>()?;
+            if key == "dir" && out.dir.is_none() && out.models.is_none() {
+                input.parse::<syn::Ident>()?;
+                input.parse::<Token![=]>()?;
+                out.dir = Some(input.parse::<LitStr>()?);
+            } else if key == "models" && out.models.is_none() {
+                input.parse::<syn::Ident>()?;
+                input.parse::<Token![=]>()?;
+                if !input.peek(syn::token::Bracket) {
+                    return Err(input.error(
+                        "`models` takes a list in brackets: `models = [User, crate::models::Post]`",
+                    ));
+                }
+                let content;
+                syn::bracketed!(content in input);
+                let list = syn::punctuated::Punctuated::<syn::Type, Token![,]>::parse_terminated(
+                    &content,
+                )?;
+                out.models = Some(list.into_iter().collect());
+            } else if key == "models" {
+                return Err(syn::Error::new(key.span(), "duplicate `models`"));
+            } else {
+                return Err(input.error(expected));
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(out)
     };
     parser.parse2(input)
 }
@@ -282,7 +320,13 @@ fn module_ident(path: &Path, used: &mut HashSet<String>) -> syn::Ident {
     format_ident!("{}", name)
 }
 
-fn emit(ctx: &Context, files: &[File], span: Span, config: &Config) -> TokenStream {
+fn emit(
+    ctx: &Context,
+    files: &[File],
+    span: Span,
+    config: &Config,
+    models: Option<&[syn::Type]>,
+) -> TokenStream {
     let mut errors: Vec<String> = Vec::new();
     let mut infos: Vec<RevisionInfo> = Vec::with_capacity(files.len());
     let mut complete = true;
@@ -362,10 +406,25 @@ fn emit(ctx: &Context, files: &[File], span: Span, config: &Config) -> TokenStre
          Generated by `migrate_macros::migrations!()` from `{}`.",
         ctx.display(&ctx.dir)
     );
+    let registry = match models {
+        None => quote!(::migrate_core::Migrations::with_settings(&[#(#entries),*], #settings)),
+        Some(models) => {
+            let d = quote!(::migrate_core::schema::declare);
+            // spanned at each path: "`X` is not a model" points at it
+            let tables = models
+                .iter()
+                .map(|m| quote_spanned!(m.span()=> <#m as #d::Model>::table()));
+            quote!({
+                fn models() -> ::std::vec::Vec<#d::TableDef> {
+                    ::std::vec![#(#tables),*]
+                }
+                ::migrate_core::Migrations::with_models(&[#(#entries),*], #settings, models)
+            })
+        }
+    };
     out.extend(quote! {
         #[doc = #doc]
-        pub static MIGRATIONS: ::migrate_core::Migrations =
-            ::migrate_core::Migrations::with_settings(&[#(#entries),*], #settings);
+        pub static MIGRATIONS: ::migrate_core::Migrations = #registry;
     });
     out
 }
@@ -390,8 +449,53 @@ mod tests {
 
     fn input(src: &str) -> Result<Option<String>, String> {
         parse_input(TokenStream::from_str(src).expect("lexes"))
-            .map(|lit| lit.map(|l| l.value()))
+            .map(|i| i.dir.map(|l| l.value()))
             .map_err(|e| e.to_string())
+    }
+
+    /// The directory and the models, as written.
+    fn with_models(src: &str) -> Result<(Option<String>, Option<Vec<String>>), String> {
+        parse_input(TokenStream::from_str(src).expect("lexes"))
+            .map(|i| {
+                (
+                    i.dir.map(|l| l.value()),
+                    i.models.map(|m| {
+                        m.iter()
+                            .map(|t| quote!(#t).to_string().replace(' ', ""))
+                            .collect()
+                    }),
+                )
+            })
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn accepts_models_after_the_directory() {
+        let models = |v: &[&str]| Some(v.iter().map(|s| (*s).to_owned()).collect());
+        assert_eq!(
+            with_models("models = [User, crate::models::Post]"),
+            Ok((None, models(&["User", "crate::models::Post"])))
+        );
+        assert_eq!(
+            with_models("\"dir\", models = [User,],"),
+            Ok((Some("dir".into()), models(&["User"])))
+        );
+        assert_eq!(
+            with_models("dir = \"d\", models = [shared::Tag<i32>]"),
+            Ok((Some("d".into()), models(&["shared::Tag<i32>"])))
+        );
+        assert_eq!(with_models("models = []"), Ok((None, models(&[]))));
+        assert_eq!(with_models("\"d\""), Ok((Some("d".into()), None)));
+        for bad in [
+            "models = User",
+            "models = [User], \"dir\"",
+            "models = [A], models = [B]",
+            "models = [A], dir = \"d\"",
+            "modles = [A]",
+            "\"d\" models = [A]",
+        ] {
+            assert!(with_models(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -36,6 +36,12 @@ pub trait SqlType {
 }
 
 /// A model: a struct that declares one table. Implemented by `#[derive(migrate_macros::Model)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a model",
+    label = "not a model",
+    note = "derive it on the struct: `#[derive(migrate_macros::Model)]`, or implement \
+            `migrate_core::schema::declare::Model` by hand"
+)]
 pub trait Model {
     /// The table this model declares.
     fn table() -> TableDef;

@@ -1,0 +1,3 @@
+migrate_macros::migrations!("pass/empty", models = User);
+
+fn main() {}

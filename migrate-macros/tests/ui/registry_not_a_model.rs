@@ -1,0 +1,7 @@
+struct User {
+    id: i32,
+}
+
+migrate_macros::migrations!("pass/empty", models = [User]);
+
+fn main() {}

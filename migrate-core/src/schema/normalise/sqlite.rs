@@ -2,7 +2,7 @@
 //! what the `CREATE TABLE` said and derives a type affinity from it), `dflt_value` as
 //! written, and constraints that exist only in the table's `CREATE TABLE` text (checks).
 
-use super::{canonical_type, expression};
+use super::{canonical_type, expression, type_text};
 
 /// The normalised declared type: lower case, whitespace collapsed, [`canonical_type`]'s
 /// aliases. The declared text is kept rather than reduced to its affinity: `INT PRIMARY KEY`
@@ -11,11 +11,11 @@ use super::{canonical_type, expression};
 pub fn column_type(raw: &str) -> String {
     // `int` stays `int`: `canonical_type` would make it `integer`, a rowid alias
     let t = canonical_type(raw);
-    if expression(raw).starts_with("int")
-        && !expression(raw).starts_with("integer")
+    if type_text(raw).starts_with("int")
+        && !type_text(raw).starts_with("integer")
         && t.starts_with("integer")
     {
-        return expression(raw).replace(" (", "(");
+        return type_text(raw).replace(" (", "(");
     }
     t
 }

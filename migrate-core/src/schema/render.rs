@@ -1,0 +1,1 @@
+//! Schema operations ([`super::ops::Op`]) as Rust source for a revision file.

@@ -51,6 +51,8 @@ mod sqlite_batch;
 #[cfg(feature = "runtime")]
 pub mod test_suite;
 #[cfg(feature = "runtime")]
+mod throwaway;
+#[cfg(feature = "runtime")]
 pub mod version_table;
 
 #[cfg(feature = "testing")]

@@ -85,6 +85,9 @@ fn fresh_database(backend: Backend, name: &str) -> String {
 
 struct App {
     dir: std::path::PathBuf,
+    /// The migrations crate's directory (and name): one per backend, since the tests run at
+    /// once and share the nested target directory, where a crate's runner is named after it.
+    krate: String,
     url: String,
 }
 
@@ -96,7 +99,7 @@ impl App {
     }
 
     fn versions(&self) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(self.dir.join("migrations/src/versions"))
+        let mut v: Vec<String> = std::fs::read_dir(self.dir.join(&self.krate).join("src/versions"))
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".rs"))
@@ -106,11 +109,11 @@ impl App {
     }
 
     fn models(&self) -> String {
-        read(&self.dir.join("migrations/src/models.rs"))
+        read(&self.dir.join(&self.krate).join("src/models.rs"))
     }
 
     fn set_models(&self, text: &str) {
-        std::fs::write(self.dir.join("migrations/src/models.rs"), text).unwrap();
+        std::fs::write(self.dir.join(&self.krate).join("src/models.rs"), text).unwrap();
     }
 
     fn edit_models(&self, from: &str, to: &str) {
@@ -126,7 +129,9 @@ impl App {
         let after = self.versions();
         let new: Vec<&String> = after.iter().filter(|f| !before.contains(f)).collect();
         assert_eq!(new.len(), 1, "one new file for `{msg}`:\n{}", run.stderr);
-        read(&self.dir.join("migrations/src/versions").join(new[0]))
+        let text = read(&self.dir.join(&self.krate).join("src/versions").join(new[0]));
+        eprintln!("== {msg}: {}\n{text}", new[0]);
+        text
     }
 
     /// upgrade, check (models match), downgrade -1, upgrade, check.
@@ -145,9 +150,10 @@ impl App {
 }
 
 fn new_app(tmp: &Path, backend: Backend) -> App {
-    let dir = app_with_migrations(tmp, "autogen_migrations");
-    std::fs::write(dir.join("migrations/src/lib.rs"), LIB_RS).unwrap();
-    std::fs::write(dir.join("migrations/src/models.rs"), MODELS).unwrap();
+    let krate = format!("autogen_{}", backend.name());
+    let dir = app_with_migrations(tmp, &krate);
+    std::fs::write(dir.join(&krate).join("src/lib.rs"), LIB_RS).unwrap();
+    std::fs::write(dir.join(&krate).join("src/models.rs"), MODELS).unwrap();
     let url = match backend {
         Backend::Sqlite => format!("sqlite:{}", dir.join("app.db").display()),
         _ => fresh_database(
@@ -155,7 +161,7 @@ fn new_app(tmp: &Path, backend: Backend) -> App {
             &format!("autogen_e2e_{}_{}", backend.name(), std::process::id()),
         ),
     };
-    App { dir, url }
+    App { dir, krate, url }
 }
 
 fn everyday_changes(backend: Backend) {
@@ -200,7 +206,7 @@ fn everyday_changes(backend: Backend) {
         "#[derive(Model)]\n#[model(table = \"comments\")]\npub struct Comment {\n    #[model(primary_key, auto_increment)]\n    pub id: i64,\n    #[model(references = \"posts(id)\")]\n    pub post_id: i64,\n    pub body: String,\n}\n",
     );
     std::fs::write(
-        app.dir.join("migrations/src/lib.rs"),
+        app.dir.join(&app.krate).join("src/lib.rs"),
         LIB_RS.replace("models::Tag]", "models::Tag, models::Comment]"),
     )
     .unwrap();
@@ -265,14 +271,15 @@ fn everyday_changes(backend: Backend) {
         "    pub body: String,\n    pub subtitle: Option<String>,\n    #[model(default",
     );
     let check = app.cm(&["check"]);
-    let stderr = check.fails(1);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    let stderr = check.stderr;
     assert!(
         stderr.contains("column `posts`.`subtitle`: in the models, not in the migrations"),
         "{stderr}"
     );
     let json = app.cm(&["check", "--format", "json"]);
-    let stdout = json.stdout.clone();
-    json.fails(1);
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let stdout = json.stdout;
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(v["ok"], false, "{stdout}");
     assert!(v["models"].to_string().contains("subtitle"), "{stdout}");

@@ -63,7 +63,7 @@ fn options(args: &DbArgs, against_db: bool, shadow_url: Option<&str>) -> Autogen
     AutogenOptions {
         against_db,
         shadow_url: shadow_url.map(str::to_owned),
-        version_table: args.version_table.clone().unwrap_or_default(),
+        version_table: args.version_table.clone(),
     }
 }
 

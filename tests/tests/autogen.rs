@@ -420,6 +420,39 @@ async fn bench_100_tables() {
             drift.push(t.elapsed());
             assert_eq!(strings(&d), ["column `t050`.`extra` added"]);
         }
+        // where the time goes, once
+        let url = match backend {
+            Backend::Sqlite => "sqlite::memory:".to_owned(),
+            _ => db.url.clone(),
+        };
+        let t = std::time::Instant::now();
+        let mut shadow = Shadow::create(&url).await.unwrap();
+        let created = t.elapsed();
+        let t = std::time::Instant::now();
+        migrations_schema(&BENCH_IN_SYNC, &mut shadow)
+            .await
+            .unwrap();
+        let replayed = t.elapsed();
+        let t = std::time::Instant::now();
+        shadow.reset().await.unwrap();
+        let reset = t.elapsed();
+        let t = std::time::Instant::now();
+        ops::apply(shadow.db(), &ops::create_all(&hundred_tables(), backend))
+            .await
+            .unwrap();
+        let applied = t.elapsed();
+        let t = std::time::Instant::now();
+        migrate_core::schema::introspect::introspect(shadow.db(), &[])
+            .await
+            .unwrap();
+        let read = t.elapsed();
+        let t = std::time::Instant::now();
+        shadow.close().await.unwrap();
+        let closed = t.elapsed();
+        println!(
+            "{backend}: shadow created {created:?}, migrations replayed and read {replayed:?}, \
+             reset {reset:?}, models created {applied:?}, read {read:?}, shadow dropped {closed:?}"
+        );
         println!(
             "{backend}: check (no drift) best {:?} of {:?}; check (1 column added) best {:?} of {:?}",
             check.iter().min().unwrap(),

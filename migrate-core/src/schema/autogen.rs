@@ -184,7 +184,13 @@ impl Shadow {
             kind,
         };
         // on failure the guard drops the database just created
-        shadow.db = Some(Db::connect_with(&shadow.url, &options).await?);
+        let mut db = Db::connect_with(&shadow.url, &options).await?;
+        if backend == Backend::Postgres {
+            // nothing in a shadow needs to survive a crash: no wait for the WAL flush at
+            // each commit (each DDL statement outside a transaction is one)
+            db.sql("SET synchronous_commit = off").await?;
+        }
+        shadow.db = Some(db);
         Ok(shadow)
     }
 
@@ -466,7 +472,22 @@ pub fn validate(defs: &[TableDef]) -> Result<(), Error> {
 pub async fn declared_schema(db: &mut Db, defs: &[TableDef]) -> Result<Schema, Error> {
     validate(defs)?;
     let create = ops::create_all(defs, db.backend());
-    ops::apply(db, &create).await?;
+    // PostgreSQL: one transaction, not one per statement (SQLite is fast as it is, and its
+    // batch mode, which a foreign-key cycle needs, manages its own)
+    let transaction = db.backend() == Backend::Postgres;
+    if transaction {
+        db.sql("BEGIN").await?;
+    }
+    let applied = ops::apply(db, &create).await;
+    if transaction {
+        match &applied {
+            Ok(()) => db.sql("COMMIT").await?,
+            Err(_) => {
+                let _ = db.sql("ROLLBACK").await;
+            }
+        }
+    }
+    applied?;
     introspect(db, &[]).await
 }
 
@@ -522,6 +543,20 @@ async fn schemas(
     } else {
         None
     };
+    if current.is_none() && opts.shadow_url.is_none() {
+        // two shadows, filled at the same time: the migrations replayed in one, the models
+        // created in the other
+        let (mut replay, mut models) = tokio::try_join!(Shadow::create(url), Shadow::create(url))?;
+        let (current, desired) = tokio::join!(
+            migrations_schema(migrations, &mut replay),
+            declared_schema(models.db(), &defs)
+        );
+        let (c1, c2) = tokio::join!(replay.close(), models.close());
+        let (current, desired) = (current?, desired?);
+        c1?;
+        c2?;
+        return Ok((current, desired, defs, backend));
+    }
     let mut shadow = match &opts.shadow_url {
         Some(s) => Shadow::existing(s, backend).await?,
         None => Shadow::create(url).await?,

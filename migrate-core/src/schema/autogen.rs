@@ -473,6 +473,29 @@ pub fn validate(defs: &[TableDef]) -> Result<(), Error> {
 pub async fn declared_schema(db: &mut Db, defs: &[TableDef]) -> Result<Schema, Error> {
     validate(defs)?;
     let create = ops::create_all(defs, db.backend());
+    // PostgreSQL: the statements rendered offline and sent as one script in one
+    // transaction (one round trip instead of one per table and index); should the server
+    // refuse it, they run again one by one below, for an error naming the statement
+    if db.backend() == Backend::Postgres && !db.is_offline() {
+        let mut offline = Db::offline(Backend::Postgres);
+        ops::apply(&mut offline, &create).await?;
+        let script: Vec<String> = offline
+            .take_script()
+            .into_iter()
+            .filter(|s| !s.starts_with("--"))
+            .map(|s| format!("{s};"))
+            .collect();
+        db.sql("BEGIN").await?;
+        match db.sql(&script.join("\n")).await {
+            Ok(()) => {
+                db.sql("COMMIT").await?;
+                return introspect(db, &[]).await;
+            }
+            Err(_) => {
+                let _ = db.sql("ROLLBACK").await;
+            }
+        }
+    }
     // PostgreSQL: one transaction, not one per statement (SQLite is fast as it is, and its
     // batch mode, which a foreign-key cycle needs, manages its own)
     let transaction = db.backend() == Backend::Postgres;

@@ -97,7 +97,7 @@ impl Shadow {
     /// # Errors
     /// [`Error::BadUrl`] for a URL no backend handles; [`Error::BackendNotCompiled`];
     /// [`Error::ShadowDatabase`] when the server refuses `CREATE DATABASE` for lack of the
-    /// right (the message suggests `--shadow-database-url` and `--against-db`);
+    /// right (the message says how to grant it, or to give `--shadow-database-url`);
     /// [`Error::Database`] when it fails otherwise; [`Error::Connect`] when the new database
     /// cannot be connected to (it is dropped again).
     pub async fn create(url: &str) -> Result<Shadow, Error> {
@@ -114,11 +114,13 @@ impl Shadow {
             if is_permission_denied(&e) {
                 return Err(shadow_error(format!(
                     "the server of {} refused `CREATE DATABASE {name}` ({}): autogenerate and \
-                     check replay the migrations in a throwaway database and this user may not \
-                     create one; grant it the right (PostgreSQL: `ALTER ROLE … CREATEDB`; \
-                     MySQL: `GRANT CREATE, DROP ON *.* …`), or give an empty database to use \
-                     instead with --shadow-database-url, or compare with the live database \
-                     (at head) with --against-db",
+                     check create the models (and replay the migrations) in a throwaway \
+                     database and this user may not create one; grant it the right \
+                     (PostgreSQL: `ALTER ROLE … CREATEDB`; MySQL: `GRANT CREATE, DROP ON *.* \
+                     …`), or give an empty database to use instead with \
+                     --shadow-database-url (also with --against-db, which reads the live \
+                     database instead of replaying the migrations but still needs a database \
+                     to create the models in)",
                     redact_url(url),
                     redact_url(&e.to_string())
                 )));

@@ -315,7 +315,7 @@ pub enum Error {
     /// (`schema::autogen::Shadow`): the server refused `CREATE DATABASE` (the user lacks the
     /// right), a given `--shadow-database-url` is not empty or is another backend, or the
     /// shadow could not be dropped or emptied afterwards. The reason says which, and the way
-    /// out (`--shadow-database-url`, `--against-db`).
+    /// out (the right to grant, `--shadow-database-url`).
     #[error("shadow database: {reason}")]
     ShadowDatabase {
         /// What went wrong and the way out (URLs redacted).

@@ -8,7 +8,7 @@
 //! -- --ignored --nocapture bench_100_tables`.
 
 use migrate_core::schema::autogen::{
-    AutogenOptions, Shadow, check_models, declared_schema, migrations_schema,
+    AutogenOptions, Shadow, autogenerate, check_models, declared_schema, migrations_schema,
 };
 use migrate_core::schema::declare::{ColumnDef, ColumnType as T, ForeignKeyDef, TableDef};
 use migrate_core::schema::ops;
@@ -117,7 +117,7 @@ backend_test!(
     }
 );
 
-backend_test!(check_sees_a_new_column, |db| async move {
+backend_test!(check_and_autogenerate_see_a_new_column, |db| async move {
     let opts = AutogenOptions::default();
     let d = check_models(&DRIFTED, &db.url, &opts).await.unwrap();
     assert_eq!(
@@ -126,6 +126,14 @@ backend_test!(check_sees_a_new_column, |db| async move {
         "{}",
         db.backend
     );
+    let a = autogenerate(&DRIFTED, &db.url, &opts).await.unwrap();
+    assert_eq!(strings(&a.differences), strings(&d));
+    assert!(!a.plan.upgrade.is_empty(), "{}", db.backend);
+    assert!(a.upgrade.contains("published"), "{}", a.upgrade);
+    assert!(a.downgrade.contains("published"), "{}", a.downgrade);
+    let none = autogenerate(&IN_SYNC, &db.url, &opts).await.unwrap();
+    assert!(none.differences.is_empty() && none.plan.is_empty());
+    assert_eq!((none.upgrade.trim(), none.downgrade.trim()), ("", ""));
 });
 
 backend_test!(
@@ -401,15 +409,22 @@ static BENCH_DRIFTED: Migrations = Migrations::with_models(
     hundred_tables_plus_a_column,
 );
 
-/// Prints the time of `check` (no drift, and one column added) on 100 tables, as a library call, best of 3, per backend. No assertion on the times.
+/// Prints the time of `check` (no drift, and one column added) and `autogenerate` (one
+/// column added) on 100 tables, as a library call, best of 3, per backend. No assertion on the times.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: run with --ignored --nocapture"]
 async fn bench_100_tables() {
-    for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
+    // MySQL too with MIGRATE_BENCH_MYSQL=1 (its DDL is slow: seconds, not a target)
+    let mut backends = vec![Backend::Sqlite, Backend::Postgres];
+    if std::env::var_os("MIGRATE_BENCH_MYSQL").is_some() {
+        backends.push(Backend::MySql);
+    }
+    for backend in backends {
         let db = TestDb::new(backend).await;
         let opts = AutogenOptions::default();
         let mut check = Vec::new();
         let mut drift = Vec::new();
+        let mut auto = Vec::new();
         for _ in 0..3 {
             let t = std::time::Instant::now();
             let d = check_models(&BENCH_IN_SYNC, &db.url, &opts).await.unwrap();
@@ -419,13 +434,48 @@ async fn bench_100_tables() {
             let d = check_models(&BENCH_DRIFTED, &db.url, &opts).await.unwrap();
             drift.push(t.elapsed());
             assert_eq!(strings(&d), ["column `t050`.`extra` added"]);
+            let t = std::time::Instant::now();
+            let a = autogenerate(&BENCH_DRIFTED, &db.url, &opts).await.unwrap();
+            auto.push(t.elapsed());
+            assert!(a.upgrade.contains("extra"), "{}", a.upgrade);
         }
+        // where the time goes, once
+        let url = match backend {
+            Backend::Sqlite => "sqlite::memory:".to_owned(),
+            _ => db.url.clone(),
+        };
+        let t = std::time::Instant::now();
+        let mut shadow = Shadow::create(&url).await.unwrap();
+        let created = t.elapsed();
+        let t = std::time::Instant::now();
+        migrations_schema(&BENCH_IN_SYNC, &mut shadow)
+            .await
+            .unwrap();
+        let replayed = t.elapsed();
+        let t = std::time::Instant::now();
+        shadow.reset().await.unwrap();
+        let reset = t.elapsed();
+        let t = std::time::Instant::now();
+        declared_schema(shadow.db(), &hundred_tables())
+            .await
+            .unwrap();
+        let declared = t.elapsed();
+        let t = std::time::Instant::now();
+        shadow.close().await.unwrap();
+        let closed = t.elapsed();
         println!(
-            "{backend}: check (no drift) best {:?} of {:?}; check (1 column added) best {:?} of {:?}",
+            "{backend}: shadow created {created:?}, migrations replayed and read {replayed:?}, \
+             reset {reset:?}, models created and read {declared:?}, shadow dropped {closed:?}"
+        );
+        println!(
+            "{backend}: check (no drift) best {:?} of {:?}; check (1 column added) best {:?} of {:?}; \
+             autogenerate (1 column added) best {:?} of {:?}",
             check.iter().min().unwrap(),
             check,
             drift.iter().min().unwrap(),
             drift,
+            auto.iter().min().unwrap(),
+            auto,
         );
         db.drop_db().await;
     }

@@ -27,7 +27,8 @@ use super::declare::TableDef;
 use super::diff::{Difference, diff};
 use super::introspect::introspect;
 use super::model::Schema;
-use super::ops;
+use super::ops::{self, Plan};
+use super::render::{render, render_with_notes};
 use crate::db::{Backend, ConnectOptions, Db, redact_url};
 use crate::error::Error;
 use crate::registry::Migrations;
@@ -96,7 +97,7 @@ impl Shadow {
     /// # Errors
     /// [`Error::BadUrl`] for a URL no backend handles; [`Error::BackendNotCompiled`];
     /// [`Error::ShadowDatabase`] when the server refuses `CREATE DATABASE` for lack of the
-    /// right (the message suggests `--shadow-database-url` and `--against-db`);
+    /// right (the message says how to grant it, or to give `--shadow-database-url`);
     /// [`Error::Database`] when it fails otherwise; [`Error::Connect`] when the new database
     /// cannot be connected to (it is dropped again).
     pub async fn create(url: &str) -> Result<Shadow, Error> {
@@ -113,11 +114,13 @@ impl Shadow {
             if is_permission_denied(&e) {
                 return Err(shadow_error(format!(
                     "the server of {} refused `CREATE DATABASE {name}` ({}): autogenerate and \
-                     check replay the migrations in a throwaway database and this user may not \
-                     create one; grant it the right (PostgreSQL: `ALTER ROLE … CREATEDB`; \
-                     MySQL: `GRANT CREATE, DROP ON *.* …`), or give an empty database to use \
-                     instead with --shadow-database-url, or compare with the live database \
-                     (at head) with --against-db",
+                     check create the models (and replay the migrations) in a throwaway \
+                     database and this user may not create one; grant it the right \
+                     (PostgreSQL: `ALTER ROLE … CREATEDB`; MySQL: `GRANT CREATE, DROP ON *.* \
+                     …`), or give an empty database to use instead with \
+                     --shadow-database-url (also with --against-db, which reads the live \
+                     database instead of replaying the migrations but still needs a database \
+                     to create the models in)",
                     redact_url(url),
                     redact_url(&e.to_string())
                 )));
@@ -184,7 +187,13 @@ impl Shadow {
             kind,
         };
         // on failure the guard drops the database just created
-        shadow.db = Some(Db::connect_with(&shadow.url, &options).await?);
+        let mut db = Db::connect_with(&shadow.url, &options).await?;
+        if backend == Backend::Postgres {
+            // nothing in a shadow needs to survive a crash: no wait for the WAL flush at
+            // each commit (each DDL statement outside a transaction is one)
+            db.sql("SET synchronous_commit = off").await?;
+        }
+        shadow.db = Some(db);
         Ok(shadow)
     }
 
@@ -466,7 +475,45 @@ pub fn validate(defs: &[TableDef]) -> Result<(), Error> {
 pub async fn declared_schema(db: &mut Db, defs: &[TableDef]) -> Result<Schema, Error> {
     validate(defs)?;
     let create = ops::create_all(defs, db.backend());
-    ops::apply(db, &create).await?;
+    // PostgreSQL: the statements rendered offline and sent as one script in one
+    // transaction (one round trip instead of one per table and index); should the server
+    // refuse it, they run again one by one below, for an error naming the statement
+    if db.backend() == Backend::Postgres && !db.is_offline() {
+        let mut offline = Db::offline(Backend::Postgres);
+        ops::apply(&mut offline, &create).await?;
+        let script: Vec<String> = offline
+            .take_script()
+            .into_iter()
+            .filter(|s| !s.starts_with("--"))
+            .map(|s| format!("{s};"))
+            .collect();
+        db.sql("BEGIN").await?;
+        match db.sql(&script.join("\n")).await {
+            Ok(()) => {
+                db.sql("COMMIT").await?;
+                return introspect(db, &[]).await;
+            }
+            Err(_) => {
+                let _ = db.sql("ROLLBACK").await;
+            }
+        }
+    }
+    // PostgreSQL: one transaction, not one per statement (SQLite is fast as it is, and its
+    // batch mode, which a foreign-key cycle needs, manages its own)
+    let transaction = db.backend() == Backend::Postgres;
+    if transaction {
+        db.sql("BEGIN").await?;
+    }
+    let applied = ops::apply(db, &create).await;
+    if transaction {
+        match &applied {
+            Ok(()) => db.sql("COMMIT").await?,
+            Err(_) => {
+                let _ = db.sql("ROLLBACK").await;
+            }
+        }
+    }
+    applied?;
     introspect(db, &[]).await
 }
 
@@ -493,7 +540,7 @@ pub async fn migrations_schema(
     introspect(shadow.db(), &[DEFAULT_VERSION_TABLE]).await
 }
 
-/// What autogenerate and [`check_models`] compare the models with.
+/// What [`autogenerate`] and [`check_models`] compare the models with.
 #[derive(Debug, Clone, Default)]
 pub struct AutogenOptions {
     /// `--against-db`: compare with the live database at the URL (read only; it must be at
@@ -506,6 +553,21 @@ pub struct AutogenOptions {
     /// The version table's name, as the runner's `--version-table` (left out of the live
     /// database's schema); `None`: the crate's setting, else `migrate_version`.
     pub version_table: Option<String>,
+}
+
+/// What autogenerate found and wrote.
+#[derive(Debug, Clone)]
+pub struct Autogenerated {
+    /// The differences from the migrations' schema to the models' ([`diff`]); empty when
+    /// they agree.
+    pub differences: Vec<Difference>,
+    /// The operations that turn the one into the other, both ways, and the notes about what
+    /// they cannot express or what loses data.
+    pub plan: Plan,
+    /// The Rust source of the revision's `upgrade` body, the plan's notes as `//` comments.
+    pub upgrade: String,
+    /// The Rust source of the revision's `downgrade` body.
+    pub downgrade: String,
 }
 
 /// The two schemas autogenerate compares: `(current, desired)`, and the declared tables.
@@ -522,6 +584,20 @@ async fn schemas(
     } else {
         None
     };
+    if current.is_none() && opts.shadow_url.is_none() {
+        // two shadows, filled at the same time: the migrations replayed in one, the models
+        // created in the other
+        let (mut replay, mut models) = tokio::try_join!(Shadow::create(url), Shadow::create(url))?;
+        let (current, desired) = tokio::join!(
+            migrations_schema(migrations, &mut replay),
+            declared_schema(models.db(), &defs)
+        );
+        let (c1, c2) = tokio::join!(replay.close(), models.close());
+        let (current, desired) = (current?, desired?);
+        c1?;
+        c2?;
+        return Ok((current, desired, defs, backend));
+    }
     let mut shadow = match &opts.shadow_url {
         Some(s) => Shadow::existing(s, backend).await?,
         None => Shadow::create(url).await?,
@@ -591,6 +667,31 @@ async fn live_schema(
     .await;
     db.close().await;
     result
+}
+
+/// Autogenerate: compares the models registered with `migrations` with the schema the
+/// migrations produce on the backend of `url` (as [`check_models`]), and plans and renders
+/// the operations that turn the one into the other (`ops::plan`, `render`). No difference:
+/// an empty plan and empty bodies.
+///
+/// # Errors
+/// As [`check_models`].
+pub async fn autogenerate(
+    migrations: &Migrations,
+    url: &str,
+    opts: &AutogenOptions,
+) -> Result<Autogenerated, Error> {
+    let (current, desired, defs, backend) = schemas(migrations, url, opts).await?;
+    let differences = diff(&current, &desired);
+    let plan = ops::plan(&current, &desired, &defs, backend);
+    let upgrade = render_with_notes(&plan.upgrade, &plan.notes, backend);
+    let downgrade = render(&plan.downgrade, backend);
+    Ok(Autogenerated {
+        differences,
+        plan,
+        upgrade,
+        downgrade,
+    })
 }
 
 /// The models' drift check (`cargo migrate check`): the differences from the migrations'

@@ -148,7 +148,7 @@ fn current_of_unmerged(
 
 /// `$CARGO build` of the runner binary; compiler errors go to the terminal. Returns the
 /// executable.
-fn build_runner(project: &Project, package: &Package) -> anyhow::Result<PathBuf> {
+pub(crate) fn build_runner(project: &Project, package: &Package) -> anyhow::Result<PathBuf> {
     let bin = runner_bin(package)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     // `-q`: cargo's progress is hidden too (its errors still show)

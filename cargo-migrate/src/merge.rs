@@ -81,6 +81,7 @@ pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
         branch_labels: args.branch_labels.clone(),
         depends_on: Vec::new(),
         merge: true,
+        bodies: None,
     };
     write_revision(&project, sources, &new)?;
     Ok(ExitCode::SUCCESS)

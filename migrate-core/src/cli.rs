@@ -19,6 +19,7 @@ use crate::runner::{OfflineCommand, Options, Runner, Status, TransactionMode, id
 use crate::{Error, Migrations};
 
 mod args;
+pub mod autogen;
 mod current;
 mod fleet;
 pub mod json;
@@ -287,8 +288,23 @@ pub enum DbCommand {
         #[arg(required = true)]
         revisions: Vec<String>,
     },
-    /// Check that the database is at head and that no applied revision's code changed.
+    /// Check that the database is at head and that no applied revision's code changed; with
+    /// declared models, also that the models and the migrations agree (drift check).
     Check,
+    /// Compare the declared models with the schema the migrations build (replayed into a
+    /// throwaway shadow database) and print the operations as JSON: what `cargo migrate
+    /// revision --autogenerate` writes into a new revision.
+    #[command(hide = true)]
+    Autogenerate {
+        /// Compare with the database itself instead of a shadow database (Alembic's way);
+        /// it must be at head.
+        #[arg(long)]
+        against_db: bool,
+        /// Where to make the shadow database (a server URL; default: the server of the
+        /// database URL, or in-memory SQLite).
+        #[arg(long, value_name = "URL")]
+        shadow_database_url: Option<String>,
+    },
     /// List revisions, newest first.
     History {
         /// Range `A:B` (either side optional); `-N` counts from the heads (`-r -2:`).
@@ -731,6 +747,26 @@ pub async fn run(
     if args.fleet.is_fleet() {
         return fleet::run(migrations, args, command, &options).await;
     }
+    if let DbCommand::Autogenerate {
+        against_db,
+        shadow_database_url,
+    } = command
+    {
+        let (url, how) = resolve_database_url(args.database_url.as_deref())?;
+        Backend::from_url(&url)?;
+        note(&how);
+        if let Some(u) = shadow_database_url {
+            crate::db::remember_url_secrets(u);
+        }
+        return autogen::run_autogenerate(
+            migrations,
+            args,
+            &url,
+            *against_db,
+            shadow_database_url.as_deref(),
+        )
+        .await;
+    }
     let runner = Runner::new(migrations, options)?;
     let graph = runner.graph();
     let mut out = String::new();
@@ -837,6 +873,7 @@ pub async fn run(
         DbCommand::Current { .. } => (false, "current"),
         DbCommand::Repair { .. } => (false, "repair"),
         DbCommand::Check => (false, "check"),
+        DbCommand::Autogenerate { .. } => (false, "autogenerate"),
         DbCommand::History { .. } => (false, "history"),
         DbCommand::Heads { .. } => (false, "heads"),
         DbCommand::Branches { .. } => (false, "branches"),
@@ -855,7 +892,18 @@ pub async fn run(
         let reread = options.clone().create_sqlite_file(false, name);
         return run::run_plan(&runner, db, command, revision, &url, &reread, args).await;
     }
-    let result = run_online(&runner, &mut db, command, &url, args.format, &mut out).await;
+    // `check` with declared models: the models against the migrations, in shadow databases
+    let drift = match command {
+        DbCommand::Check => match autogen::model_drift(migrations, args, &url).await {
+            Ok(d) => d,
+            Err(e) => {
+                db.close().await;
+                return Err(e);
+            }
+        },
+        _ => None,
+    };
+    let result = run_online(&runner, &mut db, command, &url, args.format, drift, &mut out).await;
     db.close().await;
     print!("{out}");
     result
@@ -867,6 +915,7 @@ async fn run_online(
     command: &DbCommand,
     url: &str,
     format: Format,
+    drift: Option<Vec<String>>,
     out: &mut String,
 ) -> Result<ExitCode, Error> {
     let graph = runner.graph();
@@ -995,6 +1044,7 @@ async fn run_online(
             runner.check_clean(&status)?;
             let heads: BTreeSet<usize> = graph.heads().into_iter().collect();
             let current: BTreeSet<usize> = status.heads.iter().copied().collect();
+            let drifted = drift.as_ref().is_some_and(|d| !d.is_empty());
             if json {
                 let ids = |v: &mut dyn Iterator<Item = usize>| -> Vec<&str> {
                     v.map(|i| graph.at(i).id.as_str()).collect()
@@ -1002,10 +1052,11 @@ async fn run_online(
                 let value = json::CheckOutput {
                     schema_version: json::SCHEMA_VERSION,
                     command: "check",
-                    ok: heads == current,
+                    ok: heads == current && !drifted,
                     current: ids(&mut status.heads.iter().copied()),
                     heads: ids(&mut heads.iter().copied()),
                     not_applied: ids(&mut (0..graph.len()).filter(|i| !status.applied.contains(i))),
+                    models: drift.clone(),
                 };
                 json::print_json(&value);
             }
@@ -1016,9 +1067,26 @@ async fn run_online(
                 );
                 return Ok(ExitCode::FAILURE);
             }
+            if let Some(lines) = drift.as_ref().filter(|d| !d.is_empty()) {
+                eprintln!(
+                    "error: the models and the migrations disagree ({} difference{}); write a \
+                     revision with `cargo migrate revision --autogenerate -m \"…\"`:",
+                    lines.len(),
+                    if lines.len() == 1 { "" } else { "s" }
+                );
+                for l in lines {
+                    eprintln!("  {l}");
+                }
+                return Ok(ExitCode::FAILURE);
+            }
             status_line(
                 "Checked",
-                "the database is at head and every applied revision matches its code",
+                if drift.is_some() {
+                    "the database is at head, every applied revision matches its code, and the \
+                     models match the migrations"
+                } else {
+                    "the database is at head and every applied revision matches its code"
+                },
             );
         }
         DbCommand::History { .. } | DbCommand::Graph { .. } => {
@@ -1043,7 +1111,7 @@ async fn run_online(
         // handled by `run` before connecting (it makes its own databases)
         DbCommand::Test { .. } => {}
         // answered before connecting (`run`)
-        DbCommand::Lint { .. } => {}
+        DbCommand::Lint { .. } | DbCommand::Autogenerate { .. } => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -311,6 +311,48 @@ pub enum Error {
         /// What is wrong, and the way out.
         reason: String,
     },
+    /// Autogenerate or `check` could not make, use or remove its shadow database
+    /// (`schema::autogen::Shadow`): the server refused `CREATE DATABASE` (the user lacks the
+    /// right), a given `--shadow-database-url` is not empty or is another backend, or the
+    /// shadow could not be dropped or emptied afterwards. The reason says which, and the way
+    /// out (the right to grant, `--shadow-database-url`).
+    #[error("shadow database: {reason}")]
+    ShadowDatabase {
+        /// What went wrong and the way out (URLs redacted).
+        reason: String,
+    },
+    /// Autogenerate or the models' drift check was asked for, but the migrations crate
+    /// registered no models.
+    #[error(
+        "no models are registered with this migrations crate, so there is nothing to compare \
+         the migrations with; register them in its lib.rs: \
+         `migrations!(models = [User, Post])` (each a struct with #[derive(Model)])"
+    )]
+    NoModels,
+    /// The declared schema is inconsistent: two tables of one name, a key, index or
+    /// constraint naming a column the table lacks, a foreign key to a table no model declares,
+    /// a table without columns. Found before any database is touched.
+    #[error("model of table `{table}`: {reason}")]
+    InvalidModel {
+        /// The table the model declares.
+        table: String,
+        /// What is wrong, naming the column or table.
+        reason: String,
+    },
+    /// `--against-db`: the live database is not at the migrations' head, so comparing it
+    /// with the models would also list the changes of the revisions not applied yet
+    /// (Alembic: "Target database is not up to date").
+    #[error(
+        "target database is not up to date: it is at {current}, the migrations' head is \
+         {head}; run `cargo migrate upgrade head` first, or leave out --against-db to compare \
+         the models with the migrations replayed in a shadow database"
+    )]
+    NotAtHead {
+        /// The database's current revisions (`<base>` for none).
+        current: String,
+        /// The migrations' heads.
+        head: String,
+    },
     /// `Db::execute_sql` got a statement whose `?` placeholders and values differ in number.
     #[error(
         "the statement has {placeholders} `?` placeholder(s) but {values} value(s) were given \

@@ -51,6 +51,8 @@ mod sqlite_batch;
 #[cfg(feature = "runtime")]
 pub mod test_suite;
 #[cfg(feature = "runtime")]
+mod throwaway;
+#[cfg(feature = "runtime")]
 pub mod version_table;
 
 #[cfg(feature = "testing")]
@@ -88,9 +90,10 @@ pub mod prelude {
     pub use crate::batch::BatchAlter;
     pub use crate::db::{Backend, Db};
     pub use crate::registry::BoxError;
+    pub use sea_query::extension::postgres::Type;
     pub use sea_query::{
-        Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Iden, Index, Order, Query,
-        Table,
+        Alias, ColumnDef, Expr, ExprTrait, ForeignKey, ForeignKeyAction, Iden, Index, IndexOrder,
+        Order, PostgresQueryBuilder, Query, Table,
     };
     /// The result of `upgrade` / `downgrade`: any error converts with `?`.
     pub type Result<T = (), E = BoxError> = std::result::Result<T, E>;

@@ -41,10 +41,7 @@
 )]
 
 use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-
-use sqlx::Connection as _;
 
 use crate::Migrations;
 use crate::db::{Backend, ConnectOptions, Db, redact_url};
@@ -52,6 +49,7 @@ use crate::error::Error;
 use crate::runner::{Options, Runner};
 use crate::schema::introspect::introspect;
 use crate::schema::{Schema, diff};
+use crate::throwaway;
 
 /// What `cargo migrate test` was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -115,8 +113,6 @@ pub fn summary(results: &[TestResult]) -> (usize, usize, usize) {
     (passed, failed, results.len() - passed - failed)
 }
 
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
 /// A database made for the run and removed after it.
 struct Throwaway {
     backend: Backend,
@@ -127,18 +123,6 @@ struct Throwaway {
     server: Option<(String, String)>,
     /// A temporary SQLite file to delete.
     file: Option<std::path::PathBuf>,
-}
-
-fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() % 1_000_000)
-        .unwrap_or_default();
-    format!(
-        "migrate_test_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 impl Throwaway {
@@ -152,7 +136,7 @@ impl Throwaway {
             });
         };
         let backend = Backend::from_url(admin)?;
-        let name = unique_name();
+        let name = throwaway::unique_name("migrate_test");
         match backend {
             Backend::Sqlite => {
                 let file = std::env::temp_dir().join(format!("{name}.db"));
@@ -164,15 +148,14 @@ impl Throwaway {
                 })
             }
             Backend::Postgres | Backend::MySql => {
-                let mut url = url::Url::parse(admin).map_err(|e| Error::Config {
+                let url = throwaway::database_url(admin, &name).map_err(|e| Error::Config {
                     origin: "--database-url".into(),
                     reason: format!("not a URL: {e}"),
                 })?;
-                admin_exec(backend, admin, &format!("CREATE DATABASE {name}")).await?;
-                url.set_path(&format!("/{name}"));
+                throwaway::create_database(backend, admin, &name).await?;
                 Ok(Throwaway {
                     backend,
-                    url: url.to_string(),
+                    url,
                     server: Some((admin.to_owned(), name)),
                     file: None,
                 })
@@ -189,11 +172,7 @@ impl Throwaway {
             }
         }
         if let Some((admin, name)) = &self.server {
-            let sql = match self.backend {
-                Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                _ => format!("DROP DATABASE IF EXISTS {name}"),
-            };
-            admin_exec(self.backend, admin, &sql).await?;
+            throwaway::drop_database(self.backend, admin, name).await?;
         }
         Ok(())
     }
@@ -204,33 +183,6 @@ impl Throwaway {
             .create_sqlite_file(true, "test");
         Db::connect_with(&self.url, &options).await
     }
-}
-
-/// Runs one statement on the admin connection (`CREATE DATABASE`, `DROP DATABASE`).
-async fn admin_exec(backend: Backend, admin: &str, sql: &str) -> Result<(), Error> {
-    let wrap = |source| Error::Database {
-        context: format!("`{sql}` on the admin connection {}", redact_url(admin)),
-        source,
-    };
-    let q = sqlx::AssertSqlSafe(sql.to_owned());
-    match backend {
-        #[cfg(feature = "postgres")]
-        Backend::Postgres => {
-            let mut c = sqlx::PgConnection::connect(admin).await.map_err(wrap)?;
-            sqlx::raw_sql(q).execute(&mut c).await.map_err(wrap)?;
-            let _ = c.close().await;
-        }
-        #[cfg(feature = "mysql")]
-        Backend::MySql => {
-            let mut c = sqlx::MySqlConnection::connect(admin).await.map_err(wrap)?;
-            sqlx::raw_sql(q).execute(&mut c).await.map_err(wrap)?;
-            let _ = c.close().await;
-        }
-        Backend::Sqlite => {}
-        #[allow(unreachable_patterns)]
-        other => return Err(other.ensure_compiled().expect_err("not compiled in")),
-    }
-    Ok(())
 }
 
 /// The revisions a run covers, in the graph's (topological) order, and the start state

@@ -120,7 +120,11 @@ pub fn cm(dir: &Path, args: &[&str]) -> Run {
 
 /// [`cm`] with extra environment variables.
 pub fn cm_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-migrate"));
+    // CARGO_MIGRATE_TEST_BIN: a copy of the binary under test, for checkouts that share a
+    // target directory (each build overwrites `target/debug/cargo-migrate`)
+    let bin = std::env::var_os("CARGO_MIGRATE_TEST_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_cargo-migrate").into());
+    let mut cmd = Command::new(bin);
     isolate(&mut cmd);
     let out = cmd
         .envs(env.iter().copied())

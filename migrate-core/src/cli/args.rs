@@ -215,6 +215,16 @@ impl DbCommand {
                 out.push("show".into());
                 positional.push(revision);
             }
+            DbCommand::Autogenerate {
+                against_db,
+                shadow_database_url,
+            } => {
+                out.push("autogenerate".into());
+                flag(&mut out, *against_db, "--against-db");
+                if let Some(u) = shadow_database_url {
+                    out.push(format!("--shadow-database-url={u}").into());
+                }
+            }
             DbCommand::Test { from, to, junit } => {
                 out.push("test".into());
                 if let Some(f) = from {

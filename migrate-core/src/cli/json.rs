@@ -116,6 +116,10 @@ pub struct CheckOutput<'a> {
     pub heads: Vec<&'a str>,
     /// Revisions not applied, in graph order.
     pub not_applied: Vec<&'a str>,
+    /// With declared models: each difference between the models and the schema the
+    /// migrations build (empty when they agree); absent without models.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub models: Option<Vec<String>>,
 }
 
 /// One line of `upgrade`/`downgrade`/`stamp --format json`.

@@ -31,6 +31,9 @@ pub enum Call {
     CheckIn(String, Vec<String>),
     /// `.default(Expr::cust("expression"))`.
     Default(String),
+    /// `.using(Expr::cust("expression"))`: PostgreSQL's cast for a type change
+    /// (`ALTER COLUMN … TYPE … USING …`; autogenerate's column alterations only).
+    Using(String),
 }
 
 /// The calls that declare `column` on `backend`, after `ColumnDef::new(name)`. `primary_key`:
@@ -146,6 +149,9 @@ pub fn column_def(name: &str, calls: &[Call]) -> sea_query::ColumnDef {
             Call::Default(expression) => {
                 def.default(Expr::cust(expression.clone()));
             }
+            Call::Using(expression) => {
+                def.using(Expr::cust(expression.clone()));
+            }
         }
     }
     def
@@ -183,6 +189,9 @@ pub fn column_def_rust(name: &str, calls: &[Call]) -> String {
             )),
             Call::Default(expression) => {
                 out.push_str(&format!(".default(Expr::cust({}))", rust_str(expression)))
+            }
+            Call::Using(expression) => {
+                out.push_str(&format!(".using(Expr::cust({}))", rust_str(expression)))
             }
         }
     }

@@ -8,6 +8,12 @@
 //! - `introspect` (runtime feature): reads a live database into the model, one file per
 //!   backend, through our own catalogue queries.
 //! - [`diff`]: pure: two models → the list of differences, each naming its object.
+//! - `ops` (runtime feature): schema operations for autogenerate: the declared schema from
+//!   nothing (`create_all`), two schemas → an upgrade and its inverse (`plan`), run on a
+//!   `Db` (`apply`); `render` prints them as revision source.
+//! - `autogen` (runtime feature): autogenerate and the models' drift check: the declared
+//!   schema created in a shadow database and read back, compared with the migrations
+//!   replayed in another (or the live database).
 //!
 //! Used by `cargo migrate test` ([`crate::testing`]); the declared schema (models) and
 //! autogenerate build on the same model.
@@ -18,7 +24,13 @@ pub mod declare;
 pub mod diff;
 pub mod model;
 pub mod normalise;
+#[cfg(feature = "runtime")]
+pub mod ops;
+#[cfg(feature = "runtime")]
+pub mod render;
 
+#[cfg(feature = "runtime")]
+pub mod autogen;
 #[cfg(feature = "runtime")]
 pub mod introspect;
 

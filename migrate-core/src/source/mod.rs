@@ -50,4 +50,4 @@ pub use attr::{
 };
 pub use file::{SourceError, SourceRevision, parse_file};
 pub use naming::{MAX_SLUG_LEN, file_name, slug};
-pub use render::{NewRevision, render_revision_file};
+pub use render::{NewRevision, RevisionBodies, render_revision_file};

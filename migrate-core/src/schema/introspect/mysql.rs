@@ -230,5 +230,8 @@ pub async fn schema(
             )),
         );
     }
+    for t in s.tables.values_mut() {
+        norm::drop_foreign_key_indexes(t);
+    }
     Ok(s)
 }

@@ -56,10 +56,17 @@ async fn table(
     .fetch_all(&mut *conn)
     .await?;
     let mut pk: Vec<(i64, String)> = Vec::new();
+    // only the one column of a one-column primary key can be the rowid's alias
+    let mut keys = 0;
+    for r in &rows {
+        if r.try_get::<i64, _>(4)? > 0 {
+            keys += 1;
+        }
+    }
     for r in rows {
         let col: String = r.try_get(0)?;
-        let ty = norm::column_type(&r.try_get::<String, _>(1)?);
         let key: i64 = r.try_get(4)?;
+        let ty = norm::comparable_type(&r.try_get::<String, _>(1)?, key > 0 && keys == 1);
         if key > 0 {
             pk.push((key, col.clone()));
         }

@@ -20,16 +20,30 @@ pub mod sqlite;
 
 /// Normalises a SQL expression: lower case outside string literals, identifier quotes
 /// (`"x"`, `` `x` ``) removed, whitespace collapsed to single spaces (none after `(` or
-/// before `)` and `,`; one after `,`), redundant parentheses around the whole removed.
+/// before `)` and `,`; one after `,`), one space either side of a binary operator and none
+/// after a sign (`1+2` → `1 + 2`, `- 1` → `-1`), redundant parentheses around the whole
+/// removed.
 pub fn expression(sql: &str) -> String {
+    normalise(sql, true)
+}
+
+/// A type's text as [`expression`] normalises it, but with operator characters left as
+/// written (`USER-DEFINED` stays one word).
+pub fn type_text(sql: &str) -> String {
+    normalise(sql, false)
+}
+
+fn normalise(sql: &str, space_operators: bool) -> String {
+    let mut glue = false;
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.trim().chars().peekable();
     let mut pending_space = false;
     while let Some(c) = chars.next() {
         if c.is_whitespace() {
-            pending_space = true;
+            pending_space = !glue;
             continue;
         }
+        glue = false;
         let space_ok = !matches!(c, ')' | ',') && !out.ends_with('(') && !out.is_empty();
         if pending_space && space_ok {
             out.push(' ');
@@ -63,10 +77,84 @@ pub fn expression(sql: &str) -> String {
                 out.push(',');
                 pending_space = true;
             }
+            c if space_operators && OPERATOR_CHARS.contains(c) => {
+                // an operator: the whole run of operator characters
+                let mut op = String::from(c);
+                while let Some(&d) = chars.peek() {
+                    if !OPERATOR_CHARS.contains(d) {
+                        break;
+                    }
+                    op.push(d);
+                    chars.next();
+                }
+                match operator(&mut out, &op) {
+                    Next::Space => pending_space = true,
+                    Next::Glue => glue = true,
+                    Next::AsWritten => {}
+                }
+            }
             _ => out.extend(c.to_lowercase()),
         }
     }
     strip_outer_parens(&out).to_owned()
+}
+
+/// The characters operators are made of.
+const OPERATOR_CHARS: &str = "+-*/%<>=!|";
+
+/// The binary operators [`expression`] spaces (`a+b` → `a + b`).
+const BINARY: [&str; 13] = [
+    "+", "-", "*", "/", "%", "=", "<", ">", "<=", ">=", "<>", "!=", "||",
+];
+
+/// What comes after an operator.
+enum Next {
+    /// One space.
+    Space,
+    /// No space: a sign is glued to its operand.
+    Glue,
+    /// As written.
+    AsWritten,
+}
+
+/// Writes the operator run `op` to `out` with one space either side when it is a binary
+/// operator (`1+2` and `1 + 2` read alike), glued to its operand when it is a sign (`-1`,
+/// `(-x)`, `= -1`, `*`'s `count(*)`); anything else (`->>`, `@>`, …) as written.
+fn operator(out: &mut String, op: &str) -> Next {
+    let after_operand = out
+        .trim_end()
+        .chars()
+        .last()
+        .is_some_and(|c| !matches!(c, '(' | ',') && !OPERATOR_CHARS.contains(c));
+    let spaced = |out: &mut String, op: &str| {
+        while out.ends_with(' ') {
+            out.pop();
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(op);
+    };
+    if !after_operand && (op == "-" || op == "+" || op == "*") {
+        // a sign, or `count(*)`
+        out.push_str(op);
+        return Next::Glue;
+    }
+    if BINARY.contains(&op) {
+        spaced(out, op);
+        return Next::Space;
+    }
+    // a binary operator followed by a sign: `=-1`, `*-2`
+    if let Some(sign) = op.chars().last().filter(|c| matches!(c, '-' | '+'))
+        && BINARY.contains(&&op[..op.len() - 1])
+    {
+        spaced(out, &op[..op.len() - 1]);
+        out.push(' ');
+        out.push(sign);
+        return Next::Glue;
+    }
+    out.push_str(op);
+    Next::AsWritten
 }
 
 /// `s` without parentheses that enclose all of it (`((a > 0))` → `a > 0`); `(a) + (b)` is
@@ -168,7 +256,7 @@ pub fn is_numeric_type(ty: &str) -> bool {
 /// `double precision`, `float4` → `real`. Length and precision are kept (`varchar(255)`,
 /// `numeric(10,2)`).
 pub fn canonical_type(raw: &str) -> String {
-    let t = expression(raw).replace(" (", "(").replace(", ", ",");
+    let t = type_text(raw).replace(" (", "(").replace(", ", ",");
     let (base, rest) = match t.find(['(', ' ', '[']) {
         Some(i) => (&t[..i], &t[i..]),
         None => (t.as_str(), ""),
@@ -203,6 +291,20 @@ mod tests {
             ("f(a ,b)", "f(a, b)"),
             ("'A  B'", "'A  B'"),
             ("('(')", "'('"),
+            ("1+2", "1 + 2"),
+            ("1 + 2", "1 + 2"),
+            ("(1+2)", "1 + 2"),
+            ("-1", "-1"),
+            ("- 1", "-1"),
+            ("a=-1", "a = -1"),
+            ("a = - 1", "a = -1"),
+            ("x>=0 AND y<>1", "x >= 0 and y <> 1"),
+            ("a||b", "a || b"),
+            ("count(*)", "count(*)"),
+            ("f(-2, +3)", "f(-2, +3)"),
+            ("data->>'k'", "data->>'k'"),
+            ("price*2 > 10", "price * 2 > 10"),
+            ("'a+b'", "'a+b'"),
         ] {
             assert_eq!(expression(raw), want, "{raw}");
         }

@@ -3,6 +3,7 @@
 //! (`'draft'`, `current_timestamp()`, `NULL`) and unquoted on MySQL 8 (`draft`,
 //! `CURRENT_TIMESTAMP` with `DEFAULT_GENERATED` in `EXTRA`), check clauses with backticks.
 
+use super::super::model::Table;
 use super::{canonical_type, expression, is_numeric_type};
 
 /// The normalised type of a `COLUMN_TYPE`: `tinyint(1)` → `boolean` (what `BOOLEAN` is
@@ -53,9 +54,61 @@ pub fn check(clause: &str) -> String {
     expression(clause)
 }
 
+/// Leaves out the indexes MySQL makes for a foreign key by itself: a plain index on exactly
+/// the key's columns, named after the constraint (or, unnamed, after its first column).
+/// MySQL creates one when no index covers the key and drops it silently when a covering
+/// index is created, so it is part of neither the models nor the migrations.
+pub fn drop_foreign_key_indexes(t: &mut Table) {
+    let implicit: Vec<String> = t
+        .indexes
+        .values()
+        .filter(|i| {
+            !i.unique
+                && i.predicate.is_none()
+                && t.foreign_keys.values().any(|f| {
+                    f.columns == i.parts
+                        && (f.name.as_deref() == Some(i.name.as_str())
+                            || f.columns.first() == Some(&i.name))
+                })
+        })
+        .map(|i| i.name.clone())
+        .collect();
+    for n in implicit {
+        t.indexes.remove(&n);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn implicit_foreign_key_indexes_are_left_out() {
+        use super::super::super::model::{ForeignKey, Index};
+        let mut t = Table::new("posts");
+        t.add_foreign_key(ForeignKey {
+            name: Some("fk_posts_author".into()),
+            columns: vec!["author_id".into()],
+            referenced_table: "users".into(),
+            referenced_columns: vec!["id".into()],
+            ..ForeignKey::default()
+        });
+        for (name, parts) in [
+            ("fk_posts_author", vec!["author_id"]),
+            ("ix_posts_author", vec!["author_id"]),
+            ("ix_author_title", vec!["author_id", "title"]),
+        ] {
+            t.add_index(Index {
+                name: name.into(),
+                unique: false,
+                parts: parts.into_iter().map(Into::into).collect(),
+                predicate: None,
+            });
+        }
+        drop_foreign_key_indexes(&mut t);
+        let left: Vec<&str> = t.indexes.keys().map(String::as_str).collect();
+        assert_eq!(left, ["ix_author_title", "ix_posts_author"]);
+    }
 
     #[test]
     fn types() {

@@ -10,7 +10,7 @@ use super::{canonical_type, expression};
 /// `timestamp with time zone` → `timestamptz`, `time with(out) time zone` →
 /// `timetz`/`time`, `bit varying` → `varbit`, then [`canonical_type`].
 pub fn column_type(raw: &str) -> String {
-    let t = expression(raw);
+    let t = super::type_text(raw);
     let (t, array) = match t.strip_suffix("[]") {
         Some(b) => (b.to_owned(), "[]"),
         None => (t, ""),

@@ -2,7 +2,7 @@
 //! what the `CREATE TABLE` said and derives a type affinity from it), `dflt_value` as
 //! written, and constraints that exist only in the table's `CREATE TABLE` text (checks).
 
-use super::{canonical_type, expression};
+use super::{canonical_type, expression, type_text};
 
 /// The normalised declared type: lower case, whitespace collapsed, [`canonical_type`]'s
 /// aliases. The declared text is kept rather than reduced to its affinity: `INT PRIMARY KEY`
@@ -11,11 +11,72 @@ use super::{canonical_type, expression};
 pub fn column_type(raw: &str) -> String {
     // `int` stays `int`: `canonical_type` would make it `integer`, a rowid alias
     let t = canonical_type(raw);
-    if expression(raw).starts_with("int")
-        && !expression(raw).starts_with("integer")
+    if type_text(raw).starts_with("int")
+        && !type_text(raw).starts_with("integer")
         && t.starts_with("integer")
     {
-        return expression(raw).replace(" (", "(");
+        return type_text(raw).replace(" (", "(");
+    }
+    t
+}
+
+/// The normalised type of a column as a schema comparison should see it: [`column_type`],
+/// then spellings that declare the same column on SQLite made one.
+///
+/// - sea-query's SQLite names for types SQLite lacks (`date_text`, `time_text`,
+///   `datetime_text`, `timestamp_text`, `timestamp_with_timezone_text`, `uuid_text`,
+///   `json_text`, `jsonb_text`, `enum_text`; `real(p, s)` and `real_decimal` for a decimal)
+///   read as the type they name (`date`, …, `timestamptz`, `uuid`, `json`, `jsonb`, `text`,
+///   `numeric(p,s)`), and `datetime` as `timestamp`: a migration written by hand says `DATE`
+///   or `DATETIME` where sea-query says `date_text`, and sqlx stores the same text in both
+///   (an ISO date or a UUID is not a number, so no affinity converts it).
+/// - An integer type of a column that is not the table's only primary-key column
+///   (`rowid_candidate` false) is `integer`: `INT`, `BIGINT`, `SMALLINT`, `INT8`, … all have
+///   INTEGER affinity and store the same values (sea-query itself writes `integer` for
+///   `big_integer()`). The only primary-key column keeps its spelling, since only an
+///   `INTEGER PRIMARY KEY` is an alias of the rowid.
+pub fn comparable_type(raw: &str, rowid_candidate: bool) -> String {
+    let t = column_type(raw);
+    let named = match t.as_str() {
+        "date_text" => Some("date"),
+        "time_text" => Some("time"),
+        "datetime_text" | "timestamp_text" | "datetime" => Some("timestamp"),
+        "timestamp_with_timezone_text" => Some("timestamptz"),
+        "uuid_text" => Some("uuid"),
+        "json_text" => Some("json"),
+        "jsonb_text" => Some("jsonb"),
+        "enum_text" => Some("text"),
+        "real_decimal" => Some("numeric"),
+        _ => None,
+    };
+    if let Some(n) = named {
+        return n.to_owned();
+    }
+    if let Some(rest) = t.strip_prefix("real(")
+        && rest.contains(',')
+    {
+        return format!("numeric({rest}");
+    }
+    if !rowid_candidate {
+        let base = t.split('(').next().unwrap_or(&t).trim();
+        if matches!(
+            base,
+            "int"
+                | "integer"
+                | "tinyint"
+                | "smallint"
+                | "mediumint"
+                | "bigint"
+                | "int2"
+                | "int4"
+                | "int8"
+                | "unsigned big int"
+                | "integer unsigned"
+                | "int unsigned"
+                | "bigint unsigned"
+        ) {
+            return "integer".to_owned();
+        }
     }
     t
 }
@@ -249,6 +310,39 @@ mod tests {
         ] {
             assert_eq!(column_type(raw), want, "{raw}");
             assert_eq!(affinity(raw), aff, "{raw}");
+        }
+    }
+
+    #[test]
+    fn comparable_types() {
+        for (raw, rowid_candidate, want) in [
+            ("date_text", false, "date"),
+            ("DATE", false, "date"),
+            ("datetime_text", false, "timestamp"),
+            ("DATETIME", false, "timestamp"),
+            ("TIMESTAMP", false, "timestamp"),
+            ("timestamp_with_timezone_text", false, "timestamptz"),
+            ("time_text", false, "time"),
+            ("uuid_text", false, "uuid"),
+            ("jsonb_text", false, "jsonb"),
+            ("json_text", false, "json"),
+            ("real(10, 2)", false, "numeric(10,2)"),
+            ("DECIMAL(10,2)", false, "numeric(10,2)"),
+            ("REAL", false, "real"),
+            ("BIGINT", false, "integer"),
+            ("INT", false, "integer"),
+            ("int(11)", false, "integer"),
+            ("UNSIGNED BIG INT", false, "integer"),
+            ("tinyint", false, "integer"),
+            ("INTEGER", false, "integer"),
+            // the rowid alias question: only `integer` is one
+            ("INT", true, "int"),
+            ("BIGINT", true, "bigint"),
+            ("INTEGER", true, "integer"),
+            ("VARCHAR(20)", false, "varchar(20)"),
+            ("point", false, "point"),
+        ] {
+            assert_eq!(comparable_type(raw, rowid_candidate), want, "{raw}");
         }
     }
 

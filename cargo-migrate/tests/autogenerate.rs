@@ -74,8 +74,12 @@ fn block_on<F: std::future::Future>(f: F) -> F::Output {
 fn fresh_database(backend: Backend, name: &str) -> String {
     let admin = admin_url(backend);
     block_on(async {
-        let mut db = Db::connect(&admin).await.expect("the test server is reachable");
-        db.sql(&format!("DROP DATABASE IF EXISTS {name}")).await.unwrap();
+        let mut db = Db::connect(&admin)
+            .await
+            .expect("the test server is reachable");
+        db.sql(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await
+            .unwrap();
         db.sql(&format!("CREATE DATABASE {name}")).await.unwrap();
         db.close().await;
     });
@@ -178,9 +182,15 @@ fn everyday_changes(backend: Backend) {
 
     // nothing changed: nothing written
     let before = app.versions();
-    let again = app.cm(&["revision", "--autogenerate", "-m", "nothing"]).ok();
+    let again = app
+        .cm(&["revision", "--autogenerate", "-m", "nothing"])
+        .ok();
     assert_eq!(app.versions(), before, "{}", again.stderr);
-    assert!(again.stderr.contains("no changes in schema detected"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("no changes in schema detected"),
+        "{}",
+        again.stderr
+    );
 
     // a nullable column
     app.edit_models(
@@ -211,7 +221,10 @@ fn everyday_changes(backend: Backend) {
     )
     .unwrap();
     let rev = app.autogenerate("add comments");
-    assert!(rev.contains("\"comments\"") && rev.contains("\"posts\""), "{rev}");
+    assert!(
+        rev.contains("\"comments\"") && rev.contains("\"posts\""),
+        "{rev}"
+    );
     app.round_trip("add a table with a foreign key");
 
     // a type change: varchar(50) -> varchar(100)
@@ -239,7 +252,10 @@ fn everyday_changes(backend: Backend) {
     );
     let rev = app.autogenerate("rename name");
     assert!(rev.contains("display_name"), "{rev}");
-    assert!(!rev.contains("drop_column"), "a rename, not drop + add:\n{rev}");
+    assert!(
+        !rev.contains("drop_column"),
+        "a rename, not drop + add:\n{rev}"
+    );
     app.round_trip("rename a column");
 
     if backend == Backend::Postgres {
@@ -262,7 +278,8 @@ fn everyday_changes(backend: Backend) {
 
     // running autogenerate again writes nothing
     let before = app.versions();
-    app.cm(&["revision", "--autogenerate", "-m", "nothing"]).ok();
+    app.cm(&["revision", "--autogenerate", "-m", "nothing"])
+        .ok();
     assert_eq!(app.versions(), before);
 
     // drift: a field without a revision fails `check`, naming the table and the column

@@ -903,7 +903,16 @@ pub async fn run(
         },
         _ => None,
     };
-    let result = run_online(&runner, &mut db, command, &url, args.format, drift, &mut out).await;
+    let result = run_online(
+        &runner,
+        &mut db,
+        command,
+        &url,
+        args.format,
+        drift,
+        &mut out,
+    )
+    .await;
     db.close().await;
     print!("{out}");
     result

@@ -90,7 +90,11 @@ pub fn render_revision_file(r: &NewRevision) -> String {
         }
         match &r.bodies {
             Some(b) => {
-                let body = if f == "upgrade" { &b.upgrade } else { &b.downgrade };
+                let body = if f == "upgrade" {
+                    &b.upgrade
+                } else {
+                    &b.downgrade
+                };
                 let _ = writeln!(out, "    pub async fn {f}(db: &mut Db) -> Result<()> {{");
                 for line in body.trim_end().lines() {
                     if line.trim().is_empty() {

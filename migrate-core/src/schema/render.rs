@@ -103,6 +103,22 @@ fn print(e: &E, indent: usize, out: &mut String) {
                 out.push_str(p);
             }
         }
+        // one call on a head: rustfmt keeps it on the head's line, the arguments overflow
+        E::Chain(head, calls) if calls.len() == 1 && !head.starts_with('&') => {
+            let (m, args) = &calls[0];
+            if indent + flat(e).len() <= WIDTH {
+                out.push_str(&flat(e));
+                return;
+            }
+            out.push_str(&format!("{head}.{m}(\n"));
+            for arg in args {
+                out.push_str(&pad);
+                print(arg, indent + 4, out);
+                out.push_str(",\n");
+            }
+            out.push_str(&" ".repeat(indent));
+            out.push(')');
+        }
         E::Chain(head, calls) => {
             out.push_str(head);
             for (m, args) in calls {

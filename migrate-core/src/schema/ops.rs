@@ -495,10 +495,10 @@ pub fn declared_enums(defs: &[TableDef]) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     for d in defs {
         for c in &d.columns {
-            if let ColumnType::Enum(e) = &c.ty {
-                if seen.insert(e.name.clone()) {
-                    out.push((e.name.clone(), e.values.clone()));
-                }
+            if let ColumnType::Enum(e) = &c.ty
+                && seen.insert(e.name.clone())
+            {
+                out.push((e.name.clone(), e.values.clone()));
             }
         }
     }
@@ -1736,10 +1736,10 @@ pub(crate) fn steps(op: &Op, backend: Backend) -> Result<Vec<Step>, String> {
                         };
                     }
                     let mut parts = Vec::new();
-                    if let Some(n) = &from.name {
-                        if !from.columns.is_empty() {
-                            parts.push(format!("DROP CONSTRAINT {}", q(backend, n)));
-                        }
+                    if let Some(n) = &from.name
+                        && !from.columns.is_empty()
+                    {
+                        parts.push(format!("DROP CONSTRAINT {}", q(backend, n)));
                     }
                     if !to.columns.is_empty() {
                         parts.push(add(&to));

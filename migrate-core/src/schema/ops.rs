@@ -495,10 +495,10 @@ pub fn declared_enums(defs: &[TableDef]) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
     for d in defs {
         for c in &d.columns {
-            if let ColumnType::Enum(e) = &c.ty {
-                if seen.insert(e.name.clone()) {
-                    out.push((e.name.clone(), e.values.clone()));
-                }
+            if let ColumnType::Enum(e) = &c.ty
+                && seen.insert(e.name.clone())
+            {
+                out.push((e.name.clone(), e.values.clone()));
             }
         }
     }
@@ -1736,10 +1736,10 @@ pub(crate) fn steps(op: &Op, backend: Backend) -> Result<Vec<Step>, String> {
                         };
                     }
                     let mut parts = Vec::new();
-                    if let Some(n) = &from.name {
-                        if !from.columns.is_empty() {
-                            parts.push(format!("DROP CONSTRAINT {}", q(backend, n)));
-                        }
+                    if let Some(n) = &from.name
+                        && !from.columns.is_empty()
+                    {
+                        parts.push(format!("DROP CONSTRAINT {}", q(backend, n)));
                     }
                     if !to.columns.is_empty() {
                         parts.push(add(&to));
@@ -2065,6 +2065,223 @@ mod tests {
             let inv = op.inverse().unwrap();
             assert_ne!(inv, op);
             assert_eq!(inv.inverse().unwrap(), op);
+        }
+    }
+
+    fn col(name: &str, ty: &str) -> model::Column {
+        model::Column {
+            name: name.into(),
+            ty: ty.into(),
+            ..model::Column::default()
+        }
+    }
+
+    fn table(name: &str, cols: &[(&str, &str)]) -> model::Table {
+        let mut t = model::Table::new(name);
+        t.columns = cols.iter().map(|(n, ty)| col(n, ty)).collect();
+        t.primary_key = Some(model::PrimaryKey {
+            name: None,
+            columns: vec![cols[0].0.into()],
+        });
+        t
+    }
+
+    fn schema(tables: Vec<model::Table>) -> Schema {
+        let mut s = Schema::default();
+        for t in tables {
+            s.add_table(t);
+        }
+        s
+    }
+
+    fn users_model() -> model::Table {
+        table("users", &[("id", "integer"), ("email", "varchar(255)")])
+    }
+
+    fn posts_model() -> model::Table {
+        let mut p = table("posts", &[("id", "integer"), ("users_id", "integer")]);
+        p.add_foreign_key(model::ForeignKey {
+            name: Some("fk".into()),
+            columns: vec!["users_id".into()],
+            referenced_table: "users".into(),
+            referenced_columns: vec!["id".into()],
+            ..model::ForeignKey::default()
+        });
+        p
+    }
+
+    fn assert_inverse(p: &Plan) {
+        let inv: Vec<Op> = p.upgrade.iter().rev().filter_map(Op::inverse).collect();
+        assert_eq!(p.downgrade, inv);
+    }
+
+    #[test]
+    fn new_tables_in_foreign_key_order_and_dropped_in_reverse() {
+        let desired = schema(vec![users_model(), posts_model()]);
+        let defs = [t("posts", &["users"]), t("users", &[])];
+        let p = plan(&Schema::default(), &desired, &defs, Backend::Postgres);
+        assert_eq!(kinds(&p.upgrade), ["create users", "create posts"]);
+        assert!(p.notes.is_empty(), "{:?}", p.notes);
+        assert_inverse(&p);
+        let back = plan(&desired, &Schema::default(), &[], Backend::Postgres);
+        let dropped: Vec<&str> = back
+            .upgrade
+            .iter()
+            .map(|o| match o {
+                Op::DropTable(t) => t.name.as_str(),
+                other => unreachable!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(dropped, ["posts", "users"]);
+        assert!(
+            back.notes.iter().all(|n| n.kind == NoteKind::Destructive) && back.notes.len() == 2
+        );
+        assert_inverse(&back);
+    }
+
+    #[test]
+    fn renamed_from_renames_and_a_guess_is_only_a_note() {
+        let current = schema(vec![table("users", &[("id", "integer"), ("bio", "text")])]);
+        let desired = schema(vec![table(
+            "users",
+            &[("id", "integer"), ("about", "text")],
+        )]);
+        let hinted = [TableDef::new("users")
+            .column(ColumnDef::new("id", ColumnType::Integer))
+            .column(ColumnDef::new("about", ColumnType::Text).renamed_from("bio"))
+            .primary_key(["id"])];
+        let p = plan(&current, &desired, &hinted, Backend::Sqlite);
+        assert_eq!(
+            p.upgrade,
+            [Op::RenameColumn {
+                table: "users".into(),
+                from: "bio".into(),
+                to: "about".into()
+            }]
+        );
+        assert!(p.notes.is_empty());
+        assert_inverse(&p);
+        let mut unhinted = hinted.clone();
+        unhinted[0].columns[1].renamed_from.clear();
+        let p = plan(&current, &desired, &unhinted, Backend::Sqlite);
+        let mut kinds: Vec<NoteKind> = p.notes.iter().map(|n| n.kind).collect();
+        kinds.sort_by_key(|k| format!("{k:?}"));
+        assert_eq!(kinds, [NoteKind::Destructive, NoteKind::PossibleRename]);
+        assert!(matches!(p.upgrade[0], Op::AddColumn { .. }));
+        assert!(matches!(p.upgrade[1], Op::DropColumn { .. }));
+        assert_inverse(&p);
+    }
+
+    #[test]
+    fn table_rename_carries_the_references() {
+        let current = schema(vec![users_model(), posts_model()]);
+        let mut people = users_model();
+        people.name = "people".into();
+        let mut posts = posts_model();
+        let fk = posts.foreign_keys.remove("fk").unwrap();
+        posts.add_foreign_key(model::ForeignKey {
+            referenced_table: "people".into(),
+            ..fk
+        });
+        let desired = schema(vec![people, posts]);
+        let mut defs = vec![t("people", &[]).renamed_from("users")];
+        defs[0]
+            .columns
+            .push(ColumnDef::new("email", ColumnType::Varchar(255)));
+        let p = plan(&current, &desired, &defs, Backend::MySql);
+        assert_eq!(
+            p.upgrade,
+            [Op::RenameTable {
+                from: "users".into(),
+                to: "people".into()
+            }]
+        );
+        assert_inverse(&p);
+    }
+
+    #[test]
+    fn what_no_operation_expresses_is_a_note() {
+        let mut current = schema(vec![users_model()]);
+        current.views.insert("v".into(), "select 1".into());
+        let mut desired = schema(vec![users_model()]);
+        desired.tables.get_mut("users").unwrap().columns[0].auto_increment = true;
+        let p = plan(&current, &desired, &[], Backend::Postgres);
+        assert!(p.upgrade.is_empty());
+        assert_eq!(p.notes.len(), 2, "{:?}", p.notes);
+        assert!(p.notes.iter().all(|n| n.kind == NoteKind::Unsupported));
+    }
+
+    #[test]
+    fn drops_come_before_adds_and_the_downgrade_is_the_exact_inverse() {
+        let mut current = schema(vec![users_model(), posts_model()]);
+        current
+            .tables
+            .get_mut("users")
+            .unwrap()
+            .add_index(model::Index {
+                name: "ix_email".into(),
+                unique: false,
+                parts: vec!["email".into()],
+                predicate: None,
+            });
+        let mut desired = schema(vec![users_model(), posts_model()]);
+        let u = desired.tables.get_mut("users").unwrap();
+        u.columns[1].ty = "text".into();
+        u.columns.push(col("age", "integer"));
+        u.add_check(model::Check {
+            name: Some("ck_age".into()),
+            expression: "age >= 0".into(),
+        });
+        desired
+            .tables
+            .get_mut("posts")
+            .unwrap()
+            .foreign_keys
+            .clear();
+        let p = plan(&current, &desired, &[], Backend::Postgres);
+        let names: Vec<&str> = p
+            .upgrade
+            .iter()
+            .map(|o| match o {
+                Op::DropForeignKey(_) => "drop fk",
+                Op::DropIndex(_) => "drop index",
+                Op::AddColumn { .. } => "add column",
+                Op::AlterColumn { .. } => "alter column",
+                Op::AddCheck { .. } => "add check",
+                other => unreachable!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "drop fk",
+                "drop index",
+                "add column",
+                "alter column",
+                "add check"
+            ]
+        );
+        assert!(p.notes.is_empty(), "varchar -> text widens: {:?}", p.notes);
+        assert_inverse(&p);
+    }
+
+    #[test]
+    fn narrowing_types() {
+        for (from, to, narrows_) in [
+            ("integer", "bigint", false),
+            ("bigint", "integer", true),
+            ("varchar(10)", "varchar(20)", false),
+            ("varchar(20)", "varchar(10)", true),
+            ("varchar(20)", "text", false),
+            ("text", "varchar(20)", true),
+            ("numeric(10,2)", "numeric(12,2)", false),
+            ("numeric(10,2)", "numeric(10,1)", true),
+            ("real", "double precision", false),
+            ("text", "integer", true),
+            ("enum('a','b')", "enum('a','b','c')", false),
+            ("enum('a','b')", "enum('a')", true),
+        ] {
+            assert_eq!(narrows(from, to), narrows_, "{from} -> {to}");
         }
     }
 }

@@ -14,11 +14,16 @@ use crate::db::Backend;
 
 const WIDTH: usize = 100;
 
-/// An expression: a literal, or a method chain on a head.
+/// rustfmt's `chain_width`: a longer chain is broken one call per line.
+const CHAIN: usize = 60;
+
+/// An expression: a literal, a method chain on a head, or a chain given as its rendered
+/// segments (head first, then each `.call(…)`).
 #[derive(Debug, Clone)]
 enum E {
     Lit(String),
     Chain(String, Vec<(&'static str, Vec<E>)>),
+    Segments(Vec<String>),
 }
 
 fn lit(s: impl Into<String>) -> E {
@@ -32,6 +37,7 @@ fn s(x: &str) -> E {
 fn flat(e: &E) -> String {
     match e {
         E::Lit(s) => s.clone(),
+        E::Segments(parts) => parts.concat(),
         E::Chain(head, calls) => {
             let mut out = head.clone();
             for (m, args) in calls {
@@ -45,45 +51,108 @@ fn flat(e: &E) -> String {
     }
 }
 
+/// Whether `e` stays on one line at column `indent`.
+fn fits(e: &E, indent: usize) -> bool {
+    let f = flat(e);
+    matches!(e, E::Lit(_)) || (f.len() <= CHAIN && indent + f.len() <= WIDTH)
+}
+
+/// Splits a chain's source at its top-level dots (outside strings and parentheses).
+fn segments(src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut in_str, mut escaped, mut start) = (0usize, false, false, 0);
+    for (i, ch) in src.char_indices() {
+        if in_str {
+            match (escaped, ch) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match ch {
+            '"' => in_str = true,
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            '.' if depth == 0 && i > start => {
+                out.push(src[start..i].to_owned());
+                start = i;
+            }
+            _ => {}
+        }
+    }
+    out.push(src[start..].to_owned());
+    out
+}
+
 /// Writes `e` starting at column `indent` (already indented), breaking what does not fit.
 fn print(e: &E, indent: usize, out: &mut String) {
-    let f = flat(e);
-    let E::Chain(head, calls) = e else {
-        out.push_str(&f);
-        return;
-    };
-    if indent + f.len() <= WIDTH {
-        out.push_str(&f);
+    if fits(e, indent) {
+        out.push_str(&flat(e));
         return;
     }
-    out.push_str(head);
     let pad = " ".repeat(indent + 4);
-    for (m, args) in calls {
-        out.push('\n');
-        out.push_str(&pad);
-        let a = args.iter().map(flat).collect::<Vec<_>>().join(", ");
-        if indent + 4 + m.len() + a.len() + 3 <= WIDTH || args.is_empty() {
-            out.push_str(&format!(".{m}({a})"));
-        } else if args.len() == 1 && matches!(args[0], E::Lit(_)) {
-            out.push_str(&format!(".{m}({a})"));
-        } else {
-            out.push_str(&format!(".{m}(\n"));
+    match e {
+        E::Lit(s) => out.push_str(s),
+        E::Segments(parts) => {
+            out.push_str(&parts[0]);
+            for p in &parts[1..] {
+                out.push('\n');
+                out.push_str(&pad);
+                out.push_str(p);
+            }
+        }
+        // one call on a head: rustfmt keeps it on the head's line, the arguments overflow
+        E::Chain(head, calls) if calls.len() == 1 && !head.starts_with('&') => {
+            let (m, args) = &calls[0];
+            if indent + flat(e).len() <= WIDTH {
+                out.push_str(&flat(e));
+                return;
+            }
+            out.push_str(&format!("{head}.{m}(\n"));
             for arg in args {
-                out.push_str(&" ".repeat(indent + 8));
-                print(arg, indent + 8, out);
+                out.push_str(&pad);
+                print(arg, indent + 4, out);
                 out.push_str(",\n");
             }
-            out.push_str(&pad);
+            out.push_str(&" ".repeat(indent));
             out.push(')');
+        }
+        E::Chain(head, calls) => {
+            out.push_str(head);
+            for (m, args) in calls {
+                out.push('\n');
+                out.push_str(&pad);
+                let a = args.iter().map(flat).collect::<Vec<_>>().join(", ");
+                let inline = args.iter().all(|x| fits(x, indent + 4))
+                    && indent + 4 + m.len() + a.len() + 3 <= WIDTH;
+                if inline {
+                    out.push_str(&format!(".{m}({a})"));
+                } else {
+                    out.push_str(&format!(".{m}(\n"));
+                    for arg in args {
+                        out.push_str(&" ".repeat(indent + 8));
+                        print(arg, indent + 8, out);
+                        out.push_str(",\n");
+                    }
+                    out.push_str(&pad);
+                    out.push(')');
+                }
+            }
         }
     }
 }
 
 /// `db.method(arg).await?;`, broken as rustfmt does when long.
 fn statement(method: &str, arg: E, out: &mut String) {
-    let f = format!("db.{method}({}).await?;", flat(&arg));
-    if f.len() <= WIDTH {
-        out.push_str(&f);
+    let call = format!("db.{method}({})", flat(&arg));
+    if fits(&arg, 0) && call.len() + ".await?".len() <= CHAIN {
+        out.push_str(&call);
+        out.push_str(".await?;");
+    } else if fits(&arg, 0) && call.len() <= WIDTH {
+        out.push_str(&call);
+        out.push_str("\n    .await?;");
     } else {
         out.push_str(&format!("db.{method}(\n    "));
         print(&arg, 4, out);
@@ -93,7 +162,7 @@ fn statement(method: &str, arg: E, out: &mut String) {
 }
 
 fn column(c: &ColumnSpec) -> E {
-    lit(column_def_rust(&c.name, &c.calls))
+    E::Segments(segments(&column_def_rust(&c.name, &c.calls)))
 }
 
 fn list(items: &[String]) -> E {
@@ -194,7 +263,12 @@ fn opt(n: &Option<String>) -> E {
 }
 
 fn batch(table: &str, steps: &[BatchStep]) -> E {
-    let owned = |c: &ColumnSpec| lit(format!("{}.to_owned()", column_def_rust(&c.name, &c.calls)));
+    let owned = |c: &ColumnSpec| {
+        E::Segments(segments(&format!(
+            "{}.to_owned()",
+            column_def_rust(&c.name, &c.calls)
+        )))
+    };
     let calls = steps
         .iter()
         .map(|b| match b {
@@ -383,7 +457,13 @@ mod tests {
             r#"db.create_table(
     Table::create()
         .table("users")
-        .col(ColumnDef::new("id").integer().not_null().auto_increment().primary_key())
+        .col(
+            ColumnDef::new("id")
+                .integer()
+                .not_null()
+                .auto_increment()
+                .primary_key(),
+        )
         .col(ColumnDef::new("email").string_len(255).not_null())
         .to_owned(),
 )
@@ -406,7 +486,11 @@ db.create_table(
 )
 .await?;
 db.create_index(
-    Index::create().name("ix_posts_author").table("posts").col("author_id").to_owned(),
+    Index::create()
+        .name("ix_posts_author")
+        .table("posts")
+        .col("author_id")
+        .to_owned(),
 )
 .await?;
 "#
@@ -446,9 +530,11 @@ db.create_index(
         assert_eq!(
             render_with_notes(&ops, &notes, Backend::Sqlite),
             r#"// NOT GENERATED: a view
-db.batch_alter_table(BatchAlter::table("a").create_unique(Some("uq"), ["x"])).await?;
+db.batch_alter_table(BatchAlter::table("a").create_unique(Some("uq"), ["x"]))
+    .await?;
 // DESTRUCTIVE: about b
-db.batch_alter_table(BatchAlter::table("b").drop_unique_matching(["y"])).await?;
+db.batch_alter_table(BatchAlter::table("b").drop_unique_matching(["y"]))
+    .await?;
 "#
         );
     }

@@ -237,3 +237,96 @@ async fn a_role_without_advisory_locks_gets_the_lock_table_from_auto() {
     db.drop_db().await;
     admin_in("postgres", &format!("DROP ROLE {role}")).await;
 }
+
+// MySQL/MariaDB: a real deadlock (error 1213) on the revision's first statement, inside the
+// transaction that holds its `pending` marker: the server rolls back the marker and the
+// statement, the runner sees that nothing of the revision took effect and runs it again.
+// The test's transaction updates the counter row (and 20 log rows, so that InnoDB, which
+// rolls back the lighter transaction, picks the runner's) and, once the runner waits for
+// that row, asks for the runner's uncommitted `pending` row: a lock cycle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mysql_deadlock_on_the_first_statement_is_retried() {
+    let db = TestDb::new(Backend::MySql).await;
+    let mut conn = db.connect().await;
+    retry::MIGRATIONS.upgrade(&mut conn, "rt01").await.unwrap();
+    conn.close().await;
+
+    let mut holder = sqlx::MySqlConnection::connect(&db.url).await.unwrap();
+    let rows: Vec<String> = (0..20).map(|_| "('test')".to_owned()).collect();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "START TRANSACTION; INSERT INTO apply_log (revision) VALUES {}; \
+         UPDATE counter SET n = n + 10 WHERE id = 1",
+        rows.join(", ")
+    )))
+    .execute(&mut holder)
+    .await
+    .unwrap();
+    let warnings = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = warnings.clone();
+    let url = db.url.clone();
+    let run = tokio::spawn(async move {
+        let mut conn = Db::connect(&url).await.unwrap();
+        let runner = Runner::new(&retry::MIGRATIONS, Options::default()).unwrap();
+        let r = runner
+            .upgrade(&mut conn, "head", &mut |e| {
+                if let Event::Warning { message } = e {
+                    seen.lock().unwrap().push(message.to_owned());
+                }
+            })
+            .await
+            .map(|_| ());
+        conn.close().await;
+        r
+    });
+    // the runner's session in its UPDATE (waiting, or about to: its `pending` row is in)
+    let waiting = "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.processlist \
+                   WHERE db = DATABASE() AND info LIKE 'UPDATE counter SET n = n + 1%'";
+    let started = Instant::now();
+    while db.query_strings(waiting).await != ["1"] {
+        if run.is_finished() {
+            panic!("the runner ended without waiting: {:?}", run.await.unwrap());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the runner never waited for the row: {:?}",
+            db.query_strings(
+                "SELECT CONCAT(id, ' ', COALESCE(db, '-'), ' ', COALESCE(state, '-'), ' ', \
+                 COALESCE(info, '-')) FROM information_schema.processlist"
+            )
+            .await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // the cycle: InnoDB rolls back the runner's transaction, and this one gets the row
+    sqlx::raw_sql("SELECT revision FROM migrate_version WHERE revision = 'rt02' FOR UPDATE")
+        .execute(&mut holder)
+        .await
+        .expect("InnoDB picked the runner's lighter transaction as the deadlock victim");
+    sqlx::raw_sql("COMMIT").execute(&mut holder).await.unwrap();
+    holder.close().await.unwrap();
+    run.await.unwrap().unwrap();
+    let warnings = warnings.lock().unwrap().clone();
+    assert_eq!(warnings.len(), 1, "one retry: {warnings:?}");
+    assert!(
+        warnings[0].contains("upgrade rt02: transient serialization failure (SQLSTATE 1213)")
+            && warnings[0].contains("attempt 2 of 5"),
+        "{warnings:?}"
+    );
+    assert_eq!(db.versions().await, ["rt01", "rt02"]);
+    assert_eq!(
+        db.query_strings("SELECT state FROM migrate_version WHERE revision = 'rt02'")
+            .await,
+        ["applied"]
+    );
+    assert_eq!(
+        db.query_strings("SELECT CAST(n AS CHAR) FROM counter")
+            .await,
+        ["11"]
+    );
+    assert_eq!(
+        db.query_strings("SELECT CAST(COUNT(*) AS CHAR) FROM apply_log WHERE revision = 'rt02'")
+            .await,
+        ["1"]
+    );
+    db.drop_db().await;
+}

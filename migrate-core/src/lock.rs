@@ -18,7 +18,8 @@
 //!   renewal task.
 //! - [`LockStrategy::None`]: no lock (dangerous: two concurrent runs may apply a revision
 //!   twice; for a database nothing else can migrate).
-//! - [`LockStrategy::Auto`]: probes the connection and picks advisory or table ([`probe`]).
+//! - [`LockStrategy::Auto`]: probes the connection ([`Capabilities`]) and picks advisory or
+//!   table ([`Capabilities::lock`]).
 
 // SQLite alone: the server-side statements here are compiled out
 #![cfg_attr(

@@ -35,6 +35,10 @@ pub use render::{
     Docstring, current_line, hint, log_entry, render_graph_command, render_graph_command_with,
 };
 
+/// `--serialization-retries`' default: a revision runs at most 5 times
+/// ([`crate::retry::RetryPolicy::default`]).
+pub const DEFAULT_RETRIES: u32 = 4;
+
 /// Options every database command takes.
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
@@ -89,6 +93,12 @@ pub struct DbArgs {
     /// the lock this long after its last renewal.
     #[arg(long, global = true, value_name = "SECONDS", default_value_t = crate::lock::DEFAULT_LEASE.as_secs())]
     pub lock_lease: u64,
+    /// How many times a revision is run again after a transient serialization failure
+    /// (SQLSTATE 40001, a deadlock), from BEGIN, with exponential backoff and jitter; only
+    /// where its transaction held all of it (never a MySQL revision that may have partly
+    /// applied). 0: fail at once.
+    #[arg(long, global = true, value_name = "N", default_value_t = DEFAULT_RETRIES)]
+    pub serialization_retries: u32,
     /// Fleet runs: the command over many databases or schemas.
     #[command(flatten)]
     pub fleet: FleetArgs,
@@ -731,6 +741,10 @@ pub async fn run(
         lock_timeout: Duration::from_secs(args.lock_timeout),
         lock: args.lock.into(),
         lock_lease: Duration::from_secs(args.lock_lease.max(1)),
+        retry: crate::retry::RetryPolicy {
+            max_attempts: args.serialization_retries.saturating_add(1),
+            ..crate::retry::RetryPolicy::default()
+        },
     };
     if let Err(reason) = crate::version_table::validate_table_name(&version_table) {
         return Err(Error::InvalidVersionTableName {

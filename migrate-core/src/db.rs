@@ -549,6 +549,8 @@ pub struct Db {
     pub(crate) reopen: Option<Reopen>,
     /// The lock table's lease while a command holds it (`--lock table`).
     pub(crate) lease: Option<crate::lock::Lease>,
+    /// What the server was found to do ([`Db::probe_capabilities`]), once probed.
+    pub(crate) capabilities: Option<crate::lock::Capabilities>,
 }
 
 /// How to open another connection to the database of a [`Db`].
@@ -1137,6 +1139,7 @@ impl Db {
             shadow: None,
             reopen: None,
             lease: None,
+            capabilities: None,
         }
     }
 
@@ -1168,12 +1171,43 @@ impl Db {
             shadow: (backend == Backend::Sqlite).then(crate::sqlite_batch::Shadow::default),
             reopen: None,
             lease: None,
+            capabilities: None,
         }
     }
 
     /// The backend this handle talks to (or renders for, offline).
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether DDL on this connection runs inside a transaction and rolls back with it: what
+    /// [`Db::probe_capabilities`] found, once it ran on this handle (`--lock auto` runs it);
+    /// before that, the backend's rule ([`Backend::transactional_ddl`]). Where it is false
+    /// the runner records each revision as `pending` first and `applied` after (the MySQL
+    /// model), so a failure midway leaves a recorded, recoverable state.
+    pub fn transactional_ddl(&self) -> bool {
+        match &self.capabilities {
+            Some(c) => c.transactional_ddl,
+            None => self.backend.transactional_ddl(),
+        }
+    }
+
+    /// What the server behind this connection can do ([`crate::lock::Capabilities`]):
+    /// probed once (a few round trips, nothing left behind), then kept on the handle and
+    /// used by the runner to pick the lock (`--lock auto`) and to decide how revisions are
+    /// recorded ([`Db::transactional_ddl`]). SQLite and offline: the backend's rules, without
+    /// a probe.
+    ///
+    /// # Errors
+    /// [`Error::Database`] when a probe statement fails for another reason than a missing
+    /// function or privilege.
+    pub async fn probe_capabilities(&mut self) -> Result<crate::lock::Capabilities, Error> {
+        if let Some(c) = &self.capabilities {
+            return Ok(c.clone());
+        }
+        let c = crate::lock::probe_capabilities(self).await?;
+        self.capabilities = Some(c.clone());
+        Ok(c)
     }
 
     /// True in offline (`--sql`) mode.

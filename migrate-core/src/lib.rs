@@ -33,6 +33,8 @@ pub mod lock;
 #[cfg(feature = "runtime")]
 mod registry;
 #[cfg(feature = "runtime")]
+pub mod retry;
+#[cfg(feature = "runtime")]
 pub mod runner;
 #[cfg(feature = "sqlite")]
 mod sqlite;

@@ -18,7 +18,8 @@
 //!   renewal task.
 //! - [`LockStrategy::None`]: no lock (dangerous: two concurrent runs may apply a revision
 //!   twice; for a database nothing else can migrate).
-//! - [`LockStrategy::Auto`]: probes the connection and picks advisory or table ([`probe`]).
+//! - [`LockStrategy::Auto`]: probes the connection ([`Capabilities`]) and picks advisory or
+//!   table ([`Capabilities::lock`]).
 
 // SQLite alone: the server-side statements here are compiled out
 #![cfg_attr(
@@ -447,46 +448,167 @@ impl std::fmt::Debug for Lease {
     }
 }
 
-/// `--lock auto` on PostgreSQL: which strategy holds on this connection, and why.
-///
-/// Table when `pg_try_advisory_xact_lock` does not exist (CockroachDB and other engines
-/// without advisory locks) or when session state does not follow the client (a
-/// transaction-pooling proxy): a session setting made on `db` is read back from a second
-/// connection (behind PgBouncer in transaction mode the server session just used is the one
-/// handed out next, so the second client sees it) and from `db` itself. Advisory otherwise.
-/// A heuristic: a proxy with many busy clients may hand out another session and pass the
-/// probe; name the strategy (`--lock table`) where a proxy is known to be in the way. MySQL:
-/// advisory (GET_LOCK), without probing.
+/// What the server behind a connection can do, as probed ([`crate::Db::probe_capabilities`]).
+/// Drives `--lock auto` and how the runner records revisions on engines that scale out
+/// (RELIABILITY.md, "Engines that scale out").
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// The server's own description (`version()`, MySQL `VERSION()`), one line, e.g.
+    /// `PostgreSQL 15.20 …`, `CockroachDB CCL v23.1 …`, `8.0.11-TiDB-v7.5.0`, `10.11.6-MariaDB`.
+    pub engine: String,
+    /// DDL inside a transaction rolls back with it. PostgreSQL: probed (a temporary table
+    /// created in a transaction that is rolled back must be gone; YugabyteDB without DDL
+    /// rollback fails this); CockroachDB: false (its schema changes in a transaction are not
+    /// all rolled back; from its documentation, not run here); SQLite: true; MySQL and its
+    /// kin: false.
+    pub transactional_ddl: bool,
+    /// The server's advisory locks can be used: PostgreSQL `pg_try_advisory_xact_lock(0)`
+    /// runs (false where the function is missing, CockroachDB, or where this role may not
+    /// execute it); MySQL `IS_FREE_LOCK` runs.
+    pub advisory_locks: bool,
+    /// Session state stays with this connection: a setting made on it is read back on it
+    /// and is not seen from a second connection. False behind a transaction-pooling proxy
+    /// (PgBouncer `pool_mode=transaction`), where a session lock does not hold. A heuristic:
+    /// a pooler with many busy clients may hand out another session and pass. MySQL: not
+    /// probed (true).
+    pub session_sticky: bool,
+}
+
+impl Capabilities {
+    /// The lock `--lock auto` picks with these capabilities, and why (one line).
+    pub fn lock(&self) -> (LockStrategy, String) {
+        if !self.advisory_locks {
+            (
+                LockStrategy::Table,
+                "advisory locks cannot be used here (pg_try_advisory_xact_lock is missing or \
+                 this role may not execute it)"
+                    .to_owned(),
+            )
+        } else if !self.session_sticky {
+            (
+                LockStrategy::Table,
+                "session state does not stay with this connection (a transaction-pooling proxy \
+                 such as PgBouncer in transaction mode?), so a session advisory lock would not \
+                 hold"
+                    .to_owned(),
+            )
+        } else {
+            (
+                LockStrategy::Advisory,
+                "advisory locks exist and the session stays with this connection".to_owned(),
+            )
+        }
+    }
+}
+
+fn is_missing_or_forbidden(e: &sqlx::Error) -> bool {
+    // undefined_function, feature_not_supported, insufficient_privilege; MySQL: 1305
+    // (FUNCTION does not exist), 1370 (no EXECUTE), 1142 (command denied)
+    matches!(e, sqlx::Error::Database(d)
+        if d.code().is_some_and(|c| matches!(c.as_ref(),
+            "42883" | "0A000" | "42501" | "1305" | "1370" | "1142")))
+}
+
+/// Probes `db`'s server ([`Capabilities`]). Leaves nothing behind: the temporary table of
+/// the DDL probe is rolled back, the probe setting is reset.
 ///
 /// # Errors
 /// [`Error::Database`] when a probe statement fails for another reason than a missing
-/// function.
-pub(crate) async fn probe(db: &mut Db) -> Result<(LockStrategy, String), Error> {
-    if db.backend() != Backend::Postgres {
-        return Ok((LockStrategy::Advisory, "MySQL/MariaDB: GET_LOCK".to_owned()));
-    }
+/// function or privilege.
+pub(crate) async fn probe_capabilities(db: &mut Db) -> Result<Capabilities, Error> {
     let failed = |source| Error::Database {
-        context: "probing the connection for --lock auto".into(),
+        context: "probing what the server can do (--lock auto)".into(),
         source,
     };
-    let conn = db.conn().expect("online");
-    match exec(conn, "SELECT pg_try_advisory_xact_lock(0)").await {
-        Ok(_) => {}
-        Err(sqlx::Error::Database(d)) if d.code().is_some_and(|c| c == "42883" || c == "0A000") => {
-            return Ok((
-                LockStrategy::Table,
-                "the server has no advisory locks (pg_try_advisory_xact_lock)".to_owned(),
-            ));
+    let backend = db.backend();
+    let Some(conn) = db.conn() else {
+        return Ok(Capabilities {
+            engine: backend.to_string(),
+            transactional_ddl: backend.transactional_ddl(),
+            advisory_locks: false,
+            session_sticky: true,
+        });
+    };
+    match backend {
+        Backend::Sqlite => Ok(Capabilities {
+            engine: "SQLite".into(),
+            transactional_ddl: true,
+            advisory_locks: false,
+            session_sticky: true,
+        }),
+        Backend::MySql => {
+            let engine = text(conn, "SELECT VERSION()")
+                .await
+                .map_err(failed)?
+                .unwrap_or_default();
+            let advisory_locks =
+                match exec(conn, "SELECT IS_FREE_LOCK('cargo-migrate-probe')").await {
+                    Ok(_) => true,
+                    Err(e) if is_missing_or_forbidden(&e) => false,
+                    Err(e) => return Err(failed(e)),
+                };
+            Ok(Capabilities {
+                engine,
+                transactional_ddl: false,
+                advisory_locks,
+                session_sticky: true,
+            })
         }
-        Err(e) => return Err(failed(e)),
+        Backend::Postgres => {
+            let engine = text(conn, "SELECT version()")
+                .await
+                .map_err(failed)?
+                .unwrap_or_default();
+            let advisory_locks = match exec(conn, "SELECT pg_try_advisory_xact_lock(0)").await {
+                Ok(_) => true,
+                Err(e) if is_missing_or_forbidden(&e) => false,
+                Err(e) => return Err(failed(e)),
+            };
+            let transactional_ddl = if engine.contains("CockroachDB") {
+                false
+            } else {
+                // one script: the table exists inside the transaction, and not after it
+                let gone = text(
+                    conn,
+                    "BEGIN; CREATE TEMPORARY TABLE cargo_migrate_ddl_probe (x INTEGER); \
+                     ROLLBACK; SELECT CASE WHEN to_regclass('pg_temp.cargo_migrate_ddl_probe') \
+                     IS NULL THEN 'yes' ELSE 'no' END",
+                )
+                .await;
+                match gone {
+                    Ok(v) => v.as_deref() == Some("yes"),
+                    Err(e) => {
+                        let _ = exec(conn, "ROLLBACK").await;
+                        if !is_missing_or_forbidden(&e) {
+                            return Err(failed(e));
+                        }
+                        // no right to create a temporary table: PostgreSQL's rule
+                        true
+                    }
+                }
+            };
+            let session_sticky = session_sticky(db).await.map_err(failed)?;
+            Ok(Capabilities {
+                engine,
+                transactional_ddl,
+                advisory_locks,
+                session_sticky,
+            })
+        }
     }
+}
+
+/// PostgreSQL: a session setting made on `db` is read back on it and not seen from a second
+/// connection opened like it.
+async fn session_sticky(db: &mut Db) -> Result<bool, sqlx::Error> {
     let token = holder_id();
+    let conn = db.conn().expect("online");
     exec(
         conn,
         &format!("SELECT set_config('cargo_migrate.lock_probe', '{token}', false)"),
     )
-    .await
-    .map_err(failed)?;
+    .await?;
     let mut seen_elsewhere = false;
     if let Some(reopen) = db.reopen.clone()
         && let Ok(mut other) = reopen.open().await
@@ -508,25 +630,44 @@ pub(crate) async fn probe(db: &mut Db) -> Result<(LockStrategy, String), Error> 
         conn,
         "SELECT current_setting('cargo_migrate.lock_probe', true)",
     )
-    .await
-    .map_err(failed)?
+    .await?
     .is_some_and(|v| v == token);
     let _ = exec(
         conn,
         "SELECT set_config('cargo_migrate.lock_probe', '', false)",
     )
     .await;
-    Ok(if seen_elsewhere || !kept {
-        (
-            LockStrategy::Table,
-            "session state does not stay with this connection (a transaction-pooling proxy \
-             such as PgBouncer in transaction mode?), so a session advisory lock would not hold"
-                .to_owned(),
-        )
-    } else {
-        (
-            LockStrategy::Advisory,
-            "advisory locks exist and the session stays with this connection".to_owned(),
-        )
-    })
+    Ok(kept && !seen_elsewhere)
+}
+
+/// `--lock auto`: probes the server ([`crate::Db::probe_capabilities`]) and picks the lock
+/// ([`Capabilities::lock`]): table where advisory locks cannot be used (missing, CockroachDB;
+/// or not allowed to this role) or where session state does not follow the client (a
+/// transaction-pooling proxy); advisory otherwise. MySQL: advisory when `GET_LOCK`'s family
+/// runs.
+///
+/// # Errors
+/// As [`crate::Db::probe_capabilities`].
+pub(crate) async fn probe(db: &mut Db) -> Result<(LockStrategy, String), Error> {
+    let c = db.probe_capabilities().await?;
+    let (s, why) = c.lock();
+    let engine = c
+        .engine
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok((
+        s,
+        format!(
+            "{why} [{engine}: transactional DDL {}, advisory locks {}, session kept {}]",
+            yes(c.transactional_ddl),
+            yes(c.advisory_locks),
+            yes(c.session_sticky)
+        ),
+    ))
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
 }

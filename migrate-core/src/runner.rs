@@ -25,6 +25,7 @@ use crate::graph::Graph;
 pub use crate::lock::LockStrategy;
 use crate::plan::{self, Direction, Plan};
 use crate::registry::{Migrations, Revision};
+pub use crate::retry::RetryPolicy;
 use crate::version_table::{self, RowState, VersionRow};
 
 /// How revisions are grouped into transactions (`--transaction-mode`).
@@ -58,6 +59,10 @@ pub struct Options {
     /// The lease of [`LockStrategy::Table`]: a holder that stops renewing loses the lock
     /// this long after its last renewal (renewed every third of it).
     pub lock_lease: Duration,
+    /// How a revision whose transaction hit a transient serialization failure (SQLSTATE
+    /// `40001`, a deadlock) is run again from `BEGIN`, where that is safe
+    /// ([`crate::retry`]); [`RetryPolicy::NEVER`] to fail at once.
+    pub retry: RetryPolicy,
 }
 
 impl Default for Options {
@@ -69,6 +74,7 @@ impl Default for Options {
             lock_timeout: Duration::from_secs(60),
             lock: LockStrategy::Advisory,
             lock_lease: crate::lock::DEFAULT_LEASE,
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -354,7 +360,7 @@ impl<'m> Runner<'m> {
                 .collect()
         };
         let new = plan::stamp(self.graph, &applied, targets)?;
-        let in_txn = db.backend().transactional_ddl();
+        let in_txn = db.transactional_ddl();
         if in_txn {
             self.begin(db).await?;
         }
@@ -497,7 +503,7 @@ impl<'m> Runner<'m> {
             return Ok(targets);
         }
         version_table::create(db, table).await?; // adds `checksum_format` to an old table
-        let in_txn = db.backend().transactional_ddl();
+        let in_txn = db.transactional_ddl();
         if in_txn {
             self.begin(db).await?;
         }
@@ -565,9 +571,9 @@ impl<'m> Runner<'m> {
         }
 
         let all_asked = self.options.transaction_mode == TransactionMode::All;
-        let all = all_asked && db.backend().transactional_ddl();
+        let all = all_asked && db.transactional_ddl();
         if all_asked && !db.is_offline() {
-            self.warn_about_splits(db.backend(), &plan, on_event);
+            self.warn_about_splits(db.transactional_ddl(), &plan, on_event);
         }
         let mut outer_open = false;
         // revisions done inside the open outer transaction: reported once it commits
@@ -639,11 +645,62 @@ impl<'m> Runner<'m> {
                 },
                 message = rev.message,
             );
-            let r = tracing::Instrument::instrument(
-                self.apply(db, rev, step.direction, outer_open, prev, on_event),
-                span.clone(),
-            )
-            .await;
+            let mut attempt = 1;
+            let r = loop {
+                let r = tracing::Instrument::instrument(
+                    self.apply(db, rev, step.direction, outer_open, prev, on_event),
+                    span.clone(),
+                )
+                .await;
+                let Err(e) = &r else { break r };
+                if outer_open || attempt >= self.options.retry.max_attempts {
+                    break r;
+                }
+                let Some(code) = crate::retry::transient_code(e) else {
+                    break r;
+                };
+                // safe only when the failed transaction held all of the revision and its row
+                // (or nothing of it took effect), so that the server's rollback undid it all
+                let atomic = rev.transactional && db.transactional_ddl();
+                if !atomic
+                    && !matches!(
+                        e,
+                        Error::RevisionFailed {
+                            rolled_back: true,
+                            ..
+                        }
+                    )
+                {
+                    break r;
+                }
+                let delay = self.options.retry.backoff(attempt);
+                span.in_scope(|| {
+                    tracing::warn!(
+                        target: "migrate_core::retry",
+                        attempt,
+                        max_attempts = self.options.retry.max_attempts,
+                        sqlstate = code.as_str(),
+                        delay_ms = delay.as_millis() as u64,
+                        "transient serialization failure: the revision was rolled back; running it again from BEGIN"
+                    )
+                });
+                on_event(Event::Warning {
+                    message: &format!(
+                        "{} {}: transient serialization failure (SQLSTATE {code}), rolled back; \
+                         running it again from BEGIN in {} ms (attempt {} of {})",
+                        match step.direction {
+                            Direction::Upgrade => "upgrade",
+                            Direction::Downgrade => "downgrade",
+                        },
+                        rev.id,
+                        delay.as_millis(),
+                        attempt + 1,
+                        self.options.retry.max_attempts
+                    ),
+                });
+                tokio::time::sleep(delay).await;
+                attempt += 1;
+            };
             match &r {
                 Ok(Some(elapsed_ms)) => {
                     span.in_scope(|| tracing::info!(elapsed_ms, "revision ran"));
@@ -694,13 +751,14 @@ impl<'m> Runner<'m> {
     /// revision, which commits what came before it and runs outside any transaction.
     fn warn_about_splits(
         &self,
-        backend: Backend,
+        transactional_ddl: bool,
         plan: &Plan,
         on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) {
-        if !backend.transactional_ddl() {
+        if !transactional_ddl {
             on_event(Event::Warning {
-                message: "--transaction-mode all cannot hold on MySQL/MariaDB: DDL commits \
+                message: "--transaction-mode all cannot hold on MySQL/MariaDB (or an engine \
+                          without transactional DDL): DDL commits \
                           implicitly, so each revision commits on its own, as with \
                           --transaction-mode per-revision",
             });
@@ -744,7 +802,7 @@ impl<'m> Runner<'m> {
         on_event: &mut (dyn FnMut(Event<'_>) + Send),
     ) -> Result<Option<u64>, Error> {
         let table = self.options.version_table.as_str();
-        let atomic = rev.transactional && db.backend().transactional_ddl();
+        let atomic = rev.transactional && db.transactional_ddl();
         if db.is_offline() {
             let (from, to) = match direction {
                 Direction::Upgrade => (ids_or_base(rev.down_revisions), rev.id.to_owned()),

@@ -515,3 +515,219 @@ async fn lock_none_warns() {
         ["1"]
     );
 }
+
+/// Whether a database URL's password shows anywhere in a run's output.
+fn leaks(out: &Run, secrets: &[&str]) -> Vec<String> {
+    secrets
+        .iter()
+        .filter(|s| out.stdout.contains(**s) || out.stderr.contains(**s))
+        .map(|s| s.to_string())
+        .collect()
+}
+
+// Issue 15 section 4 in one fleet run over PostgreSQL and MySQL: two good targets (one of
+// each), an unreachable server, a MySQL target with a wrong password, a PostgreSQL role that
+// does not exist (the local server trusts every existing role, so a missing role is what
+// really fails to log in here), a target whose version table is ahead of the code, and a
+// target whose session is killed mid-run. The good ones reach head; each failure is named
+// once, with the reason; the killed and the ahead targets keep exactly what they had; no
+// password shows; exit 1. Then `--fail-fast`: after the first failure nothing else starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_fleet_run_with_every_kind_of_fault() {
+    use sqlx::Connection;
+    let good_pg = TestDb::new(Backend::Postgres).await;
+    let good_my = TestDb::new(Backend::MySql).await;
+    let victim = TestDb::new(Backend::Postgres).await;
+    let ahead = TestDb::new(Backend::Postgres).await;
+    for db in [&victim, &ahead] {
+        let out =
+            tokio::task::block_in_place(|| fleet(&["--database-url", &db.url, "upgrade", "st01"]));
+        assert_eq!(out.code, Some(0), "{out}");
+    }
+    ahead
+        .exec(
+            "INSERT INTO migrate_version (revision, checksum, state, applied_at, execution_ms, \
+             checksum_format) SELECT 'zz99', checksum, state, applied_at, execution_ms, \
+             checksum_format FROM migrate_version WHERE revision = 'st01'",
+        )
+        .await;
+    let with_password = |url: &str, user: Option<&str>, pw: &str| {
+        let mut u = url::Url::parse(url).unwrap();
+        if let Some(user) = user {
+            u.set_username(user).unwrap();
+        }
+        u.set_password(Some(pw)).unwrap();
+        u.to_string()
+    };
+    let unreachable = "postgres://postgres:pw-unreach-41@127.0.0.1:1/nowhere".to_owned();
+    let bad_password = with_password(&good_my.url, None, "wrong-pw-42");
+    let no_role = with_password(&good_pg.url, Some("no_such_role_fleet43"), "role-pw-43");
+    let secrets = ["pw-unreach-41", "wrong-pw-42", "role-pw-43"];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets.txt");
+    let urls = [
+        good_pg.url.clone(),
+        unreachable.clone(),
+        victim.url.clone(),
+        bad_password.clone(),
+        ahead.url.clone(),
+        no_role.clone(),
+        good_my.url.clone(),
+    ];
+    std::fs::write(&file, urls.join("\n")).unwrap();
+
+    // st02 inserts into apply_log: on the victim it waits for the test's lock, and is killed
+    let mut holder = sqlx::PgConnection::connect(&victim.url).await.unwrap();
+    sqlx::raw_sql("BEGIN; LOCK TABLE apply_log IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let f = file.to_str().unwrap().to_owned();
+    let child = std::thread::spawn(move || {
+        fleet(&[
+            "--targets",
+            &f,
+            "--jobs",
+            "3",
+            "--connect-timeout",
+            "5",
+            "--jsonl",
+            "upgrade",
+        ])
+    });
+    let waiting = "SELECT COUNT(*)::text FROM pg_stat_activity WHERE datname = current_database() \
+                   AND wait_event_type = 'Lock' AND application_name = 'cargo-migrate'";
+    let started = std::time::Instant::now();
+    while victim.query_strings(waiting).await != ["1"] {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "the run never waited"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    victim
+        .exec(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \
+             current_database() AND wait_event_type = 'Lock' AND application_name = 'cargo-migrate'",
+        )
+        .await;
+    let out = tokio::task::block_in_place(|| child.join().unwrap());
+    sqlx::raw_sql("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    holder.close().await.unwrap();
+
+    assert_eq!(out.code, Some(1), "{out}");
+    assert_eq!(leaks(&out, &secrets), Vec::<String>::new(), "{out}");
+    let mut o = outcomes(&out.stdout);
+    o.sort();
+    assert_eq!(
+        o,
+        [
+            "done", "done", "failed", "failed", "failed", "failed", "failed"
+        ],
+        "{out}"
+    );
+    assert!(
+        out.stderr
+            .contains("2 done, 0 unchanged, 5 failed, 0 skipped"),
+        "{out}"
+    );
+    // each failure named once, with its reason
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .collect();
+    assert_eq!(errors.len(), 5, "{out}");
+    let named = |url: &str, reason: &str| {
+        let label = migrate_core::redact_url(url);
+        let line = errors
+            .iter()
+            .find(|l| l.starts_with(&format!("error: {label}: ")))
+            .unwrap_or_else(|| panic!("no error line for {label}\n{out}"));
+        assert!(line.contains(reason), "`{reason}` not in {line}\n{out}");
+    };
+    named(&unreachable, "cannot connect");
+    named(&bad_password, "Access denied");
+    named(&no_role, "no_such_role_fleet43");
+    named(&ahead.url, "zz99");
+    named(&victim.url, "st02");
+    // the good ones are at head
+    assert_eq!(
+        good_pg
+            .query_strings("SELECT COUNT(*)::text FROM migrate_version")
+            .await,
+        ["10"]
+    );
+    assert_eq!(
+        good_my
+            .query_strings("SELECT CAST(COUNT(*) AS CHAR) FROM migrate_version")
+            .await,
+        ["10"]
+    );
+    // nothing half-applied: the victim is at st01 with one log line and no st02 table; the
+    // target ahead of the code was not written to
+    assert_eq!(
+        victim
+            .query_strings("SELECT string_agg(revision, ',') FROM migrate_version")
+            .await,
+        ["st01"]
+    );
+    assert_eq!(
+        victim
+            .query_strings("SELECT COUNT(*)::text FROM apply_log")
+            .await,
+        ["1"]
+    );
+    assert!(!victim.tables().await.iter().any(|t| t == "st02"));
+    assert_eq!(
+        ahead
+            .query_strings(
+                "SELECT string_agg(revision, ',' ORDER BY revision) FROM migrate_version"
+            )
+            .await,
+        ["st01,zz99"]
+    );
+    assert!(!ahead.tables().await.iter().any(|t| t == "st02"));
+
+    // --fail-fast, one job: a fresh target, the wrong password, then two more: the first
+    // is done, the second failed, the rest never start (the fresh database stays empty)
+    let fresh = [
+        TestDb::new(Backend::Postgres).await,
+        TestDb::new(Backend::Postgres).await,
+    ];
+    std::fs::write(
+        &file,
+        [
+            fresh[0].url.clone(),
+            bad_password.clone(),
+            fresh[1].url.clone(),
+            no_role.clone(),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = tokio::task::block_in_place(|| {
+        fleet(&[
+            "--targets",
+            file.to_str().unwrap(),
+            "--fail-fast",
+            "--jsonl",
+            "upgrade",
+        ])
+    });
+    assert_eq!(out.code, Some(1), "{out}");
+    assert_eq!(leaks(&out, &secrets), Vec::<String>::new(), "{out}");
+    assert_eq!(
+        outcomes(&out.stdout),
+        ["done", "failed", "skipped", "skipped"],
+        "{out}"
+    );
+    assert!(fresh[1].tables().await.is_empty(), "{out}");
+    for db in [&good_pg, &victim, &ahead, &fresh[0], &fresh[1]] {
+        db.drop_db().await;
+    }
+    good_my.drop_db().await;
+}

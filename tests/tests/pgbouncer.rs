@@ -155,6 +155,22 @@ async fn lock_auto_picks_the_table_through_pgbouncer_and_advisory_directly() {
         out[0].stderr
     );
     assert_eq!(applied(&db).await.len(), 2);
+    // the capability probe behind it: DDL is transactional (each transaction goes to one
+    // server session), advisory locks exist, the session does not stay with the client
+    let mut conn = migrate_core::Db::connect(&url).await.unwrap();
+    let caps = conn.probe_capabilities().await.unwrap();
+    conn.close().await;
+    assert!(
+        caps.transactional_ddl && caps.advisory_locks && !caps.session_sticky,
+        "{caps:?}"
+    );
+    let mut conn = migrate_core::Db::connect(&db.url).await.unwrap();
+    let caps = conn.probe_capabilities().await.unwrap();
+    conn.close().await;
+    assert!(
+        caps.transactional_ddl && caps.advisory_locks && caps.session_sticky,
+        "{caps:?}"
+    );
     db.drop_db().await;
 }
 
@@ -195,8 +211,11 @@ async fn advisory_lock_through_pgbouncer_does_not_exclude_a_second_client() {
     b.close().await.unwrap();
     // and the lock outlives both clients, on a pooled server session
     assert_eq!(
-        db.query_strings("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-            .await,
+        db.query_strings(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = \
+             (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        .await,
         ["1"]
     );
     db.drop_db().await;

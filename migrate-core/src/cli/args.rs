@@ -35,6 +35,7 @@ impl DbArgs {
             verbose,
             lock,
             lock_lease,
+            serialization_retries,
             fleet,
         } = self;
         let mut out: Vec<OsString> = Vec::new();
@@ -73,6 +74,9 @@ impl DbArgs {
         }
         if *lock_lease != crate::lock::DEFAULT_LEASE.as_secs() {
             out.push(format!("--lock-lease={lock_lease}").into());
+        }
+        if *serialization_retries != super::DEFAULT_RETRIES {
+            out.push(format!("--serialization-retries={serialization_retries}").into());
         }
         fleet.push_args(&mut out);
         out

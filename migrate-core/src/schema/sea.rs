@@ -45,13 +45,12 @@
 use std::marker::PhantomData;
 
 use sea_query::{
-    ColumnType as SqColumnType, Expr, ForeignKeyAction, IndexCreateStatement, PostgresQueryBuilder,
-    QueryBuilder, StringLen, TableBuilder, TableCreateStatement, TableRef, table::Check,
+    ColumnType as SqColumnType, Expr, ForeignKeyAction, IndexCreateStatement, MysqlQueryBuilder,
+    PostgresQueryBuilder, QueryBuilder, StringLen, TableBuilder, TableCreateStatement, TableRef,
+    table::Check,
 };
 
-use super::declare::{
-    ColumnDef, ColumnType, EnumDef, ForeignKeyDef, IndexDef, Model, TableDef,
-};
+use super::declare::{ColumnDef, ColumnType, EnumDef, ForeignKeyDef, IndexDef, Model, TableDef};
 use super::model::FkAction;
 
 /// Why a sea-query statement cannot be read as a declared table. Each variant names the table
@@ -93,7 +92,9 @@ pub enum SeaQueryError {
     },
     /// The primary key is given twice (two columns with `.primary_key()`, or a column's and the
     /// table's), which sea-query would render as two PRIMARY KEY clauses.
-    #[error("table `{table}`: the primary key is declared more than once ({first:?} and {second:?})")]
+    #[error(
+        "table `{table}`: the primary key is declared more than once ({first:?} and {second:?})"
+    )]
     DuplicatePrimaryKey {
         /// The table.
         table: String,
@@ -113,7 +114,9 @@ pub enum SeaQueryError {
     /// An index other than a plain list of columns: on expressions, with a column order,
     /// prefix length or operator class, a method (`USING gin`), `INCLUDE`, a filter, `NULLS NOT
     /// DISTINCT`, or without columns.
-    #[error("table `{table}`, index `{index}`: only indexes on plain columns are supported (`{sql}`)")]
+    #[error(
+        "table `{table}`, index `{index}`: only indexes on plain columns are supported (`{sql}`)"
+    )]
     UnsupportedIndex {
         /// The table.
         table: String,
@@ -169,10 +172,11 @@ pub enum SeaQueryError {
 /// Types: sea-query's types with a declared equivalent map to it (`integer()` →
 /// [`ColumnType::Integer`], `string_len(n)` → [`ColumnType::Varchar`], `json_binary()` →
 /// [`ColumnType::Json`], `enumeration(…)` → [`ColumnType::Enum`], …); `string()` without a length
-/// is `VARCHAR(255)` (MySQL's reading, indexable on every backend); `string_len_max`-style
-/// `StringLen::Max` is `TEXT`. Every other type is [`ColumnType::Custom`] with the SQL sea-query's
-/// PostgreSQL builder renders (`char(4)`, `json`, `decimal`, `timestamp`, `inet`, `text[]`, …),
-/// used as written on every backend.
+/// is `VARCHAR(255)` (MySQL's reading, indexable on every backend); `StringLen::Max` is `TEXT`.
+/// Every other type is [`ColumnType::Custom`] with the SQL sea-query's PostgreSQL builder
+/// renders (`char(4)`, `json`, `decimal`, `timestamp`, `interval`, `inet`, `integer[]`, …),
+/// or MySQL's for the types PostgreSQL lacks (`year`, `binary(16)`, `varbinary(64)`), used as
+/// written on every backend (so portable only where the other backends accept that text).
 ///
 /// # Errors
 /// [`SeaQueryError`], naming the table and column: no table name or a schema-qualified one; a
@@ -255,8 +259,8 @@ pub fn table_def_from_sea_query(
             name: fk_name.clone(),
             what: what.to_owned(),
         };
-        let referenced = table_name(fk.get_ref_table())
-            .map_err(|_| incomplete("no plain referenced table"))?;
+        let referenced =
+            table_name(fk.get_ref_table()).map_err(|_| incomplete("no plain referenced table"))?;
         let (columns, ref_columns) = (fk.get_columns(), fk.get_ref_columns());
         if columns.is_empty() || columns.len() != ref_columns.len() {
             return Err(incomplete(&format!(
@@ -331,10 +335,7 @@ fn table_name(table: Option<&TableRef>) -> Result<String, SeaQueryError> {
 /// it is unique. Read from sea-query's PostgreSQL rendering as well as the getters, which do
 /// not show the index's table, column order, prefix lengths, expressions, method or filter.
 /// Returns `None` for a primary key (its columns are read by the caller).
-fn index_def(
-    index: &IndexCreateStatement,
-    table: &str,
-) -> Result<Option<IndexDef>, SeaQueryError> {
+fn index_def(index: &IndexCreateStatement, table: &str) -> Result<Option<IndexDef>, SeaQueryError> {
     let spec = index.get_index_spec();
     let columns = spec.get_column_names();
     if index.is_primary_key() {
@@ -358,7 +359,7 @@ fn index_def(
     };
     let mut rest = &sql[at + marker.len()..];
     if let Some(after) = rest.strip_prefix('"') {
-        let (other, len) = quoted(after).ok_or_else(|| unsupported(&sql))?;
+        let (other, len) = quoted(after, '"').ok_or_else(|| unsupported(&sql))?;
         rest = &after[len..];
         if rest.starts_with('.') {
             return Err(SeaQueryError::SchemaQualified {
@@ -436,6 +437,12 @@ fn column_type(ty: &SqColumnType) -> ColumnType {
             variants.iter().map(|v| v.to_string()),
         )),
         S::Custom(name) => ColumnType::Custom(name.to_string()),
+        // Types PostgreSQL lacks (its builder renders `bytea` or panics): MySQL's spelling.
+        S::Year | S::Binary(_) | S::VarBinary(_) => {
+            let mut sql = String::new();
+            MysqlQueryBuilder.prepare_column_type(ty, &mut sql);
+            ColumnType::Custom(sql)
+        }
         other => {
             let mut sql = String::new();
             PostgresQueryBuilder.prepare_column_type(other, &mut sql);
@@ -454,7 +461,10 @@ fn expr_sql(expr: &Expr) -> String {
 /// The former names in a column comment written by sea-orm's schema builder for
 /// `#[sea_orm(renamed_from = "…")]`: `renamed_from "old"`, possibly after `comment; `.
 fn renamed_from(comment: &str) -> Option<String> {
-    let rest = comment.rsplit("; ").next()?.strip_prefix("renamed_from \"")?;
+    let rest = comment
+        .rsplit("; ")
+        .next()?
+        .strip_prefix("renamed_from \"")?;
     Some(rest.strip_suffix('"')?.to_owned())
 }
 
@@ -463,17 +473,21 @@ fn renamed_from(comment: &str) -> Option<String> {
 fn check_parts(check: &Check, table: &str) -> Result<(Option<String>, String), SeaQueryError> {
     let mut sql = String::new();
     PostgresQueryBuilder.prepare_check_constraint(check, &mut sql);
-    parse_check(&sql).ok_or_else(|| SeaQueryError::UnreadableCheck {
+    parse_check(&sql, '"').ok_or_else(|| SeaQueryError::UnreadableCheck {
         table: table.to_owned(),
         sql,
     })
 }
 
 /// `CONSTRAINT "name" CHECK (expr)` / `CHECK (expr)` → name and expression.
-fn parse_check(sql: &str) -> Option<(Option<String>, String)> {
-    let (name, rest) = match sql.strip_prefix("CONSTRAINT \"") {
+/// `quote` is the builder's identifier quote.
+fn parse_check(sql: &str, quote: char) -> Option<(Option<String>, String)> {
+    let (name, rest) = match sql
+        .strip_prefix("CONSTRAINT ")
+        .and_then(|s| s.strip_prefix(quote))
+    {
         Some(rest) => {
-            let (name, len) = quoted(rest)?;
+            let (name, len) = quoted(rest, quote)?;
             (Some(name), rest[len..].strip_prefix(' ')?)
         }
         None => (None, sql),
@@ -482,16 +496,16 @@ fn parse_check(sql: &str) -> Option<(Option<String>, String)> {
     Some((name, expr.to_owned()))
 }
 
-/// The identifier at the start of `s` (after an opening `"`), with `""` unescaped, and the
-/// length of `s` it spans including the closing quote.
-fn quoted(s: &str) -> Option<(String, usize)> {
+/// The identifier at the start of `s` (after an opening `quote`), with a doubled quote
+/// unescaped, and the length of `s` it spans including the closing quote.
+fn quoted(s: &str, quote: char) -> Option<(String, usize)> {
     let mut out = String::new();
     let mut chars = s.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if c == '"' {
-            if chars.peek().map(|&(_, c)| c) == Some('"') {
+        if c == quote {
+            if chars.peek().map(|&(_, c)| c) == Some(quote) {
                 chars.next();
-                out.push('"');
+                out.push(quote);
             } else {
                 return Some((out, i + 1));
             }
@@ -503,9 +517,9 @@ fn quoted(s: &str) -> Option<(String, usize)> {
 }
 
 /// The table-level check constraints (`Table::create().check(…)`), which sea-query exposes
-/// through no getter: the statement rendered by the PostgreSQL builder, less the same statement
-/// rebuilt without them, leaves exactly `, <check>, <check> )…` (checks come last inside the
-/// parentheses).
+/// through no getter: the statement rendered by the PostgreSQL builder (MySQL's if a column is
+/// `year`, on which PostgreSQL's panics), less the same statement rebuilt without them, leaves
+/// exactly `, <check>, <check> )…` (checks come last inside the parentheses).
 fn table_checks(
     table: &TableCreateStatement,
     name: &str,
@@ -528,8 +542,47 @@ fn table_checks(
     }
     let mut plain = table.clone();
     plain.table(sea_query::Alias::new(name.to_owned()));
-    let original = plain.to_string(PostgresQueryBuilder);
-    let rebuilt = rebuilt.to_string(PostgresQueryBuilder);
+    // PostgreSQL's builder panics on `year` (and SQLite's), MySQL's on the PostgreSQL-only types.
+    let year = table
+        .get_columns()
+        .iter()
+        .find(|c| matches!(c.get_column_type(), Some(SqColumnType::Year)));
+    let (original, rebuilt, quote) = match year {
+        None => (
+            plain.to_string(PostgresQueryBuilder),
+            rebuilt.to_string(PostgresQueryBuilder),
+            '"',
+        ),
+        Some(year) => {
+            if let Some(pg) = table.get_columns().iter().find(|c| {
+                matches!(
+                    c.get_column_type(),
+                    Some(
+                        SqColumnType::Array(_)
+                            | SqColumnType::Vector(_)
+                            | SqColumnType::Cidr
+                            | SqColumnType::Inet
+                            | SqColumnType::MacAddr
+                            | SqColumnType::LTree
+                    )
+                )
+            }) {
+                return Err(SeaQueryError::UnsupportedColumn {
+                    table: name.to_owned(),
+                    column: pg.get_column_name(),
+                    what: format!(
+                        "a PostgreSQL-only type in a table with the MySQL-only `year` column `{}`",
+                        year.get_column_name()
+                    ),
+                });
+            }
+            (
+                plain.to_string(MysqlQueryBuilder),
+                rebuilt.to_string(MysqlQueryBuilder),
+                '`',
+            )
+        }
+    };
     if rebuilt == original {
         return Ok(Vec::new());
     }
@@ -546,10 +599,10 @@ fn table_checks(
     let mut rest = rest;
     while let Some(after) = rest.strip_prefix(", ") {
         let end = item_end(after).ok_or_else(unreadable)?;
-        checks.push(parse_check(&after[..end]).ok_or_else(unreadable)?);
+        checks.push(parse_check(after[..end].trim_end(), quote).ok_or_else(unreadable)?);
         rest = &after[end..];
     }
-    if !rest.starts_with(" )") && !(checks.is_empty() && rest.starts_with(')')) {
+    if !rest.trim_start().starts_with(')') {
         return Err(unreadable());
     }
     Ok(checks)
@@ -564,7 +617,7 @@ fn item_end(s: &str) -> Option<usize> {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
             (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
+            (None, '\'' | '"' | '`') => quote = Some(c),
             (None, '(') => depth += 1,
             (None, ')') if depth == 0 => return Some(i),
             (None, ')') => depth -= 1,
@@ -573,4 +626,502 @@ fn item_end(s: &str) -> Option<usize> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::declare::{CheckDef, UniqueDef};
+    use sea_query::{ColumnDef as Col, ExprTrait, ForeignKey, Index, PgInterval, Table};
+
+    fn read(table: &mut TableCreateStatement) -> TableDef {
+        table_def_from_sea_query(table, &[]).unwrap()
+    }
+
+    #[test]
+    fn every_sea_query_type_maps() {
+        let cases: Vec<(Col, ColumnType)> = vec![
+            (Col::new("a").tiny_integer().to_owned(), ColumnType::TinyInt),
+            (
+                Col::new("a").small_integer().to_owned(),
+                ColumnType::SmallInt,
+            ),
+            (Col::new("a").integer().to_owned(), ColumnType::Integer),
+            (Col::new("a").big_integer().to_owned(), ColumnType::BigInt),
+            (
+                Col::new("a").tiny_unsigned().to_owned(),
+                ColumnType::TinyUnsigned,
+            ),
+            (
+                Col::new("a").small_unsigned().to_owned(),
+                ColumnType::SmallUnsigned,
+            ),
+            (Col::new("a").unsigned().to_owned(), ColumnType::Unsigned),
+            (
+                Col::new("a").big_unsigned().to_owned(),
+                ColumnType::BigUnsigned,
+            ),
+            (Col::new("a").float().to_owned(), ColumnType::Float),
+            (Col::new("a").double().to_owned(), ColumnType::Double),
+            (Col::new("a").boolean().to_owned(), ColumnType::Boolean),
+            (Col::new("a").text().to_owned(), ColumnType::Text),
+            (
+                Col::new("a").string_len(40).to_owned(),
+                ColumnType::Varchar(40),
+            ),
+            (Col::new("a").string().to_owned(), ColumnType::Varchar(255)),
+            (
+                Col::new_with_type("a", SqColumnType::String(StringLen::Max)),
+                ColumnType::Text,
+            ),
+            (Col::new("a").blob().to_owned(), ColumnType::Blob),
+            (Col::new("a").date().to_owned(), ColumnType::Date),
+            (Col::new("a").time().to_owned(), ColumnType::Time),
+            (Col::new("a").date_time().to_owned(), ColumnType::DateTime),
+            (
+                Col::new("a").timestamp_with_time_zone().to_owned(),
+                ColumnType::TimestampTz,
+            ),
+            (Col::new("a").uuid().to_owned(), ColumnType::Uuid),
+            (
+                Col::new("a").decimal_len(10, 2).to_owned(),
+                ColumnType::Decimal(10, 2),
+            ),
+            (Col::new("a").json_binary().to_owned(), ColumnType::Json),
+            (
+                Col::new("a")
+                    .enumeration("mood", ["happy", "sad"])
+                    .to_owned(),
+                ColumnType::Enum(EnumDef::new("mood", ["happy", "sad"])),
+            ),
+            (
+                Col::new("a").custom("citext").to_owned(),
+                ColumnType::Custom("citext".into()),
+            ),
+            // No declared equivalent: the SQL sea-query renders.
+            (Col::new("a").char_len(4).to_owned(), custom("char(4)")),
+            (Col::new("a").json().to_owned(), custom("json")),
+            (Col::new("a").decimal().to_owned(), custom("decimal")),
+            (Col::new("a").timestamp().to_owned(), custom("timestamp")),
+            (
+                Col::new("a").interval(None, None).to_owned(),
+                custom("interval"),
+            ),
+            (
+                Col::new("a")
+                    .interval(Some(PgInterval::Day), None)
+                    .to_owned(),
+                custom("interval DAY"),
+            ),
+            (Col::new("a").year().to_owned(), custom("year")),
+            (
+                Col::new("a").binary_len(16).to_owned(),
+                custom("binary(16)"),
+            ),
+            (
+                Col::new("a").var_binary(64).to_owned(),
+                custom("varbinary(64)"),
+            ),
+            (Col::new("a").bit(Some(3)).to_owned(), custom("bit(3)")),
+            (Col::new("a").money().to_owned(), custom("money")),
+            (Col::new("a").inet().to_owned(), custom("inet")),
+            (Col::new("a").cidr().to_owned(), custom("cidr")),
+            (Col::new("a").mac_address().to_owned(), custom("macaddr")),
+            (
+                Col::new("a").array(SqColumnType::Integer).to_owned(),
+                custom("integer[]"),
+            ),
+        ];
+        for (col, expected) in cases {
+            let debug = format!("{:?}", col.get_column_type());
+            let table = read(Table::create().table("t").col(col));
+            assert_eq!(table.columns[0].ty, expected, "{debug}");
+        }
+    }
+
+    fn custom(sql: &str) -> ColumnType {
+        ColumnType::Custom(sql.to_owned())
+    }
+
+    #[test]
+    fn column_spec_defaults_keys_and_checks() {
+        let mut stmt = Table::create()
+            .table("post")
+            .col(
+                Col::new("id")
+                    .big_integer()
+                    .not_null()
+                    .auto_increment()
+                    .primary_key(),
+            )
+            .col(Col::new("slug").string_len(80).not_null().unique_key())
+            .col(Col::new("title").text().null().default("untitled"))
+            .col(Col::new("body").text())
+            .col(
+                Col::new("views")
+                    .integer()
+                    .not_null()
+                    .default(0)
+                    .check(Expr::col("views").gte(0)),
+            )
+            .col(
+                Col::new("draft")
+                    .boolean()
+                    .not_null()
+                    .default(true)
+                    .check(("draft_is_bool", Expr::col("draft").is_in([true, false]))),
+            )
+            .col(
+                Col::new("created_at")
+                    .timestamp_with_time_zone()
+                    .not_null()
+                    .default(Expr::current_timestamp()),
+            )
+            .col(Col::new("rank").double().default(Expr::cust("1.5 * 2")))
+            .to_owned();
+        let expected = TableDef::new("post")
+            .column(ColumnDef::new("id", ColumnType::BigInt).auto_increment())
+            .column(ColumnDef::new("slug", ColumnType::Varchar(80)))
+            .column(
+                ColumnDef::new("title", ColumnType::Text)
+                    .nullable(true)
+                    .default("'untitled'"),
+            )
+            .column(ColumnDef::new("body", ColumnType::Text).nullable(true))
+            .column(ColumnDef::new("views", ColumnType::Integer).default("0"))
+            .column(ColumnDef::new("draft", ColumnType::Boolean).default("TRUE"))
+            .column(
+                ColumnDef::new("created_at", ColumnType::TimestampTz).default("CURRENT_TIMESTAMP"),
+            )
+            .column(
+                ColumnDef::new("rank", ColumnType::Double)
+                    .nullable(true)
+                    .default("1.5 * 2"),
+            )
+            .primary_key(["id"])
+            .unique(None, ["slug"])
+            .check(None, "\"views\" >= 0")
+            .check(Some("draft_is_bool"), "\"draft\" IN (TRUE, FALSE)");
+        assert_eq!(read(&mut stmt), expected);
+    }
+
+    #[test]
+    fn composite_key_foreign_keys_indexes_and_table_checks() {
+        let mut stmt = Table::create()
+            .table("membership")
+            .col(Col::new("team_id").integer().not_null())
+            .col(Col::new("user_id").integer().not_null())
+            .col(Col::new("role").string_len(16).not_null())
+            .col(Col::new("note").text())
+            .primary_key(Index::create().col("team_id").col("user_id"))
+            .index(Index::create().name("membership_role").col("role"))
+            .foreign_key(
+                ForeignKey::create()
+                    .name("membership_team_fk")
+                    .from_col("team_id")
+                    .to("team", "id")
+                    .on_delete(ForeignKeyAction::Cascade)
+                    .on_update(ForeignKeyAction::Restrict),
+            )
+            .foreign_key(
+                ForeignKey::create()
+                    .from_tbl("membership")
+                    .from_col("user_id")
+                    .to_tbl("app_user")
+                    .to_col("id")
+                    .on_delete(ForeignKeyAction::SetNull),
+            )
+            .check((
+                "role_known",
+                Expr::col("role").is_in(["owner", "member, guest"]),
+            ))
+            .check(Expr::cust(
+                "length(\"role\") > 0 AND (\"note\" IS NULL OR \"note\" <> ')')",
+            ))
+            .to_owned();
+        let separate = [
+            Index::create()
+                .name("membership_user_role")
+                .table("membership")
+                .col("user_id")
+                .col("role")
+                .unique()
+                .to_owned(),
+            Index::create()
+                .name("membership_note")
+                .col("note")
+                .to_owned(),
+        ];
+        let fk_user = {
+            let mut f =
+                ForeignKeyDef::new(["user_id"], "app_user", ["id"]).on_delete(FkAction::SetNull);
+            f.name = None;
+            f
+        };
+        let expected = TableDef {
+            name: "membership".into(),
+            renamed_from: vec![],
+            columns: vec![
+                ColumnDef::new("team_id", ColumnType::Integer),
+                ColumnDef::new("user_id", ColumnType::Integer),
+                ColumnDef::new("role", ColumnType::Varchar(16)),
+                ColumnDef::new("note", ColumnType::Text).nullable(true),
+            ],
+            primary_key: vec!["team_id".into(), "user_id".into()],
+            indexes: vec![
+                IndexDef {
+                    name: "membership_role".into(),
+                    columns: vec!["role".into()],
+                    unique: false,
+                },
+                IndexDef {
+                    name: "membership_user_role".into(),
+                    columns: vec!["user_id".into(), "role".into()],
+                    unique: true,
+                },
+                IndexDef {
+                    name: "membership_note".into(),
+                    columns: vec!["note".into()],
+                    unique: false,
+                },
+            ],
+            uniques: Vec::<UniqueDef>::new(),
+            checks: vec![
+                CheckDef {
+                    name: Some("role_known".into()),
+                    expression: "\"role\" IN ('owner', 'member, guest')".into(),
+                },
+                CheckDef {
+                    name: None,
+                    expression: "length(\"role\") > 0 AND (\"note\" IS NULL OR \"note\" <> ')')"
+                        .into(),
+                },
+            ],
+            foreign_keys: vec![
+                ForeignKeyDef::new(["team_id"], "team", ["id"])
+                    .name("membership_team_fk")
+                    .on_delete(FkAction::Cascade)
+                    .on_update(FkAction::Restrict),
+                fk_user,
+            ],
+        };
+        assert_eq!(
+            table_def_from_sea_query(&stmt, &separate).unwrap(),
+            expected
+        );
+        // The same table without table checks reads none.
+        let mut plain = Table::create()
+            .table("t")
+            .col(Col::new("a").integer())
+            .to_owned();
+        assert!(read(&mut plain).checks.is_empty());
+        stmt.comment("memberships");
+        assert_eq!(
+            read(&mut stmt).checks.len(),
+            2,
+            "a table comment after the checks"
+        );
+    }
+
+    #[test]
+    fn table_checks_beside_a_year_column_are_read_with_mysqls_builder() {
+        let mut stmt = Table::create()
+            .table("t")
+            .col(Col::new("y").year().not_null())
+            .check(("y_recent", Expr::col("y").gt(1999)))
+            .to_owned();
+        let t = read(&mut stmt);
+        assert_eq!(t.columns[0].ty, custom("year"));
+        assert_eq!(
+            t.checks,
+            [CheckDef {
+                name: Some("y_recent".into()),
+                expression: "`y` > 1999".into(),
+            }]
+        );
+        stmt.col(Col::new("addr").inet());
+        assert!(matches!(
+            table_def_from_sea_query(&stmt, &[]).unwrap_err(),
+            SeaQueryError::UnsupportedColumn { column, .. } if column == "addr"
+        ));
+    }
+
+    #[test]
+    fn renamed_from_comes_from_sea_orms_comment() {
+        let mut stmt = Table::create()
+            .table("t")
+            .col(Col::new("a").integer().comment("renamed_from \"b\""))
+            .col(
+                Col::new("c")
+                    .integer()
+                    .comment("a note; renamed_from \"d\""),
+            )
+            .col(Col::new("e").integer().comment("just a note"))
+            .to_owned();
+        let t = read(&mut stmt);
+        assert_eq!(t.columns[0].renamed_from, ["b"]);
+        assert_eq!(t.columns[1].renamed_from, ["d"]);
+        assert!(t.columns[2].renamed_from.is_empty());
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_a_typed_error_naming_table_and_column() {
+        let err = |stmt: &TableCreateStatement, idx: &[IndexCreateStatement]| {
+            table_def_from_sea_query(stmt, idx).unwrap_err()
+        };
+        let base = || {
+            Table::create()
+                .table("t")
+                .col(Col::new("a").integer())
+                .to_owned()
+        };
+
+        let no_name = Table::create().col(Col::new("a").integer()).to_owned();
+        assert!(matches!(err(&no_name, &[]), SeaQueryError::NoTableName(_)));
+
+        let qualified = Table::create()
+            .table(("app", "t"))
+            .col(Col::new("a").integer())
+            .to_owned();
+        assert!(matches!(
+            err(&qualified, &[]),
+            SeaQueryError::SchemaQualified { table, .. } if table == "t"
+        ));
+
+        let untyped = Table::create().table("t").col(Col::new("a")).to_owned();
+        let e = err(&untyped, &[]);
+        assert_eq!(
+            e,
+            SeaQueryError::NoColumnType {
+                table: "t".into(),
+                column: "a".into()
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "table `t`, column `a`: the column has no type"
+        );
+
+        let generated = Table::create()
+            .table("t")
+            .col(Col::new("a").integer())
+            .col(
+                Col::new("b")
+                    .integer()
+                    .generated(Expr::col("a").add(1), true),
+            )
+            .to_owned();
+        assert!(matches!(
+            err(&generated, &[]),
+            SeaQueryError::UnsupportedColumn { table, column, .. } if table == "t" && column == "b"
+        ));
+        let extra = Table::create()
+            .table("t")
+            .col(Col::new("a").integer().extra("COLLATE \"C\""))
+            .to_owned();
+        assert!(matches!(
+            err(&extra, &[]),
+            SeaQueryError::UnsupportedColumn { column, .. } if column == "a"
+        ));
+
+        let two_pks = Table::create()
+            .table("t")
+            .col(Col::new("a").integer().primary_key())
+            .col(Col::new("b").integer())
+            .primary_key(Index::create().col("a").col("b"))
+            .to_owned();
+        assert!(matches!(
+            err(&two_pks, &[]),
+            SeaQueryError::DuplicatePrimaryKey { first, second, .. }
+                if first == ["a"] && second == ["a", "b"]
+        ));
+
+        let unnamed = Index::create().table("t").col("a").to_owned();
+        assert!(matches!(
+            err(&base(), &[unnamed]),
+            SeaQueryError::UnnamedIndex { columns, .. } if columns == ["a"]
+        ));
+        let elsewhere = Index::create().name("i").table("u").col("a").to_owned();
+        assert!(matches!(
+            err(&base(), &[elsewhere]),
+            SeaQueryError::IndexOnOtherTable { index, other, .. } if index == "i" && other == "u"
+        ));
+        let unsupported = [
+            Index::create()
+                .name("i")
+                .table("t")
+                .col((sea_query::Alias::new("a"), sea_query::IndexOrder::Desc))
+                .to_owned(),
+            Index::create()
+                .name("i")
+                .table("t")
+                .col(Expr::cust("lower(a)"))
+                .to_owned(),
+            Index::create()
+                .name("i")
+                .table("t")
+                .col("a")
+                .full_text()
+                .to_owned(),
+            Index::create().name("i").table("t").to_owned(),
+        ];
+        for index in unsupported {
+            let e = err(&base(), std::slice::from_ref(&index));
+            assert!(
+                matches!(&e, SeaQueryError::UnsupportedIndex { index, .. } if index == "i"),
+                "{e}"
+            );
+        }
+
+        let dangling = Table::create()
+            .table("t")
+            .col(Col::new("a").integer())
+            .foreign_key(ForeignKey::create().from_col("a").to_col("id"))
+            .to_owned();
+        assert!(matches!(
+            err(&dangling, &[]),
+            SeaQueryError::IncompleteForeignKey { .. }
+        ));
+    }
+
+    struct Audit;
+    impl SeaQueryTable for Audit {
+        fn create_table() -> TableCreateStatement {
+            Table::create()
+                .table("audit")
+                .col(Col::new("id").integer().not_null().primary_key())
+                .to_owned()
+        }
+        fn create_indexes() -> Vec<IndexCreateStatement> {
+            vec![
+                Index::create()
+                    .name("audit_id")
+                    .table("audit")
+                    .col("id")
+                    .to_owned(),
+            ]
+        }
+    }
+
+    struct Broken;
+    impl SeaQueryTable for Broken {
+        fn create_table() -> TableCreateStatement {
+            Table::create()
+                .table("broken")
+                .col(Col::new("x"))
+                .to_owned()
+        }
+    }
+
+    #[test]
+    fn the_wrapper_is_a_model() {
+        let t = <SeaQuery<Audit> as Model>::table();
+        assert_eq!(t.primary_key, ["id"]);
+        assert_eq!(t.indexes[0].name, "audit_id");
+        let panic = std::panic::catch_unwind(<SeaQuery<Broken> as Model>::table).unwrap_err();
+        assert_eq!(
+            panic.downcast_ref::<String>().map(String::as_str),
+            Some("table `broken`, column `x`: the column has no type")
+        );
+    }
 }

@@ -171,7 +171,8 @@ pub enum SeaQueryError {
 ///
 /// Types: sea-query's types with a declared equivalent map to it (`integer()` →
 /// [`ColumnType::Integer`], `string_len(n)` → [`ColumnType::Varchar`], `json_binary()` →
-/// [`ColumnType::Json`], `enumeration(…)` → [`ColumnType::Enum`], …); `string()` without a length
+/// [`ColumnType::Json`], `enumeration(…)` → [`ColumnType::Enum`], a `VarBinary` without a
+/// length (sea-orm's `Vec<u8>`) → [`ColumnType::Blob`], …); `string()` without a length
 /// is `VARCHAR(255)` (MySQL's reading, indexable on every backend); `StringLen::Max` is `TEXT`.
 /// Every other type is [`ColumnType::Custom`] with the SQL sea-query's PostgreSQL builder
 /// renders (`char(4)`, `json`, `decimal`, `timestamp`, `interval`, `inet`, `integer[]`, …),
@@ -424,7 +425,8 @@ fn column_type(ty: &SqColumnType) -> ColumnType {
         S::Text | S::String(StringLen::Max) => ColumnType::Text,
         S::String(StringLen::N(n)) => ColumnType::Varchar(*n),
         S::String(StringLen::None) => ColumnType::Varchar(255),
-        S::Blob => ColumnType::Blob,
+        // sea-orm's `Vec<u8>` (`bytea` on PostgreSQL).
+        S::Blob | S::VarBinary(StringLen::None | StringLen::Max) => ColumnType::Blob,
         S::Date => ColumnType::Date,
         S::Time => ColumnType::Time,
         S::DateTime => ColumnType::DateTime,

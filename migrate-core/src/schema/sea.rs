@@ -161,8 +161,8 @@ pub enum SeaQueryError {
 /// Read through sea-query's public getters:
 /// - the table name (unqualified);
 /// - each column: its type (below), `NULL`/`NOT NULL` (a column without either is nullable
-///   unless it is the primary key), `auto_increment`, `primary_key`, `unique_key` (an unnamed
-///   unique constraint), `default` (the expression rendered as SQL by sea-query's PostgreSQL
+///   unless it is part of the primary key), `auto_increment`, `primary_key`, `unique_key` (an
+///   unnamed unique constraint), `default` (the expression rendered as SQL by sea-query's PostgreSQL
 ///   builder, e.g. `Expr::current_timestamp()` → `CURRENT_TIMESTAMP`, `"draft"` → `'draft'`),
 ///   `check` (a table check constraint, named if the check is);
 /// - the table's primary key (`.primary_key(Index::create()…)`), its inline indexes, its
@@ -224,8 +224,8 @@ pub fn table_def_from_sea_query(
                 table: name.clone(),
                 column: column_name.clone(),
             })?;
-        let mut col = ColumnDef::new(&column_name, column_type(ty))
-            .nullable(spec.nullable.unwrap_or(!spec.primary_key));
+        let mut col =
+            ColumnDef::new(&column_name, column_type(ty)).nullable(spec.nullable.unwrap_or(true));
         col.auto_increment = spec.auto_increment;
         col.default = spec.default.as_ref().map(expr_sql);
         if let Some(comment) = &spec.comment {
@@ -251,6 +251,12 @@ pub fn table_def_from_sea_query(
         }
     }
     def.primary_key = primary_key.unwrap_or_default();
+    // A key column said neither NULL nor NOT NULL is NOT NULL (every backend makes it so).
+    for (col, column) in def.columns.iter_mut().zip(table.get_columns()) {
+        if column.get_column_spec().nullable.is_none() && def.primary_key.contains(&col.name) {
+            col.nullable = false;
+        }
+    }
 
     for fk in table.get_foreign_key_create_stmts() {
         let fk = fk.get_foreign_key();
@@ -915,8 +921,14 @@ mod tests {
         let mut plain = Table::create()
             .table("t")
             .col(Col::new("a").integer())
+            .col(Col::new("b").integer())
+            .col(Col::new("c").integer())
+            .primary_key(Index::create().col("a").col("b"))
             .to_owned();
-        assert!(read(&mut plain).checks.is_empty());
+        let plain = read(&mut plain);
+        assert!(plain.checks.is_empty());
+        let nullable: Vec<_> = plain.columns.iter().map(|c| c.nullable).collect();
+        assert_eq!(nullable, [false, false, true], "key columns are NOT NULL");
         stmt.comment("memberships");
         assert_eq!(
             read(&mut stmt).checks.len(),

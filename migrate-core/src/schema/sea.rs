@@ -164,7 +164,8 @@ pub enum SeaQueryError {
 ///   unless it is part of the primary key), `auto_increment`, `primary_key`, `unique_key` (an
 ///   unnamed unique constraint), `default` (the expression rendered as SQL by sea-query's
 ///   PostgreSQL builder, e.g. `Expr::current_timestamp()` → `CURRENT_TIMESTAMP`, `"draft"` →
-///   `'draft'`; a string with a backslash becomes PostgreSQL's `E'…'`),
+///   `'draft'`; a string holding a quote, a backslash or a control character becomes
+///   PostgreSQL's `E'…'`, which only PostgreSQL reads: write such a default with `Expr::cust`),
 ///   `check` (a table check constraint, named if the check is);
 /// - the table's primary key (`.primary_key(Index::create()…)`), its inline indexes, its
 ///   foreign keys (name, columns, referenced table and columns, `ON DELETE`, `ON UPDATE`) and

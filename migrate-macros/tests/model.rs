@@ -288,6 +288,42 @@ mod registered {
     );
 }
 
+/// A table written with sea-query's builders (the escape hatch, `schema::sea`), registered
+/// through the generic wrapper `SeaQuery<T>`: a type with generics in `models = [...]`, as
+/// sea-orm entities are (`migrate_core::schema::sea_orm::Entity<post::Entity>`).
+mod hand_built {
+    use migrate_core::schema::sea::SeaQueryTable;
+    use migrate_core::sea_query::{
+        ColumnDef, Index, IndexCreateStatement, Table, TableCreateStatement,
+    };
+
+    pub struct AuditLog;
+
+    impl SeaQueryTable for AuditLog {
+        fn create_table() -> TableCreateStatement {
+            Table::create()
+                .table("audit_log")
+                .col(ColumnDef::new("id").big_integer().not_null().primary_key())
+                .col(ColumnDef::new("actor").string_len(64).not_null())
+                .to_owned()
+        }
+        fn create_indexes() -> Vec<IndexCreateStatement> {
+            vec![
+                Index::create()
+                    .name("audit_log_actor")
+                    .table("audit_log")
+                    .col("actor")
+                    .to_owned(),
+            ]
+        }
+    }
+
+    migrate_macros::migrations!(
+        dir = "ui/pass/empty",
+        models = [crate::Post, migrate_core::schema::sea::SeaQuery<AuditLog>]
+    );
+}
+
 mod registered_without_dir {
     // the default directory (`versions`, next to this file) does not exist: name one
     migrate_macros::migrations!(dir = "ui/pass/empty", models = []);
@@ -310,5 +346,14 @@ fn migrations_registers_the_models() {
     assert_eq!(
         registered_without_dir::MIGRATIONS.models(),
         Some(Vec::new())
+    );
+    let audit = TableDef::new("audit_log")
+        .column(ColumnDef::new("id", ColumnType::BigInt))
+        .column(ColumnDef::new("actor", ColumnType::Varchar(64)))
+        .primary_key(["id"])
+        .index("audit_log_actor", ["actor"], false);
+    assert_eq!(
+        hand_built::MIGRATIONS.models(),
+        Some(vec![Post::table(), audit])
     );
 }

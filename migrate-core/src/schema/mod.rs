@@ -7,6 +7,9 @@
 //!   expression into one canonical spelling (one file per backend).
 //! - `introspect` (runtime feature): reads a live database into the model, one file per
 //!   backend, through our own catalogue queries.
+//! - `sea` (runtime or sea-orm feature): hand-built sea-query `CREATE TABLE`/`CREATE INDEX`
+//!   statements read as declared tables; `sea_orm` (sea-orm feature): sea-orm 2.x entities as
+//!   declared tables, through sea-orm's own schema builder and `sea`.
 //! - [`diff`]: pure: two models → the list of differences, each naming its object.
 //! - `ops` (runtime feature): schema operations for autogenerate: the declared schema from
 //!   nothing (`create_all`), two schemas → an upgrade and its inverse (`plan`), run on a
@@ -28,6 +31,10 @@ pub mod normalise;
 pub mod ops;
 #[cfg(feature = "runtime")]
 pub mod render;
+#[cfg(any(feature = "runtime", feature = "sea-orm"))]
+pub mod sea;
+#[cfg(feature = "sea-orm")]
+pub mod sea_orm;
 
 #[cfg(feature = "runtime")]
 pub mod autogen;

@@ -5,7 +5,7 @@
 //! rename with `renamed_from`, and on PostgreSQL an enum value) yields a revision that
 //! upgrades, downgrades and upgrades again, after which `check` says the models match; running
 //! autogenerate again writes nothing; a field added without a revision makes `check` fail
-//! naming the table and the column.
+//! naming the table and the column (and `cargo migrate test`'s `models::match`).
 
 mod common;
 
@@ -300,6 +300,15 @@ fn everyday_changes(backend: Backend) {
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(v["ok"], false, "{stdout}");
     assert!(v["models"].to_string().contains("subtitle"), "{stdout}");
+
+    // `cargo migrate test` checks it too (on throwaway databases: SQLite in memory here)
+    if backend == Backend::Sqlite {
+        let test = cm(&app.dir, &["migrate", "test"]);
+        let all = format!("{}{}", test.stdout, test.stderr);
+        assert_eq!(test.code, 1, "{all}");
+        assert!(all.contains("test models::match ... FAILED"), "{all}");
+        assert!(all.contains("column `posts`.`subtitle`"), "{all}");
+    }
 }
 
 #[test]

@@ -23,6 +23,10 @@
 //!   upgrade it stops (the later revisions are skipped). The schema read after one step is
 //!   the one before the next: three catalogue reads per revision, not four.
 //!
+//! - `models::match`, when the crate registers models and the range ends at the head: the
+//!   models match the schema the migrations build ([`crate::schema::autogen::check_models`],
+//!   on throwaway databases of the same server), each difference named.
+//!
 //! `jobs` ([`TestOptions::jobs`]): the upgrade/downgrade check and `jobs` consecutive ranges
 //! of the stairway run at once, each on its own throwaway database and worker thread; the
 //! results come in the same order as with one job.
@@ -317,6 +321,10 @@ pub async fn run(
             .await?;
         }
         emit(None, &mut results);
+        if let Some(r) = models_match(migrations, options).await? {
+            on_result(&r);
+            results.push(r);
+        }
         return Ok(results);
     }
     // several jobs: one worker thread (with its own runtime and runner) per part
@@ -375,7 +383,42 @@ pub async fn run(
         }
     });
     outcome?;
+    if let Some(r) = models_match(migrations, options).await? {
+        on_result(&r);
+        results.push(r);
+    }
     Ok(results)
+}
+
+/// `models::match`: `None` without registered models or when `--to` stops below the head.
+async fn models_match(
+    migrations: &'static Migrations,
+    options: &TestOptions,
+) -> Result<Option<TestResult>, Error> {
+    if migrations.models().is_none() || options.to.is_some() {
+        return Ok(None);
+    }
+    let t = Instant::now();
+    let url = options.admin_url.as_deref().unwrap_or("sqlite::memory:");
+    let opts = crate::schema::autogen::AutogenOptions {
+        version_table: Some(options.version_table.clone()),
+        ..Default::default()
+    };
+    let verdict = match crate::schema::autogen::check_models(migrations, url, &opts).await {
+        Ok(d) if d.is_empty() => Verdict::Ok,
+        Ok(d) => Verdict::Failed(
+            d.iter()
+                .map(crate::schema::autogen::drift_line)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        Err(e) => Verdict::Failed(e.to_string()),
+    };
+    Ok(Some(TestResult {
+        name: "models::match".into(),
+        verdict,
+        elapsed_ms: ms(t),
+    }))
 }
 
 fn runner_options(options: &TestOptions) -> Options {

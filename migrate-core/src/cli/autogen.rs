@@ -10,8 +10,7 @@ use super::json::{SCHEMA_VERSION, print_json};
 use super::{DbArgs, status_line};
 use crate::Migrations;
 use crate::error::Error;
-use crate::schema::autogen::{AutogenOptions, autogenerate, check_models};
-use crate::schema::diff::{Change, Difference};
+use crate::schema::autogen::{AutogenOptions, autogenerate, check_models, drift_line};
 use crate::schema::ops::NoteKind;
 
 /// `autogenerate --format json`: what `cargo migrate revision --autogenerate` reads.
@@ -24,7 +23,7 @@ pub struct AutogenerateOutput {
     /// The backend the operations were computed for (`sqlite`, `postgres`, `mysql`).
     pub backend: &'static str,
     /// Each difference between the migrations (at head) and the models, in words
-    /// ([`drift_line`]); empty: nothing to do.
+    /// (`Difference`'s display); empty: nothing to do.
     pub differences: Vec<String>,
     /// What the reader must know: destructive operations, possible renames, what could not
     /// be expressed.
@@ -42,21 +41,6 @@ pub struct NoteOutput {
     pub kind: &'static str,
     /// The note, in words.
     pub message: String,
-}
-
-/// A difference in `check`'s words: what the models declare against what the migrations
-/// build. `diff(migrations, models)`: added = only in the models.
-pub fn drift_line(d: &Difference) -> String {
-    match &d.change {
-        Change::Added => format!("{}: in the models, not in the migrations", d.object),
-        Change::Removed => format!("{}: in the migrations, not in the models", d.object),
-        Change::Changed { field, from, to } => format!(
-            "{}: {field} is `{from}` in the migrations, `{to}` in the models",
-            d.object
-        ),
-        #[allow(unreachable_patterns)]
-        _ => d.to_string(),
-    }
 }
 
 fn options(args: &DbArgs, against_db: bool, shadow_url: Option<&str>) -> AutogenOptions {

@@ -717,6 +717,23 @@ pub async fn check_models(
     Ok(diff(&current, &desired))
 }
 
+/// A difference of [`check_models`] in `check`'s words: what the models declare against what
+/// the migrations build (`diff(migrations, models)`: added = only in the models), e.g.
+/// ``column `posts`.`subtitle`: in the models, not in the migrations``.
+pub fn drift_line(d: &Difference) -> String {
+    use super::diff::Change;
+    match &d.change {
+        Change::Added => format!("{}: in the models, not in the migrations", d.object),
+        Change::Removed => format!("{}: in the migrations, not in the models", d.object),
+        Change::Changed { field, from, to } => format!(
+            "{}: {field} is `{from}` in the migrations, `{to}` in the models",
+            d.object
+        ),
+        #[allow(unreachable_patterns)]
+        _ => d.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

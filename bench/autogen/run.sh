@@ -15,7 +15,7 @@
 # Usage: bench/autogen/run.sh     Env: ROUNDS (default 5), TABLES (default 100),
 #        VENV (default /tmp/cmb-autogen-venv), BENCH_TARGET (default target/bench/autogen/target),
 #        PG (admin URL, default postgres://postgres@127.0.0.1:5432/postgres)
-# Needs: cargo, python3 (venv: alembic, sqlalchemy, psycopg2-binary), a PostgreSQL server.
+# Needs: cargo, python3 (venv: alembic, sqlalchemy, "psycopg[binary]"), a PostgreSQL server.
 set -euo pipefail
 
 WS=$(cd "$(dirname "$0")/../.." && pwd)
@@ -31,7 +31,7 @@ mkdir -p "$B/crate/src/versions" "$DIR" "$B/alembic/versions"
 say() { printf '\n== %s\n' "$*" >&2; }
 psql_admin() { psql -q -X "$PG" -c "$1" > /dev/null; }
 
-[ -x "$VENV/bin/alembic" ] || { say "alembic in $VENV"; python3 -m venv "$VENV" && "$VENV/bin/pip" install -q alembic sqlalchemy psycopg2-binary; }
+[ -x "$VENV/bin/alembic" ] || { say "alembic in $VENV"; python3 -m venv "$VENV" && "$VENV/bin/pip" install -q alembic sqlalchemy "psycopg[binary]"; }
 
 say "models: $TABLES tables"
 MODELS=$(python3 "$WS/bench/autogen/gen.py" "$TABLES" "$B/crate/src/models.rs" "$B/alembic/models.py")
@@ -51,6 +51,8 @@ TOML
 cp "$WS/Cargo.lock" "$B/crate/Cargo.lock"
 printf 'pub mod models;\nmigrate_macros::migrations!(models = [%s]);\n' "$MODELS" > "$B/crate/src/lib.rs"
 echo 'fn main() -> std::process::ExitCode { migrate_core::cli::main(&autogen_bench::MIGRATIONS) }' > "$B/crate/src/main.rs"
+# a new revision file rebuilds the crate (as `init` writes it)
+printf 'fn main() {\n    println!("cargo:rerun-if-changed=src/versions");\n}\n' > "$B/crate/build.rs"
 BT=${BENCH_TARGET:-$B/target}
 build() { (cd "$B/crate" && CARGO_TARGET_DIR=$BT cargo build -q --release); }
 build
@@ -88,7 +90,7 @@ cat > "$B/spec-a.json" <<JSON
    "cmd": "DB=sqlite:///$DIR/alembic.db $ALEMBIC revision --autogenerate -m x"},
   {"name": "cargo-migrate postgres", "setup": [], "cmd": "$RUNNER --database-url $PGBASE/agbench_ours autogenerate > /dev/null"},
   {"name": "alembic postgres", "setup": ["rm -f $B/alembic/versions/*.py"],
-   "cmd": "DB=postgresql://${PGBASE#postgres://}/agbench_alembic $ALEMBIC revision --autogenerate -m x"}
+   "cmd": "DB=postgresql+psycopg://${PGBASE#postgres://}/agbench_alembic $ALEMBIC revision --autogenerate -m x"}
  ]}
 JSON
 say "A: timing, $ROUNDS rounds"
@@ -98,7 +100,7 @@ say "B: the revisions that create the schema, each tool's own; databases at head
 rm -f "$B/alembic/versions/"*.py
 DB="sqlite:///$DIR/alembic.db" $ALEMBIC revision --autogenerate -m initial > /dev/null 2>&1
 DB="sqlite:///$DIR/alembic.db" $ALEMBIC upgrade head > /dev/null 2>&1
-DB="postgresql://${PGBASE#postgres://}/agbench_alembic" $ALEMBIC upgrade head > /dev/null 2>&1
+DB="postgresql+psycopg://${PGBASE#postgres://}/agbench_alembic" $ALEMBIC upgrade head > /dev/null 2>&1
 "$RUNNER" --database-url "sqlite:$DIR/ours.db" autogenerate 2> /dev/null | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
@@ -119,7 +121,7 @@ cat > "$B/spec-b.json" <<JSON
   {"name": "cargo-migrate check sqlite", "setup": [], "cmd": "$RUNNER --database-url sqlite:$DIR/ours.db check"},
   {"name": "alembic check sqlite", "setup": [], "cmd": "DB=sqlite:///$DIR/alembic.db $ALEMBIC check"},
   {"name": "cargo-migrate check postgres", "setup": [], "cmd": "$RUNNER --database-url $PGBASE/agbench_ours check"},
-  {"name": "alembic check postgres", "setup": [], "cmd": "DB=postgresql://${PGBASE#postgres://}/agbench_alembic $ALEMBIC check"}
+  {"name": "alembic check postgres", "setup": [], "cmd": "DB=postgresql+psycopg://${PGBASE#postgres://}/agbench_alembic $ALEMBIC check"}
  ]}
 JSON
 say "B: timing, $ROUNDS rounds"

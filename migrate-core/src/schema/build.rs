@@ -7,7 +7,8 @@
 //! - an [`ColumnType::Enum`] is a PostgreSQL enum type (`.custom(name)`; the type is created
 //!   beside the table), MySQL's inline `ENUM(…)` (`.enumeration(…)`), and on SQLite `text`
 //!   with a check constraint listing the values;
-//! - an auto-increment column on SQLite is `integer` (the only type `AUTOINCREMENT` allows).
+//! - an auto-increment `i8`/`i16`/`u8`/`u16` column on SQLite is `integer` (the only type
+//!   `AUTOINCREMENT` allows; sea-query writes `bigint` as `integer` there by itself).
 
 use sea_query::{Alias, Expr, ExprTrait};
 
@@ -41,7 +42,17 @@ pub enum Call {
 /// column, which SQLite needs for `AUTOINCREMENT`).
 pub fn column_calls(column: &ColumnDef, backend: Backend, primary_key: bool) -> Vec<Call> {
     let mut calls = Vec::new();
-    let ty = if column.auto_increment && backend == Backend::Sqlite {
+    // sea-query writes `bigint` as `integer` on SQLite already, so an `i64` id stays
+    // `.big_integer()` and the revision runs on every backend; the smaller integers it writes
+    // as `tinyint`/`smallint`, which `AUTOINCREMENT` refuses
+    let small = matches!(
+        column.ty,
+        ColumnType::TinyInt
+            | ColumnType::SmallInt
+            | ColumnType::TinyUnsigned
+            | ColumnType::SmallUnsigned
+    );
+    let ty = if column.auto_increment && small && backend == Backend::Sqlite {
         &ColumnType::Integer
     } else {
         &column.ty
@@ -247,7 +258,7 @@ mod tests {
         let calls = column_calls(&id, Backend::Sqlite, true);
         assert_eq!(
             column_def_rust("id", &calls),
-            r#"ColumnDef::new("id").integer().not_null().auto_increment().primary_key()"#
+            r#"ColumnDef::new("id").big_integer().not_null().auto_increment().primary_key()"#
         );
     }
 }

@@ -86,24 +86,39 @@ pub fn column_calls(column: &ColumnDef, backend: Backend, primary_key: bool) -> 
         },
         ColumnType::Custom(sql) => Call::Custom(sql.clone()),
     });
-    calls.push(Call::Method(if column.nullable {
-        "null"
-    } else {
-        "not_null"
-    }));
-    if column.auto_increment {
+    spec_calls(
+        &mut calls,
+        column.nullable,
+        column.auto_increment,
+        primary_key,
+        column.default.as_deref(),
+    );
+    if let (ColumnType::Enum(e), Backend::Sqlite) = (&column.ty, backend) {
+        calls.push(Call::CheckIn(column.name.clone(), e.values.clone()));
+    }
+    calls
+}
+
+/// The calls after a column's type, in this order: `.null()`/`.not_null()`,
+/// `.auto_increment()`, `.primary_key()`, `.default(…)`. Shared by declared columns and by
+/// columns read from a database (`ops`), so both are written alike.
+pub fn spec_calls(
+    calls: &mut Vec<Call>,
+    nullable: bool,
+    auto_increment: bool,
+    primary_key: bool,
+    default: Option<&str>,
+) {
+    calls.push(Call::Method(if nullable { "null" } else { "not_null" }));
+    if auto_increment {
         calls.push(Call::Method("auto_increment"));
     }
     if primary_key {
         calls.push(Call::Method("primary_key"));
     }
-    if let Some(default) = &column.default {
-        calls.push(Call::Default(default.clone()));
+    if let Some(default) = default {
+        calls.push(Call::Default(default.to_owned()));
     }
-    if let (ColumnType::Enum(e), Backend::Sqlite) = (&column.ty, backend) {
-        calls.push(Call::CheckIn(column.name.clone(), e.values.clone()));
-    }
-    calls
 }
 
 /// The sea-query `ColumnDef` for `name` with `calls` applied.

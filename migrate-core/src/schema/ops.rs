@@ -55,20 +55,13 @@ impl ColumnSpec {
             Some(m) if column.auto_increment => calls.push(Call::Method(m)),
             _ => calls.push(Call::Custom(column.ty.clone())),
         }
-        calls.push(Call::Method(if column.nullable {
-            "null"
-        } else {
-            "not_null"
-        }));
-        if column.auto_increment {
-            calls.push(Call::Method("auto_increment"));
-        }
-        if primary_key {
-            calls.push(Call::Method("primary_key"));
-        }
-        if let Some(d) = &column.default {
-            calls.push(Call::Default(d.clone()));
-        }
+        build::spec_calls(
+            &mut calls,
+            column.nullable,
+            column.auto_increment,
+            primary_key,
+            column.default.as_deref(),
+        );
         ColumnSpec {
             name: column.name.clone(),
             calls,

@@ -87,12 +87,34 @@ fn fresh_database(backend: Backend, name: &str) -> String {
     format!("{head}/{name}")
 }
 
+/// Drops the test's PostgreSQL or MySQL database when the test ends, also when it fails.
+struct DropDatabase(Option<(Backend, String)>);
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        if let Some((backend, name)) = self.0.take() {
+            let admin = admin_url(backend);
+            let sql = match backend {
+                Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                _ => format!("DROP DATABASE IF EXISTS {name}"),
+            };
+            block_on(async {
+                if let Ok(mut db) = Db::connect(&admin).await {
+                    let _ = db.sql(&sql).await;
+                    db.close().await;
+                }
+            });
+        }
+    }
+}
+
 struct App {
     dir: std::path::PathBuf,
     /// The migrations crate's directory (and name): one per backend, since the tests run at
     /// once and share the nested target directory, where a crate's runner is named after it.
     krate: String,
     url: String,
+    _drop: DropDatabase,
 }
 
 impl App {
@@ -158,14 +180,23 @@ fn new_app(tmp: &Path, backend: Backend) -> App {
     let dir = app_with_migrations(tmp, &krate);
     std::fs::write(dir.join(&krate).join("src/lib.rs"), LIB_RS).unwrap();
     std::fs::write(dir.join(&krate).join("src/models.rs"), MODELS).unwrap();
-    let url = match backend {
-        Backend::Sqlite => format!("sqlite:{}", dir.join("app.db").display()),
-        _ => fresh_database(
-            backend,
-            &format!("autogen_e2e_{}_{}", backend.name(), std::process::id()),
+    let name = format!("autogen_e2e_{}_{}", backend.name(), std::process::id());
+    let (url, drop) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite:{}", dir.join("app.db").display()),
+            DropDatabase(None),
+        ),
+        _ => (
+            fresh_database(backend, &name),
+            DropDatabase(Some((backend, name))),
         ),
     };
-    App { dir, krate, url }
+    App {
+        dir,
+        krate,
+        url,
+        _drop: drop,
+    }
 }
 
 fn everyday_changes(backend: Backend) {

@@ -498,6 +498,21 @@ pub fn declared_enums(defs: &[TableDef]) -> Vec<(String, Vec<String>)> {
     out
 }
 
+/// For each table of `names` (all in `schema`), the tables its foreign keys reference: the
+/// `refs` of [`foreign_key_order`].
+fn referenced_tables(schema: &Schema, names: &[String]) -> Vec<BTreeSet<String>> {
+    names
+        .iter()
+        .map(|t| {
+            schema.tables[t]
+                .foreign_keys
+                .values()
+                .map(|f| f.referenced_table.clone())
+                .collect()
+        })
+        .collect()
+}
+
 /// The order to create `tables` in so that each comes after the tables its foreign keys
 /// reference (declaration order otherwise). `refs(i)`: the names table `i` references.
 /// Returns the order (indexes into `names`) and, per table, the referenced names that are
@@ -1313,17 +1328,7 @@ pub fn plan(current: &Schema, desired: &Schema, defs: &[TableDef], backend: Back
     upgrade.extend(p.drop_constraints);
     // tables dropped: reverse foreign-key order, a cycle's foreign keys dropped first
     if !p.drop_tables.is_empty() {
-        let refs: Vec<BTreeSet<String>> = p
-            .drop_tables
-            .iter()
-            .map(|t| {
-                cur.tables[t]
-                    .foreign_keys
-                    .values()
-                    .map(|f| f.referenced_table.clone())
-                    .collect()
-            })
-            .collect();
+        let refs = referenced_tables(&cur, &p.drop_tables);
         let (order, deferred) = foreign_key_order(&p.drop_tables, &refs);
         let mut drops = Vec::new();
         for i in order.into_iter().rev() {
@@ -1358,17 +1363,7 @@ pub fn plan(current: &Schema, desired: &Schema, defs: &[TableDef], backend: Back
     upgrade.extend(p.primary_keys);
     upgrade.extend(p.drop_columns);
     if !p.create_tables.is_empty() {
-        let refs: Vec<BTreeSet<String>> = p
-            .create_tables
-            .iter()
-            .map(|t| {
-                desired.tables[t]
-                    .foreign_keys
-                    .values()
-                    .map(|f| f.referenced_table.clone())
-                    .collect()
-            })
-            .collect();
+        let refs = referenced_tables(desired, &p.create_tables);
         let (order, deferred) = foreign_key_order(&p.create_tables, &refs);
         let mut later = Vec::new();
         let mut indexes = Vec::new();

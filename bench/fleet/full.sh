@@ -21,8 +21,9 @@
 # Usage: bench/fleet/full.sh [STAGE...]   stages: build run clean (default: all three)
 # Env:   N_SQLITE (1000), N_PG (200), LOOP_SQLITE / LOOP_PG (targets the per-target loops run
 #        on; default all; fewer: the loop's time is scaled up per target, and said so),
-#        LOCK_N (50), LOCK_ROUNDS (2),
-#        PG (admin URL, default postgres://postgres@127.0.0.1:5432/postgres),
+#        LOCK_N (50), LOCK_ROUNDS (2), KINDS ("sqlite pg": which fleets),
+#        PG (admin URL, default postgres://postgres@127.0.0.1:5432/postgres; bench/run.sh pg
+#        starts one with its data on tmpfs at port 5433, away from other disk traffic),
 #        DIR (SQLite files, default /dev/shm/cargo-migrate-fleet-full),
 #        SQLX (sqlx binary; default $B/tools/bin/sqlx, installed by `build` if missing:
 #        sqlx-cli 0.8 with sqlite,postgres,rustls)
@@ -39,6 +40,7 @@ LOOP_SQLITE=${LOOP_SQLITE:-$N_SQLITE}
 LOOP_PG=${LOOP_PG:-$N_PG}
 LOCK_N=${LOCK_N:-50}
 LOCK_ROUNDS=${LOCK_ROUNDS:-2}
+KINDS=${KINDS:-sqlite pg}
 PG=${PG:-postgres://postgres@127.0.0.1:5432/postgres}
 PGBASE=${PG%/*}
 DIR=${DIR:-/dev/shm/cargo-migrate-fleet-full}
@@ -60,7 +62,7 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 scaled() { python3 -c "print(f'{($2 - $1) * $4 / $3:.2f}')"; }
 
 if has build; then
-    python3 "$WS/bench/gen.py" crate 20 "$CRATE" fleet-bench
+    [ -f "$CRATE/Cargo.toml" ] || python3 "$WS/bench/gen.py" crate 20 "$CRATE" fleet-bench
     (cd "$CRATE" && cargo build --release --quiet)
     # the CLI as users install it (release)
     [ -x "$B/cli/bin/cargo-migrate" ] && [ "$B/cli/bin/cargo-migrate" -nt "$WS/cargo-migrate/src/main.rs" ] ||
@@ -75,9 +77,9 @@ if has build; then
     # the debug runner and the runner stamp of `cargo migrate` (the first command builds;
     # files younger than the cache's window are not recorded, hence the pause)
     sleep 4
-    mkdir -p "$DIR"
-    (cd "$CRATE" && cargo migrate --database-url "sqlite:$DIR/warm.db" current >/dev/null 2>&1)
-    (cd "$CRATE" && cargo migrate --database-url "sqlite:$DIR/warm.db" current >/dev/null 2>&1)
+    mkdir -p "$DIR" && : >"$DIR/warm.db"
+    (cd "$CRATE" && cargo migrate --database-url "sqlite:$DIR/warm.db" current >/dev/null)
+    (cd "$CRATE" && cargo migrate --database-url "sqlite:$DIR/warm.db" current >/dev/null)
 fi
 
 sqlite_list=$B/fleet-sqlite.txt
@@ -103,7 +105,7 @@ expect() {
 }
 # the loop's targets all at head: each has the 20 revisions' tables
 at_head() { # kind count
-    local bad=0
+    local bad=0 i n
     for i in $(seq 1 "$2"); do
         if [ "$1" = sqlite ]; then
             n=$(sqlite3 "$DIR/t$i.db" "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 't0%'" 2>/dev/null || echo 0)
@@ -128,7 +130,7 @@ loop() { # kind count label command-prefix…: runs `command URL` per target, ec
 }
 
 if has run; then
-    mkdir -p "$DIR"
+    mkdir -p "$DIR" && : >"$DIR/warm.db"
     say "== bench/fleet/full.sh at $(git -C "$WS" rev-parse --short HEAD) $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
     say "   N_SQLITE=$N_SQLITE N_PG=$N_PG LOOP_SQLITE=$LOOP_SQLITE LOOP_PG=$LOOP_PG, 20 revisions, $("$SQLX" --version)"
     # the loop's `cargo migrate` must take the runner stamp's path (no `cargo build`): ~50 ms
@@ -138,7 +140,7 @@ if has run; then
     done
     for i in $(seq 1 "$N_SQLITE"); do echo "sqlite:$DIR/t$i.db"; done >"$sqlite_list"
     for i in $(seq 1 "$N_PG"); do echo "$PGBASE/fbf_$i"; done >"$pg_list"
-    for kind in sqlite pg; do
+    for kind in $KINDS; do
         if [ $kind = sqlite ]; then list=$sqlite_list n=$N_SQLITE ln=$LOOP_SQLITE; else list=$pg_list n=$N_PG ln=$LOOP_PG; fi
         for jobs in 1 2 4 8; do
             reset $kind
@@ -190,6 +192,7 @@ if has run; then
     # the lock table against the advisory lock, per target, base -> head, one job
     head -n "$LOCK_N" "$pg_list" >"$B/fleet-lock.txt"
     for round in $(seq 1 "$LOCK_ROUNDS"); do
+        [[ " $KINDS " == *" pg "* ]] || break
         for lock in advisory table; do
             reset_pg "$LOCK_N"
             l=$(load); t0=$(now)

@@ -130,7 +130,8 @@ impl DbArgs {
 /// (README, Fleets).
 #[derive(Debug, Clone, Default, Args)]
 pub struct FleetArgs {
-    /// Fleet: a file of database URLs, one a line (`#` comments).
+    /// Fleet: a file of targets, one a line: a database URL, or `postgres://…/db#schema` for
+    /// one schema of that database (schema per tenant); `#` starts a comment line.
     #[arg(long, global = true, value_name = "FILE")]
     pub targets: Option<std::path::PathBuf>,
     /// Fleet: a URL template with `{name}`, filled with each of --names / --names-file /

@@ -58,6 +58,16 @@ pub enum FleetError {
     /// A name that cannot be put in a URL or used as a schema.
     #[error("bad target name `{0}`: use letters, digits, `_` and `-` (at most 63)")]
     BadName(String),
+    /// A line of a targets file `URL#schema` whose URL is not PostgreSQL's, or whose schema
+    /// is not a valid name.
+    /// The line is not echoed: what follows a `#` may be part of a password.
+    #[error("line {line} of the targets file: {reason}")]
+    BadSchemaLine {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A line of a targets file that is not a database URL.
     #[error(
         "line {line} of the targets file is not a database URL (sqlite:, postgres://, mysql://): `{text}`"
@@ -82,11 +92,16 @@ fn check_name(n: &str) -> Result<(), FleetError> {
     }
 }
 
-/// Targets from the text of a targets file: one URL a line; blank lines and lines starting
-/// with `#` are skipped; duplicates are kept once (first position).
+/// Targets from the text of a targets file: one target a line, a database URL, or
+/// `postgres://…#schema` for that schema of that PostgreSQL database (schema per tenant, as
+/// `--schemas`; the form [`Target::label`] prints). Blank lines and lines starting with `#`
+/// are skipped; duplicates are kept once (first position). So one file can mix SQLite files,
+/// MySQL and PostgreSQL databases and PostgreSQL schemas.
 ///
 /// # Errors
 /// [`FleetError::NotAUrl`] for a line whose scheme no backend handles;
+/// [`FleetError::BadSchemaLine`] for a `#` on a URL that is not PostgreSQL's, or a schema
+/// that is not a valid name (letters, digits, `_`, `-`, at most 63, as for `--schemas`);
 /// [`FleetError::Empty`] when no line names a target.
 pub fn targets_from_lines(text: &str) -> Result<Vec<Target>, FleetError> {
     let mut out: Vec<Target> = Vec::new();
@@ -95,16 +110,47 @@ pub fn targets_from_lines(text: &str) -> Result<Vec<Target>, FleetError> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if crate::Backend::from_url(line).is_err() {
-            return Err(FleetError::NotAUrl {
+        // `#` is not part of a database URL (a password holding one must be percent-encoded
+        // anyway): the last one starts the schema
+        let (url, schema) = match line.rsplit_once('#') {
+            Some((url, schema)) => (url, Some(schema)),
+            None => (line, None),
+        };
+        let backend = crate::Backend::from_url(url).map_err(|_| FleetError::NotAUrl {
+            line: i + 1,
+            text: redact_url(line),
+        })?;
+        if let Some(schema) = schema {
+            let bad = |reason: String| FleetError::BadSchemaLine {
                 line: i + 1,
-                text: redact_url(line),
-            });
+                reason,
+            };
+            if schema.contains('@') {
+                return Err(bad(
+                    "the text after `#` holds an `@`: a `#` in a password must be \
+                     percent-encoded (`%23`); `URL#schema` names a PostgreSQL schema"
+                        .into(),
+                ));
+            }
+            if backend != crate::Backend::Postgres {
+                return Err(bad(format!(
+                    "`URL#schema` (schema per tenant) is for PostgreSQL URLs, and this is a \
+                     {} URL",
+                    backend.name()
+                )));
+            }
+            if check_name(schema).is_err() {
+                return Err(bad(format!(
+                    "bad schema name `{}` after `#`: use letters, digits, `_` and `-` (at \
+                     most 63)",
+                    crate::error::echo(schema)
+                )));
+            }
         }
-        crate::db::remember_url_secrets(line);
+        crate::db::remember_url_secrets(url);
         let t = Target {
-            url: line.to_owned(),
-            schema: None,
+            url: url.to_owned(),
+            schema: schema.map(str::to_owned),
         };
         if !out.contains(&t) {
             out.push(t);
@@ -533,7 +579,7 @@ async fn one(
         if let Some(s) = &target.schema {
             if db.backend() != crate::Backend::Postgres {
                 return Err(Error::Config {
-                    origin: "--schemas".into(),
+                    origin: "schema per tenant (--schemas, URL#schema)".into(),
                     reason: "schema per tenant is for PostgreSQL".into(),
                 });
             }
@@ -597,4 +643,61 @@ async fn one(
 /// How long a fleet took, for messages.
 pub fn seconds(ms: u64) -> String {
     format!("{:.2} s", Duration::from_millis(ms).as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(url: &str, schema: Option<&str>) -> Target {
+        Target {
+            url: url.into(),
+            schema: schema.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_targets_file_mixes_urls_and_postgres_schemas() {
+        let text = "# tenants\n\
+                    sqlite:/data/a.db\n\
+                    postgres://app@db/saas#acme\n\
+                    postgres://app@db/saas#globex\n\
+                    postgresql://app@db/other\n\
+                    postgres://app@db/saas#acme\n";
+        assert_eq!(
+            targets_from_lines(text).unwrap(),
+            [
+                t("sqlite:/data/a.db", None),
+                t("postgres://app@db/saas", Some("acme")),
+                t("postgres://app@db/saas", Some("globex")),
+                t("postgresql://app@db/other", None),
+            ]
+        );
+        // the label is the line
+        assert_eq!(
+            targets_from_lines("postgres://app@db/saas#acme\n").unwrap()[0].label(),
+            "postgres://app@db/saas#acme"
+        );
+    }
+
+    #[test]
+    fn a_bad_schema_line_names_its_line_and_never_a_password() {
+        let err = |text: &str| targets_from_lines(text).unwrap_err().to_string();
+        let e = err("sqlite:a.db\nsqlite:/data/b.db#acme\n");
+        assert!(e.starts_with("line 2 of the targets file: "), "{e}");
+        assert!(
+            e.contains("is for PostgreSQL URLs") && e.contains("sqlite"),
+            "{e}"
+        );
+        let e = err("mysql://root@h/db#acme\n");
+        assert!(e.starts_with("line 1 ") && e.contains("mysql"), "{e}");
+        for bad in ["", "a.b", "a b", "x\"y", &"s".repeat(64)] {
+            let e = err(&format!("postgres://app@db/saas#{bad}\n"));
+            assert!(e.contains("bad schema name"), "{bad:?}: {e}");
+        }
+        // an unencoded `#` in a password: refused, the password's pieces not shown
+        let e = err("sqlite:a.db\n\npostgres://app:Zq#Wk9@db/saas\n");
+        assert!(e.starts_with("line 3 ") && e.contains("%23"), "{e}");
+        assert!(!e.contains("Zq") && !e.contains("Wk9"), "{e}");
+    }
 }

@@ -397,6 +397,158 @@ async fn postgres_schemas_templates_and_catalog_query() {
     other.drop_db().await;
 }
 
+// Issue 15's done-when: one targets file mixing 20 PostgreSQL schemas (`URL#schema` lines)
+// and 10 SQLite files, with one broken target (a schema of a database that does not exist):
+// one command brings every good target to head, names the broken one and exits 1; a re-run
+// changes nothing. Piped stderr (no terminal) keeps one line per target and no escape codes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_targets_file_mixes_postgres_schemas_and_sqlite_files() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let dir = tempfile::tempdir().unwrap();
+    let schemas: Vec<String> = (0..20).map(|i| format!("tenant_{i:02}")).collect();
+    let files: Vec<std::path::PathBuf> = (0..10)
+        .map(|i| dir.path().join(format!("s{i}.db")))
+        .collect();
+    let mut good = Vec::new();
+    for (i, s) in schemas.iter().enumerate() {
+        good.push(format!("{}#{s}", db.url));
+        if i % 2 == 1 {
+            good.push(format!("sqlite:{}", files[i / 2].display()));
+        }
+    }
+    let mut missing = url::Url::parse(&db.url).unwrap();
+    missing.set_path(&format!("/no_such_db_mixed_{}", std::process::id()));
+    let broken = format!("{missing}#tenant_x");
+    let mut all = good.clone();
+    all.insert(7, broken.clone());
+    let file = dir.path().join("fleet.txt");
+    std::fs::write(
+        &file,
+        format!("# 20 schemas, 10 files, 1 broken\n{}\n", all.join("\n")),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap().to_owned();
+
+    let out = tokio::task::block_in_place(|| {
+        fleet(&["--targets", &f, "--jobs", "4", "--jsonl", "upgrade", "head"])
+    });
+    assert_eq!(out.code, Some(1), "{out}");
+    let mut o = outcomes(&out.stdout);
+    o.sort();
+    o.dedup_by(|a, b| a == b);
+    assert_eq!(o, ["done", "failed"], "{out}");
+    assert!(
+        out.stderr.contains("31 target(s)")
+            && out
+                .stderr
+                .contains("30 done, 0 unchanged, 1 failed, 0 skipped"),
+        "{out}"
+    );
+    assert!(out.stderr.contains(&format!("error: {broken}: ")), "{out}");
+    assert!(out.stderr.contains("no_such_db_mixed"), "{out}");
+    for s in &schemas {
+        assert_eq!(
+            db.query_strings(&format!("SELECT COUNT(*)::text FROM {s}.migrate_version"))
+                .await,
+            ["10"],
+            "{s}"
+        );
+        assert_eq!(
+            db.query_strings(&format!("SELECT COUNT(*)::text FROM {s}.apply_log"))
+                .await,
+            ["10"],
+            "{s}"
+        );
+    }
+    // nothing outside the tenants' schemas
+    assert_eq!(
+        db.query_strings(
+            "SELECT COUNT(*)::text FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+        .await,
+        ["0"]
+    );
+    for p in &files {
+        assert_eq!(
+            sqlite_rows(p, "SELECT COUNT(*) FROM migrate_version"),
+            "10",
+            "{}",
+            p.display()
+        );
+    }
+
+    // the re-run: every good target unchanged, the broken one still named
+    let out = tokio::task::block_in_place(|| fleet(&["--targets", &f, "--jobs", "4", "upgrade"]));
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stderr
+            .contains("0 done, 30 unchanged, 1 failed, 0 skipped"),
+        "{out}"
+    );
+    // not a terminal: a line per target, as before, and no bar or colour codes
+    assert_eq!(
+        out.stderr
+            .lines()
+            .filter(|l| l.trim_start().starts_with("Unchanged ["))
+            .count(),
+        30,
+        "{out}"
+    );
+    assert!(!out.stderr.contains('\x1b'), "{out}");
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("unchanged"))
+            .count(),
+        30,
+        "{out}"
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("failed") && l.ends_with(&broken)),
+        "{out}"
+    );
+
+    // and without the broken line: exit 0
+    std::fs::write(&file, good.join("\n")).unwrap();
+    let out = tokio::task::block_in_place(|| fleet(&["--targets", &f, "--jobs", "4", "upgrade"]));
+    assert_eq!(out.code, Some(0), "{out}");
+    assert!(
+        out.stderr
+            .contains("0 done, 30 unchanged, 0 failed, 0 skipped"),
+        "{out}"
+    );
+    db.drop_db().await;
+}
+
+// A `#schema` on a URL that is not PostgreSQL's is refused before any target runs, naming the
+// line.
+#[test]
+fn a_schema_on_a_sqlite_line_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.db");
+    let file = dir.path().join("targets.txt");
+    std::fs::write(
+        &file,
+        format!(
+            "sqlite:{}\nsqlite:{}#tenant\n",
+            a.display(),
+            dir.path().join("b.db").display()
+        ),
+    )
+    .unwrap();
+    let out = fleet(&["--targets", file.to_str().unwrap(), "upgrade"]);
+    assert_eq!(out.code, Some(1), "{out}");
+    assert!(
+        out.stderr.contains(
+            "line 2 of the targets file: `URL#schema` (schema per tenant) is for PostgreSQL URLs"
+        ),
+        "{out}"
+    );
+    assert!(!a.exists(), "no target was run");
+}
+
 fn db_name(db: &TestDb) -> String {
     url::Url::parse(&db.url)
         .unwrap()

@@ -146,9 +146,32 @@ pub(super) async fn run(
             if f.fail_fast { ", --fail-fast" } else { "" }
         ),
     );
+    // on a terminal (and not -q): a bar of targets finished with the counts so far, and
+    // only the lines of targets that changed or failed above it (a re-run of 1,000 targets
+    // is then one bar, not 1,000 `Unchanged` lines); piped, every target's line as before
+    let mut progress = super::output::Progress::new(!args.quiet);
+    progress.plan(
+        match command {
+            FleetCommand::Upgrade(_) => "Upgrading",
+            FleetCommand::Downgrade(_) => "Downgrading",
+            FleetCommand::Current => "Reading",
+            FleetCommand::Check => "Checking",
+            FleetCommand::Stamp(..) => "Stamping",
+        },
+        total,
+    );
+    progress.show();
+    let terminal = progress.on_terminal();
     let mut seen = 0usize;
+    let mut counts = [0usize; 4];
     let mut on_outcome = |o: &Outcome| {
         seen += 1;
+        counts[match o.status {
+            Status::Done => 0,
+            Status::Unchanged => 1,
+            Status::Failed => 2,
+            Status::Skipped => 3,
+        }] += 1;
         let verb = match o.status {
             Status::Done => "Done",
             Status::Unchanged => "Unchanged",
@@ -159,15 +182,28 @@ pub(super) async fn run(
             Some(e) => format!(": {e}"),
             None => String::new(),
         };
-        eprintln!(
-            "{verb:>12} [{seen}/{total}] {} {} ({} ms){tail}",
-            o.target,
-            arrow(o),
-            o.duration_ms
-        );
-        if jsonl {
-            super::json::print_json(&FleetTargetJson::new(o));
-        }
+        progress.suspend(|| {
+            if !terminal || o.status != Status::Unchanged {
+                eprintln!(
+                    "{verb:>12} [{seen}/{total}] {} {} ({} ms){tail}",
+                    o.target,
+                    arrow(o),
+                    o.duration_ms
+                );
+            }
+            if jsonl {
+                super::json::print_json(&FleetTargetJson::new(o));
+            }
+        });
+        let [done, unchanged, failed, skipped] = counts;
+        progress.advance(format!(
+            "{done} done, {unchanged} unchanged, {failed} failed{}",
+            if skipped > 0 {
+                format!(", {skipped} skipped")
+            } else {
+                String::new()
+            }
+        ));
     };
     // blocking: the fleet runs on its own threads, each with its own runtime; nothing else
     // runs on this one meanwhile
@@ -184,6 +220,7 @@ pub(super) async fn run(
         },
         &mut on_outcome,
     );
+    progress.finish();
     if !jsonl {
         let mut out = String::new();
         if command == FleetCommand::Current {

@@ -137,7 +137,9 @@ impl Progress {
         }
     }
 
-    fn show(&mut self) {
+    /// Draws the bar from now on (a fleet run shows it from its first target); nothing when
+    /// stderr is not a terminal or with `-q`.
+    pub fn show(&mut self) {
         if let Some(bar) = &self.bar
             && !self.shown
         {
@@ -159,6 +161,23 @@ impl Progress {
     /// A revision is done.
     pub fn inc(&mut self) {
         if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Whether this run has a bar (stderr is a terminal and not `-q`), shown or not yet.
+    pub fn on_terminal(&self) -> bool {
+        self.bar.is_some()
+    }
+
+    /// One more item done, with `msg` in the bar (a fleet run: the counts so far); shows
+    /// the bar once the run has taken [`PROGRESS_AFTER`].
+    pub fn advance(&mut self, msg: String) {
+        if self.started.elapsed() >= PROGRESS_AFTER {
+            self.show();
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_message(msg);
             bar.inc(1);
         }
     }

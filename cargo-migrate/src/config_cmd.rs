@@ -93,10 +93,21 @@ pub(crate) fn report(cli: &Cli, project: &Project, config: &Config) -> anyhow::R
             format!("from the environment ({how}, or a .env file)")
         },
     );
+    let dirs = &config.versions_dirs.value;
     line(
         "versions-dir",
-        quoted(&config.versions_dir.value),
-        origin(&config.versions_dir.origin),
+        match dirs.as_slice() {
+            [one] => quoted(one),
+            several => format!(
+                "[{}]",
+                several
+                    .iter()
+                    .map(|d| quoted(d))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        origin(&config.versions_dirs.origin),
     );
     line(
         "file-template",

@@ -7,7 +7,7 @@ use clap::Args;
 use migrate_core::source::NewRevision;
 
 use crate::Cli;
-use crate::revision::{check_labels, choose_id, create_date, write_revision};
+use crate::revision::{check_labels, choose_id, create_date, version_dir, write_revision};
 use crate::sources::{self, Sources};
 use crate::workspace::Project;
 
@@ -26,6 +26,10 @@ pub struct MergeArgs {
     /// A branch label for the merge revision.
     #[arg(long = "branch-label", value_name = "LABEL")]
     pub branch_labels: Vec<String>,
+    /// The versions directory to write the file into, one of `versions-dir` (default: the
+    /// only one; with several, the directory of the first revision merged).
+    #[arg(long, value_name = "DIR")]
+    pub version_path: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
@@ -73,6 +77,7 @@ pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
         project.config()?.id_style.value,
     )?;
     check_labels(&sources, &args.branch_labels)?;
+    let dir = version_dir(&project, &sources, args.version_path.as_deref(), &parents)?;
     let new = NewRevision {
         id,
         down_revisions: parents,
@@ -83,6 +88,6 @@ pub(crate) fn run(cli: &Cli, args: &MergeArgs) -> anyhow::Result<ExitCode> {
         merge: true,
         bodies: None,
     };
-    write_revision(&project, sources, &new)?;
+    write_revision(&project, sources, &dir, &new)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,7 +5,7 @@
 //! it for the bodies (the models compared with the migrations in a shadow database).
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
@@ -40,7 +40,8 @@ pub struct RevisionArgs {
     /// A revision the new one depends on without being its child (repeatable).
     #[arg(long, value_name = "REV")]
     pub depends_on: Vec<String>,
-    /// Write the file here instead of the crate's `src/versions` (must be that directory).
+    /// The versions directory to write the file into, one of `versions-dir` (default: the
+    /// only one; with several, the directory of the revision the new one builds on).
     #[arg(long, value_name = "DIR")]
     pub version_path: Option<PathBuf>,
     /// Fill the revision with the operations that bring the migrations to the declared
@@ -172,18 +173,134 @@ fn both_on_a_terminal() -> bool {
     std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
 }
 
-/// Writes `new` into the versions directory, checks the resulting graph (`sources` plus the
-/// new revision), prints the path (see [`both_on_a_terminal`]). Returns the path.
+/// Removes `.` and resolves `..` components without touching the filesystem.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The versions directory a new revision with `parents` goes into, as Alembic's
+/// `ScriptDirectory.generate_revision` picks its `version_path`:
+///
+/// - `version_path` (`--version-path`, relative to the current directory) when it is one of
+///   the configured directories (compared after resolving `.` and `..`, or as the same
+///   directory on disk); any other path is an error;
+/// - else the only configured directory;
+/// - else the directory of the first parent (the head the new revision builds on); with no
+///   parent (the first revision, a new base) an error asking for `--version-path`.
+///
+/// # Errors
+/// As above, naming the configured directories; a configuration that cannot be read.
+pub(crate) fn version_dir(
+    project: &Project,
+    sources: &Sources,
+    version_path: Option<&Path>,
+    parents: &[String],
+) -> anyhow::Result<PathBuf> {
+    let dirs = project.versions_dirs()?;
+    let listed = || {
+        dirs.iter()
+            .map(|d| format!("`{}`", sources::display_path(&normalize(d))))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(path) = version_path {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        let wanted = normalize(&cwd.join(path));
+        let on_disk = wanted.canonicalize().ok();
+        let found = dirs.iter().find(|d| {
+            normalize(d) == wanted || (on_disk.is_some() && d.canonicalize().ok() == on_disk)
+        });
+        return match found {
+            Some(d) => Ok(d.clone()),
+            None => bail!(
+                "Path {} is not represented in current version locations (the versions \
+                 directories, `versions-dir` of [package.metadata.migrate]: {})",
+                path.display(),
+                listed()
+            ),
+        };
+    }
+    if let [only] = dirs.as_slice() {
+        return Ok(only.clone());
+    }
+    match parents.first().and_then(|p| sources.dir_of(p)) {
+        Some(dir) => Ok(dir.to_owned()),
+        None => bail!(
+            "Multiple version locations present, please specify --version-path (one of {}): the \
+             new revision builds on no revision whose directory it could share",
+            listed()
+        ),
+    }
+}
+
+/// The directories the build script `build_rs` (its text) names in `cargo:rerun-if-changed=`
+/// lines (`cargo::` too), relative to `crate_dir`, normalized.
+fn rerun_if_changed(crate_dir: &Path, build_rs: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for (at, _) in build_rs.match_indices("rerun-if-changed=") {
+        let rest = &build_rs[at + "rerun-if-changed=".len()..];
+        let end = rest
+            .find(|c: char| c == '"' || c == '\\' || c.is_whitespace())
+            .unwrap_or(rest.len());
+        let path = &rest[..end];
+        if !path.is_empty() {
+            out.push(normalize(&crate_dir.join(path)));
+        }
+    }
+    out
+}
+
+/// Warns when the migrations crate's `build.rs` prints `rerun-if-changed` lines but none
+/// names `dir` or a directory above it: cargo then watches only those paths, so a new file
+/// in `dir` would not rebuild the crate and the runner would not see the revision. No
+/// `build.rs`, or one without such a line (cargo then watches the whole package): nothing
+/// to say.
+fn warn_unwatched(project: &Project, dir: &Path) {
+    let Ok(text) = std::fs::read_to_string(project.crate_dir.join("build.rs")) else {
+        return;
+    };
+    let watched = rerun_if_changed(&project.crate_dir, &text);
+    let dir = normalize(dir);
+    if watched.is_empty() || watched.iter().any(|w| dir.starts_with(w)) {
+        return;
+    }
+    let rel = dir
+        .strip_prefix(normalize(&project.crate_dir))
+        .unwrap_or(&dir)
+        .to_string_lossy()
+        .replace('\\', "/");
+    crate::warning(format_args!(
+        "the migrations crate's build.rs does not name `{rel}` in a `rerun-if-changed` line: \
+         cargo will not rebuild the crate for this new file, and the runner will not see it; \
+         add `println!(\"cargo:rerun-if-changed={rel}\");` to its `main`"
+    ));
+}
+
+/// Writes `new` into the versions directory `dir` (see [`version_dir`]), checks the
+/// resulting graph (`sources` plus the new revision), prints the path (see
+/// [`both_on_a_terminal`]). Returns the path.
 pub(crate) fn write_revision(
     project: &Project,
     sources: Sources,
+    dir: &Path,
     new: &NewRevision,
 ) -> anyhow::Result<PathBuf> {
     let config = project.config()?;
-    let dir = project.crate_dir.join(&config.versions_dir.value);
-    std::fs::create_dir_all(&dir)
+    std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create directory `{}`", dir.display()))?;
-    let path = dir.join(file_name(&config.file_template.value, new));
+    let path = normalize(dir).join(file_name(&config.file_template.value, new));
     let text = source::render_revision_file(new);
     sources::write_new(&path, &text)?;
     let shown = sources::display_path(&path);
@@ -193,6 +310,7 @@ pub(crate) fn write_revision(
         println!("{shown}");
     }
     crate::status("Created", &shown);
+    warn_unwatched(project, dir);
 
     // say now what the compiler will say at the next build
     let mut after = sources.revisions;
@@ -220,21 +338,6 @@ pub(crate) fn write_revision(
 
 pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
     let project = Project::locate(cli.manifest_path.as_deref(), cli.package.as_deref())?;
-    if let Some(dir) = &args.version_path {
-        let want = project.versions_dir()?;
-        let same =
-            |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize()) {
-                (Ok(a), Ok(b)) => a == b,
-                _ => a == b,
-            };
-        if !same(dir, &want) {
-            bail!(
-                "--version-path `{}`: the migrations!() registry reads revisions from `{}` only",
-                dir.display(),
-                want.display()
-            );
-        }
-    }
     let sources = Sources::of_project(&project)?;
     // a graph only to resolve specs (the plain `revision -m` needs none, only the check)
     let needs_graph = !args.depends_on.is_empty()
@@ -267,6 +370,13 @@ pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    // before autogenerate (a build and a shadow database): a wrong --version-path fails fast
+    let dir = version_dir(
+        &project,
+        &sources,
+        args.version_path.as_deref(),
+        &down_revisions,
+    )?;
     let bodies = if args.autogenerate {
         let Some(bodies) = autogenerate(cli, args)? else {
             crate::status(
@@ -290,7 +400,7 @@ pub(crate) fn run(cli: &Cli, args: &RevisionArgs) -> anyhow::Result<ExitCode> {
         merge: false,
         bodies,
     };
-    let path = write_revision(&project, sources, &new)?;
+    let path = write_revision(&project, sources, &dir, &new)?;
     if args.autogenerate {
         rustfmt(&path);
     }
@@ -406,4 +516,28 @@ fn rustfmt(path: &std::path::Path) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_scripts_name_the_directories_they_watch() {
+        let text = "fn main() {\n    println!(\"cargo:rerun-if-changed=src/versions\");\n    \
+                    println!(\"cargo::rerun-if-changed=./src/tenant_versions/\");\n    \
+                    println!(\"cargo:rerun-if-changed=build.rs\");\n}\n";
+        assert_eq!(
+            rerun_if_changed(Path::new("/c"), text),
+            [
+                PathBuf::from("/c/src/versions"),
+                PathBuf::from("/c/src/tenant_versions"),
+                PathBuf::from("/c/build.rs"),
+            ]
+        );
+        assert_eq!(
+            rerun_if_changed(Path::new("/c"), "fn main() {}"),
+            Vec::<PathBuf>::new()
+        );
+    }
 }

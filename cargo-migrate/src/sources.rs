@@ -1,5 +1,7 @@
 //! The revision files of a migrations crate, read as text (no compiling):
-//! `migrate_core::source::parse_file` on every `*.rs` of `src/versions`.
+//! `migrate_core::source::parse_file` on every `*.rs` of its versions directories
+//! (`versions-dir`, default `src/versions`; several are read directory by directory, in the
+//! configured order, as `migrations!()` reads them).
 //!
 //! The graph they form is built lenient about unmerged heads ([`Graph::lenient`]): a fork
 //! nobody merged yet is exactly when you need `heads`, `history` and `merge`.
@@ -20,16 +22,19 @@ use crate::cache;
 /// Below this many files the files are read on one thread.
 const PARALLEL_THRESHOLD: usize = 512;
 
-/// Every revision of a versions directory.
+/// Every revision of the versions directories.
 #[derive(Debug)]
 pub(crate) struct Sources {
-    /// The revisions, ordered by file name; `file` is relative to the crate root.
+    /// The revisions, directory by directory, ordered by file name within each; `file` is
+    /// relative to the crate root.
     pub revisions: Vec<RevisionInfo>,
     /// Id to position in `revisions` (the first file declaring it), built on first use.
     index: OnceCell<HashMap<String, usize>>,
-    /// Where they were read from (the crate, its versions directory).
+    /// Where they were read from (the crate, its versions directories).
     crate_dir: PathBuf,
-    versions_dir: PathBuf,
+    versions_dirs: Vec<PathBuf>,
+    /// Where each directory's revisions end in `revisions` (one per directory).
+    ends: Vec<usize>,
 }
 
 /// One file to look at: its directory entry and name, and what the header cache holds for it.
@@ -46,29 +51,73 @@ impl Sources {
     /// # Errors
     /// As [`Sources::load`].
     pub fn of_project(project: &crate::workspace::Project) -> anyhow::Result<Sources> {
-        let dir = project.versions_dir()?;
-        Sources::load(&project.crate_dir, &dir, Some(&project.header_cache(&dir)))
+        let dirs = project.versions_dirs()?;
+        Sources::load(&project.crate_dir, &dirs, |d| Some(project.header_cache(d)))
+    }
+
+    /// Reads every `*.rs` file directly in each of `versions_dirs` ([`Sources::load_dir`]),
+    /// directory by directory in the order given; `cache` gives each directory's header
+    /// cache file (its own: a cache is of one directory).
+    ///
+    /// # Errors
+    /// As [`Sources::load_dir`], for the first directory that fails.
+    pub fn load(
+        crate_dir: &Path,
+        versions_dirs: &[PathBuf],
+        cache: impl Fn(&Path) -> Option<PathBuf>,
+    ) -> anyhow::Result<Sources> {
+        let mut revisions = Vec::new();
+        let mut ends = Vec::with_capacity(versions_dirs.len());
+        // (cache hits, whether a directory exists)
+        let mut hits = (0, false);
+        for dir in versions_dirs {
+            let (mut found, hit) = Sources::load_dir(crate_dir, dir, cache(dir).as_deref())?;
+            if let Some(hit) = hit {
+                hits = (hits.0 + hit, true);
+            }
+            if revisions.is_empty() {
+                revisions = found;
+            } else {
+                revisions.append(&mut found);
+            }
+            ends.push(revisions.len());
+        }
+        if hits.1 && cache::stats_wanted() {
+            eprintln!(
+                "cache: {} of {} revision files from the header cache",
+                hits.0,
+                revisions.len()
+            );
+        }
+        Ok(Sources {
+            revisions,
+            index: OnceCell::new(),
+            crate_dir: crate_dir.to_owned(),
+            versions_dirs: versions_dirs.to_vec(),
+            ends,
+        })
     }
 
     /// Reads every `*.rs` file directly in `versions_dir` (names starting with `.` skipped; a
-    /// missing directory has no revisions). `crate_dir` makes the reported file names relative
-    /// (`src/versions/…`). With `cache` (a header cache file, see [`cache`]), files whose
-    /// size, timestamps and inode are the ones recorded there are not read again, and the
-    /// cache is rewritten (best effort) when it was missing or out of date.
+    /// missing directory has no revisions), in file-name order. `crate_dir` makes the
+    /// reported file names relative (`src/versions/…`). With `cache` (a header cache file,
+    /// see [`cache`]), files whose size, timestamps and inode are the ones recorded there are
+    /// not read again, and the cache is rewritten (best effort) when it was missing or out of
+    /// date. Returns the revisions and how many came from the cache (`None`: no directory).
     ///
     /// # Errors
     /// A directory or file that cannot be read, a file that is not a valid revision file
     /// ([`source::parse_file`]); with the file's path.
-    pub fn load(
+    fn load_dir(
         crate_dir: &Path,
         versions_dir: &Path,
         cache: Option<&Path>,
-    ) -> anyhow::Result<Sources> {
+    ) -> anyhow::Result<(Vec<RevisionInfo>, Option<usize>)> {
         let started = SystemTime::now();
         let entries = match std::fs::read_dir(versions_dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Sources::new(Vec::new(), crate_dir, versions_dir));
+                return Ok((Vec::new(), None));
             }
             Err(e) => {
                 return Err(e).with_context(|| {
@@ -178,12 +227,6 @@ impl Sources {
             })?
         };
 
-        if cache::stats_wanted() {
-            eprintln!(
-                "cache: {hits} of {} revision files from the header cache",
-                jobs.len()
-            );
-        }
         // rewrite the cache when an entry is out of date, missing or no longer needed
         let recordable = keys.iter().filter(|k| k.is_some()).count();
         if let Some(cache) = cache
@@ -197,16 +240,14 @@ impl Sources {
             let entries: Vec<_> = entries.collect();
             cache::write(cache, versions_dir, entries.into_iter());
         }
-        Ok(Sources::new(revisions, crate_dir, versions_dir))
+        Ok((revisions, Some(hits)))
     }
 
-    fn new(revisions: Vec<RevisionInfo>, crate_dir: &Path, versions_dir: &Path) -> Sources {
-        Sources {
-            revisions,
-            index: OnceCell::new(),
-            crate_dir: crate_dir.to_owned(),
-            versions_dir: versions_dir.to_owned(),
-        }
+    /// The versions directory the revision `id` was read from (the first file declaring it).
+    pub fn dir_of(&self, id: &str) -> Option<&Path> {
+        let at = *self.index().get(id)?;
+        let dir = self.ends.iter().position(|&end| at < end)?;
+        Some(&self.versions_dirs[dir])
     }
 
     fn index(&self) -> &HashMap<String, usize> {
@@ -260,7 +301,7 @@ impl Sources {
         let revisions = std::mem::take(&mut self.revisions);
         lenient(revisions, true).map_err(|e| match e {
             Invalid::Other(e) => e,
-            dangling => match Sources::load(&self.crate_dir, &self.versions_dir, None) {
+            dangling => match Sources::load(&self.crate_dir, &self.versions_dirs, |_| None) {
                 Ok(again) => dangling.with_heads(&again),
                 Err(_) => dangling.into_error(),
             },

@@ -84,13 +84,19 @@ impl Project {
         Ok(Config::load(&self.manifest_path)?)
     }
 
-    /// The versions directory: `versions-dir` of the configuration (default
-    /// `src/versions`), under the crate root.
+    /// The versions directories: `versions-dir` of the configuration (default
+    /// `src/versions`; several in the order configured), under the crate root.
     ///
     /// # Errors
     /// As [`Project::config`].
-    pub fn versions_dir(&self) -> anyhow::Result<PathBuf> {
-        Ok(self.crate_dir.join(self.config()?.versions_dir.value))
+    pub fn versions_dirs(&self) -> anyhow::Result<Vec<PathBuf>> {
+        Ok(self
+            .config()?
+            .versions_dirs
+            .value
+            .iter()
+            .map(|d| self.crate_dir.join(d))
+            .collect())
     }
 
     /// The header cache file of the versions directory `dir` (see `crate::cache`).

@@ -264,7 +264,10 @@ fn revision_and_merge_refuse() {
         ),
         (
             &["--version-path", "elsewhere"],
-            &["--version-path `elsewhere`: the migrations!() registry reads revisions from"],
+            &[
+                "Path elsewhere is not represented in current version locations",
+                "migrations/src/versions",
+            ],
         ),
     ];
     for (extra, words) in cases {

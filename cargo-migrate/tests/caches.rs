@@ -275,6 +275,60 @@ fn revision_uses_the_caches_and_the_next_command_sees_its_file() {
 }
 
 #[test]
+fn each_versions_directory_has_its_header_cache_and_edits_in_either_are_seen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app_with_migrations(tmp.path(), "migrations");
+    let target = tmp.path().join("target");
+    let m = app.join("migrations");
+    let manifest = m.join("Cargo.toml");
+    let mut toml = read(&manifest);
+    toml.push_str(
+        "\n[package.metadata.migrate]\nversions-dir = [\"src/versions\", \"src/tenant_versions\"]\n",
+    );
+    std::fs::write(&manifest, toml).unwrap();
+    let src = m.join("src");
+    let new = |now: SystemTime, msg: &str, extra: &[&str]| {
+        let mut args = vec!["revision", "-m", msg];
+        args.extend_from_slice(extra);
+        let r = run(&m, &target, now, &args).ok();
+        m.join(r.stdout.trim())
+    };
+    let now = newest(tmp.path());
+    new(now, "one", &["--version-path", "src/versions"]);
+    let two = new(now, "two", &["--version-path", "src/tenant_versions"]);
+    let three = new(now, "three", &[]);
+    assert!(
+        three.starts_with(m.join("src/tenant_versions")),
+        "{three:?}"
+    );
+
+    // one cache per directory, both used
+    let now = settled(&src);
+    check(&app, &target, now, &["history"], 0, 3); // cold: written now
+    assert_eq!(header_cache_files(&target).len(), 2);
+    check(&app, &target, now, &["history"], 3, 3);
+
+    // an edit of the same size in the second directory
+    let mark = newest(&src);
+    let text = read(&three);
+    std::fs::write(&three, text.replace("three", "thr33")).unwrap();
+    assert_eq!(read(&three).len(), text.len());
+    let now = between(mark, changed(&three));
+    let out = check(&app, &target, now, &["history"], 2, 3);
+    assert!(out.contains("thr33") && !out.contains("three"), "{out}");
+
+    // a file added to the second directory, then one removed from it
+    let four = new(now, "four", &[]);
+    assert!(four.starts_with(m.join("src/tenant_versions")), "{four:?}");
+    let out = check(&app, &target, now, &["heads"], 2, 4);
+    assert!(out.contains(&id_of(&four)), "{out}");
+    std::fs::remove_file(&four).unwrap();
+    std::fs::remove_file(&two).unwrap();
+    let r = run(&app, &target, now, &["heads"]);
+    assert!(r.stderr.contains(&id_of(&three)), "{}", r.stderr); // its parent is gone
+}
+
+#[test]
 fn the_project_cache_follows_the_workspace() {
     let tmp = tempfile::tempdir().unwrap();
     let app = app_with_migrations(tmp.path(), "migrations");

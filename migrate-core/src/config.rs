@@ -9,7 +9,8 @@
 //! version-table = "schema_history"      # default `migrate_version`
 //! version-table-schema = "ops"          # default none: the connection's schema
 //! database-url-env = "APP_DATABASE_URL" # default `DATABASE_URL`
-//! versions-dir = "src/versions"         # relative to the crate root
+//! versions-dir = "src/versions"         # relative to the crate root; or several:
+//!                                       # ["src/versions", "src/tenant_versions"]
 //! file-template = "{year}{month}{day}_{rev}_{slug}"   # default `{rev}_{slug}`; `.rs` added
 //! id-style = "hex"                      # `hex` (12 random hex characters) or `timestamp`
 //! [package.metadata.migrate.lint]       # read and shown by `cargo migrate config`, not used here
@@ -115,8 +116,11 @@ pub struct Config {
     pub version_table_schema: Setting<Option<String>>,
     /// `database-url-env`: the environment variable (or `.env` entry) holding the URL.
     pub database_url_env: Setting<String>,
-    /// `versions-dir`: the revision files' directory, relative to the crate root.
-    pub versions_dir: Setting<String>,
+    /// `versions-dir`: the revision files' directories, relative to the crate root, in the
+    /// order written (at least one; no directory twice). A string is one directory; an array
+    /// of strings is several, as Alembic's `version_locations`: every command and
+    /// `migrations!()` read them all, in this order and by file name within each.
+    pub versions_dirs: Setting<Vec<String>>,
     /// `file-template`: the new revision file's name without `.rs`.
     pub file_template: Setting<String>,
     /// `id-style`: how new revision ids are made.
@@ -131,7 +135,7 @@ impl Default for Config {
             version_table: Setting::default(DEFAULT_VERSION_TABLE.to_owned()),
             version_table_schema: Setting::default(None),
             database_url_env: Setting::default(DEFAULT_DATABASE_URL_ENV.to_owned()),
-            versions_dir: Setting::default(DEFAULT_VERSIONS_DIR.to_owned()),
+            versions_dirs: Setting::default(vec![DEFAULT_VERSIONS_DIR.to_owned()]),
             file_template: Setting::default(DEFAULT_FILE_TEMPLATE.to_owned()),
             id_style: Setting::default(IdStyle::Hex),
             lint: Setting::default(None),
@@ -356,15 +360,11 @@ impl Config {
                     self.database_url_env = Setting { value: v, origin };
                 }
                 "versions-dir" => {
-                    let v = string()?;
-                    if v.trim().is_empty() || Path::new(&v).is_absolute() {
-                        return Err(err(
-                            "expected a directory relative to the crate root, such as \
-                             \"src/versions\""
-                                .into(),
-                        ));
-                    }
-                    self.versions_dir = Setting { value: v, origin };
+                    let dirs = versions_dirs(item).map_err(err)?;
+                    self.versions_dirs = Setting {
+                        value: dirs,
+                        origin,
+                    };
                 }
                 "file-template" => {
                     let v = string()?;
@@ -419,6 +419,49 @@ impl Config {
             None => self.version_table.value.clone(),
         }
     }
+}
+
+/// `versions-dir`'s value: a string, or a non-empty array of strings; each a directory
+/// relative to the crate root, none named twice (compared with `.` components and trailing
+/// separators removed: `src/./versions/` is `src/versions`).
+fn versions_dirs(item: &Item) -> Result<Vec<String>, String> {
+    const EXPECTED: &str = "expected a directory relative to the crate root, such as \
+                            \"src/versions\", or an array of them, such as \
+                            [\"src/versions\", \"src/tenant_versions\"]";
+    let dirs: Vec<String> = if let Some(s) = item.as_str() {
+        vec![s.to_owned()]
+    } else if let Some(array) = item.as_array() {
+        let mut dirs = Vec::with_capacity(array.len());
+        for v in array.iter() {
+            dirs.push(v.as_str().ok_or_else(|| EXPECTED.to_owned())?.to_owned());
+        }
+        if dirs.is_empty() {
+            return Err(format!("an empty array names no directory; {EXPECTED}"));
+        }
+        dirs
+    } else {
+        return Err(EXPECTED.to_owned());
+    };
+    let mut seen: Vec<PathBuf> = Vec::with_capacity(dirs.len());
+    for d in &dirs {
+        if d.trim().is_empty() || Path::new(d).is_absolute() {
+            return Err(EXPECTED.to_owned());
+        }
+        let normal: PathBuf = Path::new(d)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        if let Some(i) = seen.iter().position(|s| *s == normal) {
+            let first = &dirs[i];
+            return Err(if first == d {
+                format!("`{d}` is listed twice; name each directory once")
+            } else {
+                format!("`{d}` is `{first}` again; name each directory once")
+            });
+        }
+        seen.push(normal);
+    }
+    Ok(dirs)
 }
 
 /// A table/schema name (letters, digits, `_`, `-`; `-` allowed when `dash`) or an environment
@@ -566,7 +609,10 @@ mod tests {
             "/w/Cargo.toml:5 (workspace.metadata.migrate.database-url-env)"
         );
         assert_eq!(c.id_style.value, IdStyle::Timestamp);
-        assert_eq!(c.versions_dir, Setting::default("src/versions".to_owned()));
+        assert_eq!(
+            c.versions_dirs,
+            Setting::default(vec!["src/versions".to_owned()])
+        );
         assert_eq!(
             c.lint.value.as_deref(),
             Some("deny = [\"ban-drop-table\"]\n")
@@ -581,7 +627,44 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(c.versions_dir.value, "migrations");
+        assert_eq!(c.versions_dirs.value, ["migrations"]);
+    }
+
+    #[test]
+    fn versions_dir_takes_a_string_or_an_array_of_strings() {
+        let c = load(
+            &format!(
+                "{PKG}\n[package.metadata.migrate]\nversions-dir = [\n  \"src/versions\",\n  \
+                 \"src/tenant_versions\",\n]\n"
+            ),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            c.versions_dirs.value,
+            ["src/versions", "src/tenant_versions"]
+        );
+        assert_eq!(
+            c.versions_dirs.origin.to_string(),
+            "/w/m/Cargo.toml:5 (package.metadata.migrate.versions-dir)"
+        );
+        // one element is the string form; the package's array replaces the workspace's
+        let c = load(
+            &format!("{PKG}\n[package.metadata.migrate]\nversions-dir = [\"a\"]\n"),
+            Some("[workspace]\n[workspace.metadata.migrate]\nversions-dir = [\"b\", \"c\"]\n"),
+        )
+        .unwrap();
+        assert_eq!(c.versions_dirs.value, ["a"]);
+        let c = load(
+            PKG,
+            Some("[workspace]\n[workspace.metadata.migrate]\nversions-dir = [\"b\", \"../c\"]\n"),
+        )
+        .unwrap();
+        assert_eq!(c.versions_dirs.value, ["b", "../c"]);
+        assert_eq!(
+            c.versions_dirs.origin.to_string(),
+            "/w/Cargo.toml:3 (workspace.metadata.migrate.versions-dir)"
+        );
     }
 
     /// Each malformed configuration and the one-line error it gives.
@@ -629,7 +712,43 @@ mod tests {
             (
                 "[package.metadata.migrate]\nversions-dir = \"/abs\"\n",
                 "/w/m/Cargo.toml:5: `package.metadata.migrate.versions-dir`: expected a \
-                 directory relative to the crate root, such as \"src/versions\"",
+                 directory relative to the crate root, such as \"src/versions\", or an array \
+                 of them, such as [\"src/versions\", \"src/tenant_versions\"]",
+            ),
+            (
+                "[package.metadata.migrate]\nversions-dir = [\"a\", \"/abs\"]\n",
+                "/w/m/Cargo.toml:5: `package.metadata.migrate.versions-dir`: expected a \
+                 directory relative to the crate root",
+            ),
+            (
+                "[package.metadata.migrate]\nversions-dir = [\"a\", 3]\n",
+                "/w/m/Cargo.toml:5: `package.metadata.migrate.versions-dir`: expected a \
+                 directory relative to the crate root",
+            ),
+            (
+                "[package.metadata.migrate]\nversions-dir = 3\n",
+                "/w/m/Cargo.toml:5: `package.metadata.migrate.versions-dir`: expected a \
+                 directory relative to the crate root",
+            ),
+            (
+                "[package.metadata.migrate]\nversions-dir = [\"\"]\n",
+                "/w/m/Cargo.toml:5: `package.metadata.migrate.versions-dir`: expected a \
+                 directory relative to the crate root",
+            ),
+            (
+                "[package.metadata.migrate]\nversions-dir = []\n",
+                "/w/m/Cargo.toml:5: `package.metadata.migrate.versions-dir`: an empty array \
+                 names no directory; expected a directory relative to the crate root",
+            ),
+            (
+                "[package.metadata.migrate]\n\nversions-dir = [\n  \"a\",\n  \"b\",\n  \"a\",\n]\n",
+                "/w/m/Cargo.toml:6: `package.metadata.migrate.versions-dir`: `a` is listed \
+                 twice; name each directory once",
+            ),
+            (
+                "[package.metadata.migrate]\nversions-dir = [\"src/v\", \"./src/v/\"]\n",
+                "/w/m/Cargo.toml:5: `package.metadata.migrate.versions-dir`: `./src/v/` is \
+                 `src/v` again; name each directory once",
             ),
             (
                 "[package.metadata.migrate]\nlint = 1\n",

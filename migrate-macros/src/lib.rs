@@ -179,6 +179,7 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// migrate_macros::migrations!();                 // reads ./versions (next to this file)
 /// migrate_macros::migrations!("../migrations");  // another directory
 /// migrate_macros::migrations!(dir = "versions"); // the same, named
+/// migrate_macros::migrations!(dirs = ["versions", "tenant_versions"]); // several
 /// // with the declared schema: models of this crate or of another (any path)
 /// migrate_macros::migrations!(models = [User, blog_models::Post]);
 /// migrate_macros::migrations!("../migrations", models = [User]);
@@ -201,18 +202,23 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Input
 ///
-/// Nothing, or the directory of revision files as a string (optionally `dir = "…"`),
-/// optionally followed by `models = [A, path::to::B]`: the types, each implementing
+/// Nothing, or the directory of revision files as a string (optionally `dir = "…"`), or
+/// several as `dirs = ["…", "…"]` (Alembic's `version_locations`), optionally followed by `models = [A, path::to::B]`: the types, each implementing
 /// `migrate_core::schema::declare::Model` (`#[derive(Model)]`), whose tables are the
 /// declared schema (`MIGRATIONS.models()`). A path that is not a model is an error at it.
 ///
 /// The directory is resolved like `include!` does: relative to the directory of the file
-/// that invokes the macro (`$CARGO_MANIFEST_DIR/src` when the compiler cannot tell). The default is
+/// that invokes the macro (`$CARGO_MANIFEST_DIR/src` when the compiler cannot tell). Given
+/// none, the directories are `versions-dir` of the crate's `[package.metadata.migrate]`
+/// (one or several, relative to the crate root; see `migrate_core::config`), else
 /// `versions`, so `migrations!()` in `src/lib.rs` reads `src/versions/`.
 ///
-/// Every `*.rs` file in that directory (not in subdirectories; names starting with `.` are
-/// skipped) is one revision file, read in name order with `migrate_core::source::parse_file`,
-/// the parser the `cargo migrate` CLI uses too.
+/// Every `*.rs` file in those directories (not in subdirectories; names starting with `.`
+/// are skipped) is one revision file, read directory by directory in the order given and in
+/// name order within each (the `cargo migrate` CLI's order) with
+/// `migrate_core::source::parse_file`, the parser the CLI uses too. Revision ids are unique
+/// across all directories and the graph is checked as one; two files of the same name in
+/// different directories get different modules.
 ///
 /// # Output
 ///
@@ -227,7 +233,8 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// **New files**: rustc tracks the files it compiled, not the directory, so adding or
 /// removing a revision file needs the crate's `build.rs` to print
-/// `cargo:rerun-if-changed=src/versions` (`cargo migrate init` writes it).
+/// `cargo:rerun-if-changed=src/versions` (`cargo migrate init` writes it), one line for each
+/// versions directory.
 ///
 /// # Errors
 ///
@@ -235,7 +242,7 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// call when none is given); `MIGRATIONS` is then generated empty so code using it adds no
 /// errors of its own:
 ///
-/// - the directory does not exist or cannot be read; a file cannot be read;
+/// - a directory does not exist or cannot be read, or is named twice; a file cannot be read;
 /// - a file holds no `#[migration(...)]` module, or more than one;
 /// - every problem of the revision graph (see `migrate_core::graph::check`): a duplicate
 ///   revision id, a `down_revision` or `depends_on` naming no revision, a cycle, several

@@ -1,4 +1,4 @@
-//! `migrations!()`: reads the versions directory, checks the revision graph and emits one
+//! `migrations!()`: reads the versions directories, checks the revision graph and emits one
 //! `mod` per file plus the `MIGRATIONS` registry.
 
 use std::collections::{HashMap, HashSet};
@@ -20,14 +20,15 @@ pub(crate) const DEFAULT_DIR: &str = "versions";
 /// `$CARGO_MANIFEST_DIR/src` is assumed).
 pub(crate) fn migrations(input: TokenStream, invoking_file: Option<PathBuf>) -> TokenStream {
     let Input {
-        dir: dir_lit,
+        dirs: dir_lits,
+        span,
         models,
     } = match parse_input(input) {
         Ok(input) => input,
         Err(e) => return with_fallback(e.to_compile_error()),
     };
-    let span = dir_lit.as_ref().map_or_else(Span::call_site, LitStr::span);
-    // the crate's configuration: the versions directory when none is given here, and what
+    let span = span.unwrap_or_else(Span::call_site);
+    // the crate's configuration: the versions directories when none is given here, and what
     // the runner takes from it (baked into `MIGRATIONS`)
     let manifest =
         std::env::var_os("CARGO_MANIFEST_DIR").map(|d| PathBuf::from(d).join("Cargo.toml"));
@@ -38,22 +39,32 @@ pub(crate) fn migrations(input: TokenStream, invoking_file: Option<PathBuf>) -> 
         },
         None => (Config::default(), Vec::new()),
     };
-    let dir_arg = match (&dir_lit, &config.versions_dir.origin, &manifest) {
-        (Some(lit), _, _) => lit.value(),
+    // each directory as written (for messages) and the span its errors point at
+    let dir_args: Vec<(String, Span)> = match (&dir_lits, &config.versions_dirs.origin, &manifest) {
+        (Some(lits), _, _) => lits.iter().map(|l| (l.value(), l.span())).collect(),
         // relative to the crate root (the manifest's directory)
-        (None, Origin::Manifest { .. }, Some(m)) => m
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(&config.versions_dir.value)
-            .to_string_lossy()
-            .into_owned(),
-        _ => DEFAULT_DIR.to_owned(),
+        (None, Origin::Manifest { .. }, Some(m)) => config
+            .versions_dirs
+            .value
+            .iter()
+            .map(|d| {
+                let dir = m.parent().unwrap_or(Path::new(".")).join(d);
+                (dir.to_string_lossy().into_owned(), span)
+            })
+            .collect(),
+        _ => vec![(DEFAULT_DIR.to_owned(), span)],
     };
-    let ctx = Context::new(invoking_file, &dir_arg);
+    let ctx = Context::new(invoking_file, &dir_args);
 
     let files = match ctx.list() {
         Ok(files) => files,
-        Err(msg) => return with_fallback(error(span, &msg)),
+        Err(errors) => {
+            let mut out = TokenStream::new();
+            for (span, msg) in errors {
+                out.extend(error(span, &msg));
+            }
+            return with_fallback(out);
+        }
     };
     let loaded = load(&ctx, files);
     let mut out = emit(&ctx, &loaded, span, &config, models.as_deref());
@@ -93,22 +104,28 @@ fn settings(config: &Config) -> TokenStream {
 /// What `migrations!(…)` was given.
 #[derive(Default)]
 struct Input {
-    /// The directory literal, when given.
-    dir: Option<LitStr>,
+    /// The directory literals, when given: one (`"dir"`, `dir = "dir"`) or several
+    /// (`dirs = ["a", "b"]`).
+    dirs: Option<Vec<LitStr>>,
+    /// Where errors about the directories as a whole point: the literal, or the list.
+    span: Option<Span>,
     /// `models = [A, b::B]`, when given (possibly empty).
     models: Option<Vec<syn::Type>>,
 }
 
-/// `()`, `("dir")`, `(dir = "dir")`, each optionally with `models = [Model, …]` (after the
-/// directory when both are given).
+/// `()`, `("dir")`, `(dir = "dir")`, `(dirs = ["a", "b"])`, each optionally with
+/// `models = [Model, …]` (after the directories when both are given).
 fn parse_input(input: TokenStream) -> syn::Result<Input> {
     let parser = |input: ParseStream<'_>| {
         let mut out = Input::default();
-        let expected = "expected `migrations!()`, `migrations!(\"dir\")` or \
-                        `migrations!(dir = \"dir\")`, with the directory relative to this file, \
-                        optionally followed by `models = [Model, …]`";
+        let expected = "expected `migrations!()`, `migrations!(\"dir\")`, \
+                        `migrations!(dir = \"dir\")` or `migrations!(dirs = [\"a\", \"b\"])`, \
+                        with the directories relative to this file, optionally followed by \
+                        `models = [Model, …]`";
         if input.peek(LitStr) {
-            out.dir = Some(input.parse::<LitStr>()?);
+            let lit = input.parse::<LitStr>()?;
+            out.span = Some(lit.span());
+            out.dirs = Some(vec![lit]);
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
             }
@@ -118,10 +135,32 @@ fn parse_input(input: TokenStream) -> syn::Result<Input> {
                 return Err(input.error(expected));
             }
             let key = input.fork().parse::<syn::Ident>()?;
-            if key == "dir" && out.dir.is_none() && out.models.is_none() {
+            if key == "dir" && out.dirs.is_none() && out.models.is_none() {
                 input.parse::<syn::Ident>()?;
                 input.parse::<Token![=]>()?;
-                out.dir = Some(input.parse::<LitStr>()?);
+                let lit = input.parse::<LitStr>()?;
+                out.span = Some(lit.span());
+                out.dirs = Some(vec![lit]);
+            } else if key == "dirs" && out.dirs.is_none() && out.models.is_none() {
+                input.parse::<syn::Ident>()?;
+                input.parse::<Token![=]>()?;
+                if !input.peek(syn::token::Bracket) {
+                    return Err(input.error(
+                        "`dirs` takes a list in brackets: `dirs = [\"versions\", \"tenant\"]`",
+                    ));
+                }
+                let content;
+                let bracket = syn::bracketed!(content in input);
+                let list =
+                    syn::punctuated::Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?;
+                if list.is_empty() {
+                    return Err(syn::Error::new(
+                        bracket.span.join(),
+                        "`dirs` names no directory: `dirs = [\"versions\", \"tenant\"]`",
+                    ));
+                }
+                out.span = Some(bracket.span.join());
+                out.dirs = Some(list.into_iter().collect());
             } else if key == "models" && out.models.is_none() {
                 input.parse::<syn::Ident>()?;
                 input.parse::<Token![=]>()?;
@@ -150,18 +189,26 @@ fn parse_input(input: TokenStream) -> syn::Result<Input> {
     parser.parse2(input)
 }
 
+/// One versions directory.
+struct Dir {
+    /// Absolute, normalized.
+    path: PathBuf,
+    /// As written (or the default), for messages when it is outside the crate.
+    arg: String,
+    /// Where its errors point.
+    span: Span,
+}
+
 /// Where things are.
 struct Context {
-    /// The versions directory, absolute.
-    dir: PathBuf,
-    /// The directory as written (or the default), for messages when `dir` is outside the crate.
-    dir_arg: String,
+    /// The versions directories, in the order given.
+    dirs: Vec<Dir>,
     /// `$CARGO_MANIFEST_DIR`, absolute.
     manifest_dir: Option<PathBuf>,
 }
 
 impl Context {
-    fn new(invoking_file: Option<PathBuf>, dir_arg: &str) -> Context {
+    fn new(invoking_file: Option<PathBuf>, dir_args: &[(String, Span)]) -> Context {
         let cwd = std::env::current_dir().unwrap_or_default();
         let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(|d| normalize(&cwd.join(d)));
         let base = match invoking_file.as_deref().and_then(Path::parent) {
@@ -172,8 +219,14 @@ impl Context {
                 .join("src"),
         };
         Context {
-            dir: normalize(&base.join(dir_arg)),
-            dir_arg: dir_arg.to_owned(),
+            dirs: dir_args
+                .iter()
+                .map(|(arg, span)| Dir {
+                    path: normalize(&base.join(arg)),
+                    arg: arg.clone(),
+                    span: *span,
+                })
+                .collect(),
             manifest_dir,
         }
     }
@@ -187,22 +240,58 @@ impl Context {
             .and_then(|m| path.strip_prefix(m).ok());
         let shown = match rel {
             Some(rel) => rel.to_string_lossy().into_owned(),
-            None => match path.strip_prefix(&self.dir) {
-                Ok(name) if name.as_os_str().is_empty() => self.dir_arg.clone(),
-                Ok(name) => {
-                    let dir = self.dir_arg.trim_end_matches(['/', '\\']);
-                    format!("{dir}/{}", name.to_string_lossy())
+            None => {
+                let under = self
+                    .dirs
+                    .iter()
+                    .find_map(|d| path.strip_prefix(&d.path).ok().map(|name| (d, name)));
+                match under {
+                    Some((d, name)) if name.as_os_str().is_empty() => d.arg.clone(),
+                    Some((d, name)) => {
+                        let dir = d.arg.trim_end_matches(['/', '\\']);
+                        format!("{dir}/{}", name.to_string_lossy())
+                    }
+                    None => path.to_string_lossy().into_owned(),
                 }
-                Err(_) => path.to_string_lossy().into_owned(),
-            },
+            }
         };
         shown.replace('\\', "/")
     }
 
-    /// The `*.rs` files of the directory, sorted by name.
-    fn list(&self) -> Result<Vec<PathBuf>, String> {
-        let shown = self.display(&self.dir);
-        let entries = std::fs::read_dir(&self.dir).map_err(|e| {
+    /// The `*.rs` files of every directory: directory by directory in the order given, by
+    /// name within each (the CLI's order). Errors: each directory that is missing, unreadable
+    /// or named twice, with the span it points at.
+    fn list(&self) -> Result<Vec<PathBuf>, Vec<(Span, String)>> {
+        let mut files = Vec::new();
+        let mut errors = Vec::new();
+        for (i, dir) in self.dirs.iter().enumerate() {
+            let shown = self.display(&dir.path);
+            if let Some(first) = self.dirs[..i].iter().find(|d| d.path == dir.path) {
+                errors.push((
+                    dir.span,
+                    format!(
+                        "migrations directory `{shown}` is named twice (`{}` and `{}`); name \
+                         each directory once",
+                        first.arg, dir.arg
+                    ),
+                ));
+                continue;
+            }
+            match Self::list_one(&dir.path, &shown) {
+                Ok(mut found) => files.append(&mut found),
+                Err(msg) => errors.push((dir.span, msg)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(files)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The `*.rs` files of one directory, sorted by name.
+    fn list_one(dir: &Path, shown: &str) -> Result<Vec<PathBuf>, String> {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 format!(
                     "migrations directory `{shown}` does not exist; create it (`cargo migrate \
@@ -403,8 +492,12 @@ fn emit(
     let settings = settings(config);
     let doc = format!(
         " The revisions of this crate, in file order (`Migrations::graph` orders them). \
-         Generated by `migrate_macros::migrations!()` from `{}`.",
-        ctx.display(&ctx.dir)
+         Generated by `migrate_macros::migrations!()` from {}.",
+        ctx.dirs
+            .iter()
+            .map(|d| format!("`{}`", ctx.display(&d.path)))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let registry = match models {
         None => quote!(::migrate_core::Migrations::with_settings(&[#(#entries),*], #settings)),
@@ -449,7 +542,10 @@ mod tests {
 
     fn input(src: &str) -> Result<Option<String>, String> {
         parse_input(TokenStream::from_str(src).expect("lexes"))
-            .map(|i| i.dir.map(|l| l.value()))
+            .map(|i| {
+                i.dirs
+                    .map(|l| l.iter().map(LitStr::value).collect::<Vec<_>>().join("|"))
+            })
             .map_err(|e| e.to_string())
     }
 
@@ -458,7 +554,8 @@ mod tests {
         parse_input(TokenStream::from_str(src).expect("lexes"))
             .map(|i| {
                 (
-                    i.dir.map(|l| l.value()),
+                    i.dirs
+                        .map(|l| l.iter().map(LitStr::value).collect::<Vec<_>>().join("|")),
                     i.models.map(|m| {
                         m.iter()
                             .map(|t| quote!(#t).to_string().replace(' ', ""))
@@ -507,7 +604,25 @@ mod tests {
             input("dir = \"../versions\""),
             Ok(Some("../versions".into()))
         );
-        for bad in ["42", "path = \"x\"", "\"a\" \"b\"", "dir"] {
+        assert_eq!(
+            input("dirs = [\"versions\", \"../tenant\",]"),
+            Ok(Some("versions|../tenant".into()))
+        );
+        assert_eq!(
+            with_models("dirs = [\"a\"], models = [User]").map(|(d, _)| d),
+            Ok(Some("a".into()))
+        );
+        for bad in [
+            "42",
+            "path = \"x\"",
+            "\"a\" \"b\"",
+            "dir",
+            "dirs = \"a\"",
+            "dirs = []",
+            "dirs = [a]",
+            "\"a\", dirs = [\"b\"]",
+            "dir = \"a\", dirs = [\"b\"]",
+        ] {
             assert!(input(bad).is_err(), "{bad}");
         }
     }
@@ -537,16 +652,24 @@ mod tests {
 
     #[test]
     fn paths_are_shown_relative_to_the_crate() {
+        let dir = |path: &str, arg: &str| Dir {
+            path: PathBuf::from(path),
+            arg: arg.into(),
+            span: Span::call_site(),
+        };
         let ctx = Context {
-            dir: PathBuf::from("/c/src/versions"),
-            dir_arg: "versions".into(),
+            dirs: vec![
+                dir("/c/src/versions", "versions"),
+                dir("/c/tenant", "../tenant"),
+            ],
             manifest_dir: Some(PathBuf::from("/c")),
         };
         assert_eq!(
             ctx.display(Path::new("/c/src/versions/a.rs")),
             "src/versions/a.rs"
         );
-        assert_eq!(ctx.display(&ctx.dir), "src/versions");
+        assert_eq!(ctx.display(&ctx.dirs[0].path), "src/versions");
+        assert_eq!(ctx.display(Path::new("/c/tenant/b.rs")), "tenant/b.rs");
         let outside = Context {
             manifest_dir: Some(PathBuf::from("/elsewhere")),
             ..ctx
@@ -555,7 +678,11 @@ mod tests {
             outside.display(Path::new("/c/src/versions/a.rs")),
             "versions/a.rs"
         );
-        assert_eq!(outside.display(&outside.dir), "versions");
+        assert_eq!(outside.display(&outside.dirs[0].path), "versions");
+        assert_eq!(
+            outside.display(Path::new("/c/tenant/b.rs")),
+            "../tenant/b.rs"
+        );
         assert_eq!(
             normalize(Path::new("/c/src/./../versions")),
             PathBuf::from("/c/versions")

@@ -12,6 +12,9 @@
 //!   executable): the sources of the migrations crate and of every path dependency, the
 //!   versions directory (the `rerun-if-changed` of the build script `init` writes) and every
 //!   revision file, the manifest (`migrations!()` reads its configuration);
+//! - every configured versions directory (`versions-dir`, one or several) and every file in
+//!   it, whether or not the build script names it: a revision file added to a directory the
+//!   build script forgot still sends the command through `cargo build`;
 //! - the manifest of each package those paths belong to, the workspace's `Cargo.toml` and
 //!   `Cargo.lock`;
 //! - for a package with a build script (a `build.rs`, or a `build` key in its manifest),
@@ -210,6 +213,16 @@ fn watched(project: &Project, cwd: &Path, exe: &Path) -> Option<Vec<PathBuf>> {
         paths.insert(dep);
     }
     packages.insert(project.crate_dir.clone());
+    // every versions directory and its entries, as `migrations!()` reads them (a missing
+    // one is watched as missing)
+    for dir in project.versions_dirs().ok()? {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries {
+                paths.insert(e.ok()?.path());
+            }
+        }
+        paths.insert(dir);
+    }
     for dir in &packages {
         let manifest = dir.join("Cargo.toml");
         if has_build_script(dir, &manifest) {

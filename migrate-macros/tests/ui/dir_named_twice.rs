@@ -1,0 +1,3 @@
+migrate_macros::migrations!(dirs = ["pass/graph", "pass/./graph/"]);
+
+fn main() {}

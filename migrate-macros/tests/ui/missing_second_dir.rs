@@ -1,0 +1,3 @@
+migrate_macros::migrations!(dirs = ["pass/graph", "no_such_dir"]);
+
+fn main() {}

@@ -1,7 +1,6 @@
-//! Emitting `#[migration]`: the module unchanged plus two wrappers inside it, and the
-//! `__MIGRATE_REVISION` constant next to it.
+//! Emitting `#[migration]`: the module unchanged plus two wrappers inside it, and next to
+//! it their re-export and the `__MIGRATE_CHECKSUM` constant.
 
-use migrate_core::source::MigrationArgs;
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -20,8 +19,8 @@ pub(crate) fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
         // Complete, or only `upgrade` / `downgrade` are wrong: the constant is still emitted
         // (with stub wrappers for the wrong functions) so `migrations!()` compiles and the
         // user sees the one error above, not a cascade.
-        (Some(args), Some(module), Some(functions)) => {
-            let mut out = revision(&args, &module.ident, &functions, item);
+        (Some(_), Some(module), Some(functions)) => {
+            let mut out = revision(&module.ident, &functions, item);
             out.extend(errors);
             out
         }
@@ -35,12 +34,7 @@ pub(crate) fn migration(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn revision(
-    args: &MigrationArgs,
-    module: &Ident,
-    functions: &[Option<Function>; 2],
-    item: TokenStream,
-) -> TokenStream {
+fn revision(module: &Ident, functions: &[Option<Function>; 2], item: TokenStream) -> TokenStream {
     let checksum = checksum::sha256_hex(&item);
     let wrappers: TokenStream = FUNCTIONS
         .iter()
@@ -48,38 +42,15 @@ fn revision(
         .map(|(name, f)| wrapper(name, f.as_ref()))
         .collect();
     let item = append_to_module(item, wrappers);
-    let MigrationArgs {
-        revision,
-        down_revisions,
-        branch_labels,
-        depends_on,
-        transactional,
-        irreversible,
-        allow_lint,
-    } = args;
-    let irreversible = match irreversible {
-        Some(reason) => quote!(::core::option::Option::Some(#reason)),
-        None => quote!(::core::option::Option::None),
-    };
-    let (rules, reasons): (Vec<&String>, Vec<&String>) =
-        allow_lint.iter().map(|(r, why)| (r, why)).unzip();
+    // The attribute's arguments are not repeated here: `migrations!()` reads them from the
+    // file with the same parser and writes the `Revision` itself (fewer items per revision,
+    // BENCHMARKS.md "W5"); what only the tokens give is the checksum.
     quote! {
         #item
         #[doc(hidden)]
-        pub const __MIGRATE_REVISION: ::migrate_core::Revision = ::migrate_core::Revision {
-            id: #revision,
-            down_revisions: &[#(#down_revisions),*],
-            branch_labels: &[#(#branch_labels),*],
-            depends_on: &[#(#depends_on),*],
-            message: "",
-            file: "",
-            checksum: #checksum,
-            transactional: #transactional,
-            irreversible: #irreversible,
-            allow_lint: &[#(::migrate_core::AllowLint { rule: #rules, reason: #reasons }),*],
-            upgrade: #module::__migrate_upgrade,
-            downgrade: #module::__migrate_downgrade,
-        };
+        pub use #module::{__migrate_downgrade, __migrate_upgrade};
+        #[doc(hidden)]
+        pub const __MIGRATE_CHECKSUM: &str = #checksum;
     }
 }
 
@@ -105,7 +76,7 @@ fn wrapper(name: &str, f: Option<&Function>) -> TokenStream {
     };
     quote! {
         #[doc(hidden)]
-        pub(super) fn #wrapper(#param: &mut ::migrate_core::Db) -> ::migrate_core::BoxFuture<'_> {
+        pub fn #wrapper(#param: &mut ::migrate_core::Db) -> ::migrate_core::BoxFuture<'_> {
             #body
         }
     }

@@ -113,8 +113,13 @@ use proc_macro::TokenStream;
 /// The module unchanged, with two hidden wrappers appended inside it,
 /// `__migrate_upgrade` and `__migrate_downgrade`
 /// (`fn(&mut Db) -> BoxFuture<'_>`, boxing the future of your function), and next to the
-/// module a hidden constant `__MIGRATE_REVISION: ::migrate_core::Revision` holding the
-/// arguments, the wrappers and the checksum. `migrations!()` lists these constants.
+/// module their hidden re-export and a hidden constant `__MIGRATE_CHECKSUM: &str`.
+/// `migrations!()` builds each `::migrate_core::Revision` from these and from the
+/// arguments, which it reads from the file with the same parser.
+///
+/// Only the module's top-level tokens are read (its name, and the signatures of `upgrade`
+/// and `downgrade`): the bodies are left to the compiler, which parses them anyway. This
+/// runs for every revision on every build of the crate.
 ///
 /// The checksum is the SHA-256 of the module's tokens, so whitespace, comments, doc comments,
 /// the spacing of punctuation and trailing commas do not change it; rustfmt's reordering of
@@ -225,6 +230,8 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - for each file, `#[path = "<absolute path>"] #[doc(hidden)] pub mod rev_<file stem>;`
 ///   (e.g. `rev_3f2a9c1b7e4d_create_users`), so rustc compiles the file (its
 ///   `#[migration]` attribute expands there) and rebuilds when it changes;
+/// - for each revision, a hidden constant `__MIGRATE_REV_<FILE STEM>: ::migrate_core::Revision`
+///   (its arguments, message, file, and the checksum and wrappers `#[migration]` generated);
 /// - `pub static MIGRATIONS: ::migrate_core::Migrations` listing every revision in
 ///   topological order (parents and `depends_on` before children), each with its message
 ///   (the first line of the file's `//!` docstring) and its file (relative to the crate

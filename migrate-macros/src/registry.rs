@@ -471,24 +471,30 @@ fn emit(
 
     // In file order, as read: the runner's `Graph::new` breaks ties between independent
     // branches by it (Alembic's order, from its file order), as the CLI does reading the files.
-    let by_id: HashMap<&str, &File> = files
+    let by_id: HashMap<&str, (&File, &SourceRevision)> = files
         .iter()
         .filter_map(|f| {
             f.parsed
                 .as_ref()
                 .ok()
-                .map(|r| (r.args.revision.as_str(), f))
+                .map(|r| (r.args.revision.as_str(), (f, r)))
         })
         .collect();
-    let entries = infos.iter().map(|info| {
-        let file = by_id[info.id.as_str()];
-        let module = &file.module;
-        let message = &info.message;
-        let shown = &info.file;
-        quote! {
-            ::migrate_core::Revision { message: #message, file: #shown, ..#module::__MIGRATE_REVISION }
-        }
-    });
+    // One constant per revision, the static listing them: on a new revision the static's
+    // initializer is all that is checked again, and each constant stays in the incremental
+    // cache (written into the static, the 1,000 `Revision` literals were type-checked
+    // again on every build).
+    let mut entries = Vec::with_capacity(infos.len());
+    for info in &infos {
+        let (file, rev) = by_id[info.id.as_str()];
+        let name = format_ident!("__MIGRATE_{}", file.module.to_string().to_uppercase());
+        let value = revision_entry(&file.module, &rev.args, &info.message, &info.file);
+        out.extend(quote! {
+            #[doc(hidden)]
+            const #name: ::migrate_core::Revision = #value;
+        });
+        entries.push(name);
+    }
     let settings = settings(config);
     let doc = format!(
         " The revisions of this crate, in file order (`Migrations::graph` orders them). \
@@ -520,6 +526,48 @@ fn emit(
         pub static MIGRATIONS: ::migrate_core::Migrations = #registry;
     });
     out
+}
+
+/// One `::migrate_core::Revision` of the registry: the arguments as read from the file (the
+/// parser `#[migration]` uses on the same tokens), the checksum and the two wrappers from
+/// what the attribute generated in the file's module `module`.
+fn revision_entry(
+    module: &syn::Ident,
+    args: &source::MigrationArgs,
+    message: &str,
+    file: &str,
+) -> TokenStream {
+    let source::MigrationArgs {
+        revision,
+        down_revisions,
+        branch_labels,
+        depends_on,
+        transactional,
+        irreversible,
+        allow_lint,
+    } = args;
+    let irreversible = match irreversible {
+        Some(reason) => quote!(::core::option::Option::Some(#reason)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (rules, reasons): (Vec<&String>, Vec<&String>) =
+        allow_lint.iter().map(|(r, why)| (r, why)).unzip();
+    quote! {
+        ::migrate_core::Revision {
+            id: #revision,
+            down_revisions: &[#(#down_revisions),*],
+            branch_labels: &[#(#branch_labels),*],
+            depends_on: &[#(#depends_on),*],
+            message: #message,
+            file: #file,
+            checksum: #module::__MIGRATE_CHECKSUM,
+            transactional: #transactional,
+            irreversible: #irreversible,
+            allow_lint: &[#(::migrate_core::AllowLint { rule: #rules, reason: #reasons }),*],
+            upgrade: #module::__migrate_upgrade,
+            downgrade: #module::__migrate_downgrade,
+        }
+    }
 }
 
 fn error(span: Span, msg: &str) -> TokenStream {

@@ -61,19 +61,16 @@ pub(crate) struct Function {
 /// the wrapper the attribute generates is spanned at the return type, so a wrong type is
 /// reported there.
 pub(crate) fn check(module: &RevisionMod, cx: &mut Ctxt) -> [Option<Function>; 2] {
+    let mut sigs = module.functions.iter();
     FUNCTIONS.map(|name| {
-        let found = module.items.iter().find_map(|item| match item {
-            syn::Item::Fn(f) if f.sig.ident == name => Some(f),
-            _ => None,
-        });
-        let Some(f) = found else {
+        let Some(sig) = sigs.next().and_then(Option::as_ref) else {
             cx.error(
                 module.ident.span(),
                 format!("revision module is missing `async fn {name}(db: &mut Db) -> Result<()>`"),
             );
             return None;
         };
-        check_fn(name, &f.sig, cx)
+        check_fn(name, sig, cx)
     })
 }
 

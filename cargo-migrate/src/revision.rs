@@ -5,12 +5,12 @@
 //! it for the bodies (the models compared with the migrations in a shadow database).
 
 use std::fmt::Write as _;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use clap::Args;
-use migrate_core::config::IdStyle;
+use migrate_core::config::{IdStyle, normalize_path as normalize};
 use migrate_core::graph::{self, Graph, GraphError};
 use migrate_core::source::{self, NewRevision, RevisionBodies};
 
@@ -171,23 +171,6 @@ pub(crate) fn check_labels(sources: &Sources, labels: &[String]) -> anyhow::Resu
 fn both_on_a_terminal() -> bool {
     use std::io::IsTerminal as _;
     std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
-}
-
-/// Removes `.` and resolves `..` components without touching the filesystem.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push(c);
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The versions directory a new revision with `parents` goes into, as Alembic's

@@ -447,10 +447,7 @@ fn versions_dirs(item: &Item) -> Result<Vec<String>, String> {
         if d.trim().is_empty() || Path::new(d).is_absolute() {
             return Err(EXPECTED.to_owned());
         }
-        let normal: PathBuf = Path::new(d)
-            .components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
-            .collect();
+        let normal = normalize_path(Path::new(d));
         if let Some(i) = seen.iter().position(|s| *s == normal) {
             let first = &dirs[i];
             return Err(if first == d {
@@ -524,6 +521,29 @@ pub struct FileNameParts<'a> {
     pub utc: (i32, u8, u8, u8, u8, u8),
     /// The creation time in seconds since the Unix epoch.
     pub epoch: i64,
+}
+
+/// `path` with its `.` components removed and each `..` applied to the component before it,
+/// without touching the filesystem (no symbolic link is followed; a leading `..` stays). Two
+/// spellings of one versions directory (`./src/versions/`, `src/x/../versions`) compare
+/// equal after it. Used by the configuration's duplicate check, `migrations!()` and the CLI's
+/// `--version-path`.
+pub fn normalize_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !matches!(out.components().next_back(), Some(Component::Normal(_))) || !out.pop()
+                {
+                    out.push(c);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A new revision's file name from a checked `template` ([`Config::file_template`]), with
@@ -776,6 +796,22 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.path, Path::new("/w/Cargo.toml"));
         assert_eq!(e.line, Some(3));
+    }
+
+    #[test]
+    fn normalized_paths() {
+        for (input, want) in [
+            ("src/versions", "src/versions"),
+            ("./src/versions/", "src/versions"),
+            ("src/x/../versions", "src/versions"),
+            ("src/./versions/.", "src/versions"),
+            ("../shared/versions", "../shared/versions"),
+            ("../../v", "../../v"),
+            ("a/../../v", "../v"),
+            ("/w/m/src/../versions", "/w/m/versions"),
+        ] {
+            assert_eq!(normalize_path(Path::new(input)), Path::new(want), "{input}");
+        }
     }
 
     #[test]

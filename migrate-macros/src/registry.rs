@@ -2,9 +2,9 @@
 //! `mod` per file plus the `MIGRATIONS` registry.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
-use migrate_core::config::{Config, Origin};
+use migrate_core::config::{Config, Origin, normalize_path as normalize};
 use migrate_core::graph::{self, GraphError, RevisionInfo};
 use migrate_core::source::{self, SourceError, SourceRevision};
 use proc_macro2::{Span, TokenStream};
@@ -317,23 +317,6 @@ impl Context {
         files.sort();
         Ok(files)
     }
-}
-
-/// Removes `.` and resolves `..` components without touching the filesystem.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push(c);
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// One file of the versions directory.

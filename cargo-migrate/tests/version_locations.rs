@@ -8,53 +8,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::*;
-
-/// The cache log's line for a command that ran the runner without `cargo build`.
-const SKIPPED: &str = "cache: runner up to date (runner stamp), `cargo build` skipped";
-
-/// The latest change (mtime or ctime) of `path` or anything in it.
-fn newest(path: &Path) -> SystemTime {
-    let meta = std::fs::symlink_metadata(path).unwrap();
-    let mut t = meta.modified().unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt as _;
-        let ctime = UNIX_EPOCH
-            + Duration::from_secs(meta.ctime().try_into().unwrap())
-            + Duration::from_nanos(meta.ctime_nsec() as u64);
-        t = t.max(ctime);
-    }
-    if meta.is_dir() {
-        for e in std::fs::read_dir(path).unwrap() {
-            t = t.max(newest(&e.unwrap().path()));
-        }
-    }
-    t
-}
-
-/// `cargo-migrate migrate <args>` in `app`, the cache log on and the caches' clock past the
-/// young-file window for everything in `app` (as in `runner_stamp.rs`).
-fn stamped(app: &Path, args: &[&str]) -> Run {
-    let now = (newest(app) + Duration::from_millis(3300))
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
-        .to_string();
-    let mut all = vec!["migrate"];
-    all.extend_from_slice(args);
-    cm_env(
-        app,
-        &all,
-        &[
-            ("CARGO_MIGRATE_CACHE_STATS", "1"),
-            ("CARGO_MIGRATE_CACHE_NOW", now.as_str()),
-        ],
-    )
-    .ok()
-}
 
 /// Bodies running `up` and `down` (SQL).
 fn bodies(up: &str, down: &str) -> (String, String) {
@@ -282,7 +237,7 @@ fn two_versions_directories() {
 
     // the runner applies the chain across both directories, in order
     let db = app.join("migrate.db");
-    stamped(&app, &["upgrade"]);
+    stamped(&app, &["upgrade"], &[]);
     for sql in [
         "SELECT id, tenant_id FROM users",
         "SELECT tenant_id FROM audit",
@@ -290,8 +245,8 @@ fn two_versions_directories() {
         assert!(sql_ok(&db, sql), "{sql}");
     }
     // (a build whose files were all settled records the stamp; a no-op `cargo build` does too)
-    stamped(&app, &["current"]);
-    let current = stamped(&app, &["current"]);
+    stamped(&app, &["current"], &[]);
+    let current = stamped(&app, &["current"], &[]);
     assert!(current.stderr.contains(SKIPPED), "{}", current.stderr);
     assert!(current.stdout.contains(&f), "{}", current.stdout);
 
@@ -303,9 +258,9 @@ fn two_versions_directories() {
     );
     let (up, down) = bodies("CREATE TABLE late (id INTEGER)", "DROP TABLE late");
     fill(&app.join(&late), &up, &down);
-    let upgraded = stamped(&app, &["upgrade"]);
+    let upgraded = stamped(&app, &["upgrade"], &[]);
     assert!(!upgraded.stderr.contains(SKIPPED), "{}", upgraded.stderr);
     assert!(sql_ok(&db, "SELECT id FROM late"));
-    let current = stamped(&app, &["current"]);
+    let current = stamped(&app, &["current"], &[]);
     assert!(current.stdout.contains(&g), "{}", current.stdout);
 }

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use migrate_core::Db;
 
@@ -225,4 +226,47 @@ pub fn sql_ok(db: &Path, sql: &str) -> bool {
         conn.close().await;
         ok
     })
+}
+
+/// The cache log's line for a command that ran the runner without `cargo build`.
+pub const SKIPPED: &str = "cache: runner up to date (runner stamp), `cargo build` skipped";
+
+/// The latest change (mtime or ctime) of `path` or anything in it.
+pub fn newest(path: &Path) -> SystemTime {
+    let meta = std::fs::symlink_metadata(path).unwrap();
+    let mut t = meta.modified().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let ctime = UNIX_EPOCH
+            + Duration::from_secs(meta.ctime().try_into().unwrap())
+            + Duration::from_nanos(meta.ctime_nsec() as u64);
+        t = t.max(ctime);
+    }
+    if meta.is_dir() {
+        for e in std::fs::read_dir(path).unwrap() {
+            t = t.max(newest(&e.unwrap().path()));
+        }
+    }
+    t
+}
+
+/// `cargo-migrate migrate <args>` in `app` with the cache log on (`CARGO_MIGRATE_CACHE_STATS`),
+/// the caches' clock (`CARGO_MIGRATE_CACHE_NOW`) past the young-file window for everything in
+/// `app`, so no file is too young to be recorded and no test sleeps, and `env`.
+pub fn stamped(app: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let now = newest(app) + Duration::from_millis(3300);
+    let now = now
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+        .to_string();
+    let mut all = vec!["migrate"];
+    all.extend_from_slice(args);
+    let mut vars = vec![
+        ("CARGO_MIGRATE_CACHE_STATS", "1"),
+        ("CARGO_MIGRATE_CACHE_NOW", now.as_str()),
+    ];
+    vars.extend_from_slice(env);
+    cm_env(app, &all, &vars).ok()
 }

@@ -12,13 +12,14 @@
 //! Re-running resumes: a target already at head costs one connection and one read of its
 //! version table (no lock is taken).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::Error;
 use crate::db::{ConnectOptions, Db, redact_url};
+use crate::lock::{Capabilities, LockStrategy};
 use crate::registry::Migrations;
 use crate::runner::{Options, Runner};
 use crate::version_table::validate_table_name;
@@ -380,6 +381,7 @@ pub fn run(
     let canary = options.canary.min(targets.len());
     let mut outcomes: Vec<Option<Outcome>> = vec![None; targets.len()];
     let stop = AtomicBool::new(false);
+    let probed = Probed::default();
     for (lo, hi) in [(0, canary), (canary, targets.len())] {
         if lo == hi {
             continue;
@@ -395,6 +397,7 @@ pub fn run(
             command,
             options,
             &stop,
+            &probed,
             &mut |o| {
                 on_outcome(&o);
                 let i = o.index;
@@ -449,6 +452,7 @@ fn run_stage(
     command: &FleetCommand,
     options: &FleetOptions,
     stop: &AtomicBool,
+    probed: &Probed,
     on_outcome: &mut dyn FnMut(Outcome),
 ) {
     let next = AtomicUsize::new(range.start);
@@ -487,6 +491,7 @@ fn run_stage(
                         i,
                         command,
                         &options.connect,
+                        probed,
                     ));
                     if o.status == Status::Failed && options.fail_fast {
                         stop.store(true, Ordering::SeqCst);
@@ -512,6 +517,7 @@ async fn run_one(
     index: usize,
     command: &FleetCommand,
     connect: &ConnectOptions,
+    probed: &Probed,
 ) -> Outcome {
     let started = Instant::now();
     let mut from = None;
@@ -522,6 +528,7 @@ async fn run_one(
         target,
         command,
         connect,
+        probed,
         &mut from,
         &mut to,
     )
@@ -542,13 +549,44 @@ async fn run_one(
     }
 }
 
+/// `--lock auto` in a fleet: what the server behind each URL was probed to do
+/// ([`Capabilities`]), so that targets sharing a URL (the schemas of one database) are probed
+/// once per run, as a single command probes once, instead of once per target (the probe is
+/// a few round trips and a second connection). Keyed by the whole URL: host, port, user,
+/// database and parameters; targets on different databases are probed each, since a proxy
+/// may pool each database its own way (PgBouncer's per-database `pool_mode`).
+#[derive(Default)]
+struct Probed(Mutex<HashMap<String, Capabilities>>);
+
+impl Probed {
+    /// Hands `db` what an earlier target of the same URL was probed to do.
+    fn seed(&self, db: &mut Db, url: &str) {
+        if let Some(c) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(url) {
+            db.capabilities = Some(c.clone());
+        }
+    }
+
+    /// Keeps what `db` was probed to do, for the next targets of its URL.
+    fn keep(&self, db: &Db, url: &str) {
+        if let Some(c) = &db.capabilities {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(url.to_owned())
+                .or_insert_with(|| c.clone());
+        }
+    }
+}
+
 /// Returns whether something changed.
+#[allow(clippy::too_many_arguments)]
 async fn one(
     migrations: &Migrations,
     runner_options: &Options,
     target: &Target,
     command: &FleetCommand,
     connect: &ConnectOptions,
+    probed: &Probed,
     from: &mut Option<Vec<String>>,
     to: &mut Option<Vec<String>>,
 ) -> Result<bool, Error> {
@@ -575,6 +613,10 @@ async fn one(
     };
     let connect = connect.clone().create_sqlite_file(command.writes(), name);
     let mut db = Db::connect_with(&target.url, &connect).await?;
+    let auto = runner_options.lock == LockStrategy::Auto;
+    if auto {
+        probed.seed(&mut db, &target.url);
+    }
     let r = async {
         if let Some(s) = &target.schema {
             if db.backend() != crate::Backend::Postgres {
@@ -636,6 +678,9 @@ async fn one(
         Ok(after.applied != before.applied)
     }
     .await;
+    if auto {
+        probed.keep(&db, &target.url);
+    }
     db.close().await;
     r
 }

@@ -1200,11 +1200,16 @@ impl<'m> Runner<'m> {
                     return Ok(false);
                 }
                 #[cfg(feature = "postgres")]
-                Some(Conn::Postgres(c)) => sqlx::query("SELECT pg_try_advisory_lock($1)")
-                    .bind(key)
-                    .fetch_one(&mut **c)
-                    .await
-                    .and_then(|r| r.try_get::<bool, _>(0)),
+                // the simple query protocol, the key inline (our own number, as text: i64::MIN as
+                // a literal would be numeric): one round trip,
+                // where a bound parameter costs two the first time (prepare, then execute),
+                // and no prepared statement left on the session
+                Some(Conn::Postgres(c)) => sqlx::raw_sql(AssertSqlSafe(format!(
+                    "SELECT pg_try_advisory_lock('{key}'::bigint)"
+                )))
+                .fetch_one(&mut **c)
+                .await
+                .and_then(|r| r.try_get::<bool, _>(0)),
                 #[cfg(feature = "mysql")]
                 Some(Conn::MySql(c)) => sqlx::query(const_format_lock!("SELECT GET_LOCK(", ", 0)"))
                     .bind(&name)
@@ -1265,11 +1270,13 @@ impl<'m> Runner<'m> {
         let name = format!("cargo-migrate:{}", self.options.version_table);
         let _: Result<(), sqlx::Error> = match db.conn() {
             #[cfg(feature = "postgres")]
-            Some(Conn::Postgres(c)) => sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(key)
-                .execute(&mut **c)
-                .await
-                .map(|_| ()),
+            // simple query protocol, as taking it (one round trip)
+            Some(Conn::Postgres(c)) => sqlx::raw_sql(AssertSqlSafe(format!(
+                "SELECT pg_advisory_unlock('{key}'::bigint)"
+            )))
+            .execute(&mut **c)
+            .await
+            .map(|_| ()),
             #[cfg(feature = "mysql")]
             Some(Conn::MySql(c)) => sqlx::query(const_format_lock!("SELECT RELEASE_LOCK(", ")"))
                 .bind(&name)

@@ -195,22 +195,34 @@ pub fn pending_index_statement(table: &str) -> String {
 }
 
 /// Creates the version table (and on SQLite its `pending` index) when it does not exist.
+/// PostgreSQL outside a transaction: the `CREATE TABLE IF NOT EXISTS` and the check of its
+/// columns go out as one simple-query batch (one round trip instead of two).
 pub(crate) async fn create(db: &mut Db, table: &str) -> Result<(), Error> {
     let sql = create_statement(db.backend(), table);
-    db.sql(&sql)
-        .await
-        .map_err(|e| context(e, "creating the version table"))?;
-    if db.backend() == Backend::Sqlite {
-        // best effort: it only saves time. It fails on a table that is not ours (no
-        // `revision` or `state` column), which reading the table then reports by name; a
-        // failed `CREATE INDEX` outside a transaction changes nothing
-        let _ = db.sql(&pending_index_statement(table)).await;
-    }
-    if !db.is_offline() && lacks_format_column(db, table).await? {
+    // a `BEGIN` waiting to go out with the next statement (`Db::sql`) goes the usual way
+    let batched = cfg!(feature = "postgres")
+        && db.backend() == Backend::Postgres
+        && !db.is_offline()
+        && db.deferred.is_none();
+    let lacks = if batched {
+        lacks_format_column(db, table, Some(&sql)).await?
+    } else {
+        db.sql(&sql)
+            .await
+            .map_err(|e| context(e, "creating the version table"))?;
+        if db.backend() == Backend::Sqlite {
+            // best effort: it only saves time. It fails on a table that is not ours (no
+            // `revision` or `state` column), which reading the table then reports by name; a
+            // failed `CREATE INDEX` outside a transaction changes nothing
+            let _ = db.sql(&pending_index_statement(table)).await;
+        }
+        !db.is_offline() && lacks_format_column(db, table, None).await?
+    };
+    if lacks {
         let alter = add_format_column_statement(db.backend(), table);
         if let Err(e) = db.sql(&alter).await {
             // another process (SQLite has no migration lock) may have added it meanwhile
-            if lacks_format_column(db, table).await? {
+            if lacks_format_column(db, table, None).await? {
                 return Err(context(
                     e,
                     "adding the checksum_format column to the version table",
@@ -223,8 +235,14 @@ pub(crate) async fn create(db: &mut Db, table: &str) -> Result<(), Error> {
 
 /// Whether the existing table is a version table written before `checksum_format` existed:
 /// it has `revision` and `state` but not `checksum_format`. Another tool's table under the
-/// same name is left alone (reading it reports it).
-async fn lacks_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
+/// same name is left alone (reading it reports it). PostgreSQL: `create_first`, the table's
+/// `CREATE TABLE IF NOT EXISTS`, runs first in the same batch (its failure is reported as
+/// creating the version table).
+async fn lacks_format_column(
+    db: &mut Db,
+    table: &str,
+    create_first: Option<&str>,
+) -> Result<bool, Error> {
     let Some(conn) = db.conn() else {
         return Ok(false);
     };
@@ -248,8 +266,9 @@ async fn lacks_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
         #[cfg(feature = "postgres")]
         // simple protocol (see `read_rows`)
         Conn::Postgres(c) => sqlx::raw_sql(AssertSqlSafe(format!(
-            "SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass('{}') \
+            "{}SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass('{}') \
              AND NOT attisdropped AND attname IN {names}",
+            create_first.map_or(String::new(), |s| format!("{s};\n")),
             quoted(Backend::Postgres, table)
         )))
         .fetch_all(&mut **c)
@@ -273,7 +292,12 @@ async fn lacks_format_column(db: &mut Db, table: &str) -> Result<bool, Error> {
         }
     };
     let names = r.map_err(|source| Error::Database {
-        context: "reading the version table's columns".into(),
+        context: if create_first.is_some() {
+            "creating the version table"
+        } else {
+            "reading the version table's columns"
+        }
+        .into(),
         source,
     })?;
     let has = |n: &str| names.iter().any(|c| c.eq_ignore_ascii_case(n));

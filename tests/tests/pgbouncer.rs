@@ -174,6 +174,62 @@ async fn lock_auto_picks_the_table_through_pgbouncer_and_advisory_directly() {
     db.drop_db().await;
 }
 
+// A fleet with `--lock auto` probes once per URL, not once per target, and never hands one
+// URL's findings to another: two schemas of one database reached directly (one URL), then two
+// databases through PgBouncer (whole databases: `SET search_path` would not follow a
+// transaction-pooled client), one job so that they run in that order. The direct targets
+// take the advisory lock (no lock table), the proxied ones the lock table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_lock_auto_probes_per_url() {
+    let direct = TestDb::new(Backend::Postgres).await;
+    let proxied = [
+        TestDb::new(Backend::Postgres).await,
+        TestDb::new(Backend::Postgres).await,
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets.txt");
+    let mut lines = format!("{0}#direct_a\n{0}#direct_b\n", direct.url);
+    for p in &proxied {
+        lines.push_str(&through_pgbouncer(p).await);
+        lines.push('\n');
+    }
+    std::fs::write(&file, lines).unwrap();
+    let out = tokio::task::block_in_place(|| {
+        Command::new(runner_bin())
+            .env("MIGRATE_FIXTURE", "storm")
+            .env_remove("DATABASE_URL")
+            .args(["--targets", file.to_str().unwrap(), "--jobs", "1"])
+            .args(["--lock", "auto", "upgrade", "head"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("the runner binary starts")
+    });
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("4 done, 0 unchanged, 0 failed"), "{stderr}");
+    let lock_tables = "SELECT schemaname || '.' || tablename FROM pg_tables \
+                       WHERE tablename = 'migrate_version_lock'";
+    assert!(direct.query_strings(lock_tables).await.is_empty());
+    for s in ["direct_a", "direct_b"] {
+        assert_eq!(
+            direct
+                .query_strings(&format!("SELECT COUNT(*)::text FROM {s}.migrate_version"))
+                .await,
+            ["10"],
+            "{s}"
+        );
+    }
+    for p in proxied {
+        assert_eq!(
+            p.query_strings(lock_tables).await,
+            ["public.migrate_version_lock"]
+        );
+        assert_eq!(applied(&p).await.len(), 10);
+        p.drop_db().await;
+    }
+    direct.drop_db().await;
+}
+
 // Why the advisory lock is no lock through PgBouncer in transaction mode (RELIABILITY.md): a
 // session lock taken by one client stays on the server session the statement ran on, which
 // PgBouncer hands to the next client, and session advisory locks are re-entrant: a second

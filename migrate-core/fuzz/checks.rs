@@ -348,10 +348,12 @@ fn check_args(args: &migrate_core::source::MigrationArgs, text: &str) {
         "invalid id accepted: {}",
         ctx()
     );
-    for list in [&args.down_revisions, &args.depends_on] {
+    for (list, label_allowed) in [(&args.down_revisions, false), (&args.depends_on, true)] {
         for (i, id) in list.iter().enumerate() {
+            // a `depends_on` entry may also be a branch label, as in Alembic
             assert!(
-                validate_revision_id(id).is_ok(),
+                validate_revision_id(id).is_ok()
+                    || (label_allowed && validate_branch_label(id).is_ok()),
                 "invalid id `{id}` accepted: {}",
                 ctx()
             );

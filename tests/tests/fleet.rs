@@ -557,37 +557,22 @@ fn db_name(db: &TestDb) -> String {
         .to_owned()
 }
 
-// A target whose session is killed mid-run (`pg_terminate_backend` while its revision waits
-// on a table lock the test holds): that target fails and is named, the rest of the fleet
-// proceeds, and the killed target is left at its last committed revision, nothing
-// half-applied; a re-run finishes it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_target_killed_mid_run_fails_alone_and_is_left_consistent() {
+/// Runs `fleet(args)` while the test holds an exclusive lock on the victim's `apply_log` (the
+/// `storm` fixture's st02 inserts into it), waits until the victim's run waits on that lock,
+/// kills that session with `pg_terminate_backend`, then releases the lock and returns the
+/// fleet's outcome. Waits on the condition (the session in `pg_stat_activity`), never a time.
+async fn fleet_killing_victim(victim: &TestDb, args: &[&str]) -> Run {
     use sqlx::Connection;
-    let victim = TestDb::new(Backend::Postgres).await;
-    let others = [
-        TestDb::new(Backend::Postgres).await,
-        TestDb::new(Backend::Postgres).await,
-    ];
-    let out =
-        tokio::task::block_in_place(|| fleet(&["--database-url", &victim.url, "upgrade", "st01"]));
-    assert_eq!(out.code, Some(0), "{out}");
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("targets.txt");
-    let urls = [
-        victim.url.clone(),
-        others[0].url.clone(),
-        others[1].url.clone(),
-    ];
-    std::fs::write(&file, urls.join("\n")).unwrap();
-    // st02 inserts into apply_log: it waits for the test's lock
     let mut holder = sqlx::PgConnection::connect(&victim.url).await.unwrap();
     sqlx::raw_sql("BEGIN; LOCK TABLE apply_log IN ACCESS EXCLUSIVE MODE")
         .execute(&mut holder)
         .await
         .unwrap();
-    let f = file.to_str().unwrap().to_owned();
-    let child = std::thread::spawn(move || fleet(&["--targets", &f, "--jobs", "3", "upgrade"]));
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let child = std::thread::spawn(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        fleet(&args)
+    });
     let waiting = "SELECT COUNT(*)::text FROM pg_stat_activity WHERE datname = current_database() \
                    AND wait_event_type = 'Lock' AND application_name = 'cargo-migrate'";
     let started = std::time::Instant::now();
@@ -610,6 +595,34 @@ async fn a_target_killed_mid_run_fails_alone_and_is_left_consistent() {
         .await
         .unwrap();
     holder.close().await.unwrap();
+    out
+}
+
+// A target whose session is killed mid-run (`pg_terminate_backend` while its revision waits
+// on a table lock the test holds): that target fails and is named, the rest of the fleet
+// proceeds, and the killed target is left at its last committed revision, nothing
+// half-applied; a re-run finishes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_killed_mid_run_fails_alone_and_is_left_consistent() {
+    let victim = TestDb::new(Backend::Postgres).await;
+    let others = [
+        TestDb::new(Backend::Postgres).await,
+        TestDb::new(Backend::Postgres).await,
+    ];
+    let out =
+        tokio::task::block_in_place(|| fleet(&["--database-url", &victim.url, "upgrade", "st01"]));
+    assert_eq!(out.code, Some(0), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets.txt");
+    let urls = [
+        victim.url.clone(),
+        others[0].url.clone(),
+        others[1].url.clone(),
+    ];
+    std::fs::write(&file, urls.join("\n")).unwrap();
+    // st02 inserts into apply_log: it waits for the test's lock, and is killed
+    let f = file.to_str().unwrap();
+    let out = fleet_killing_victim(&victim, &["--targets", f, "--jobs", "3", "upgrade"]).await;
     assert_eq!(out.code, Some(1), "{out}");
     assert!(
         out.stderr
@@ -686,7 +699,6 @@ fn leaks(out: &Run, secrets: &[&str]) -> Vec<String> {
 // password shows; exit 1. Then `--fail-fast`: after the first failure nothing else starts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_fleet_run_with_every_kind_of_fault() {
-    use sqlx::Connection;
     let good_pg = TestDb::new(Backend::Postgres).await;
     let good_my = TestDb::new(Backend::MySql).await;
     let victim = TestDb::new(Backend::Postgres).await;
@@ -729,46 +741,21 @@ async fn one_fleet_run_with_every_kind_of_fault() {
     std::fs::write(&file, urls.join("\n")).unwrap();
 
     // st02 inserts into apply_log: on the victim it waits for the test's lock, and is killed
-    let mut holder = sqlx::PgConnection::connect(&victim.url).await.unwrap();
-    sqlx::raw_sql("BEGIN; LOCK TABLE apply_log IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut holder)
-        .await
-        .unwrap();
-    let f = file.to_str().unwrap().to_owned();
-    let child = std::thread::spawn(move || {
-        fleet(&[
+    let f = file.to_str().unwrap();
+    let out = fleet_killing_victim(
+        &victim,
+        &[
             "--targets",
-            &f,
+            f,
             "--jobs",
             "3",
             "--connect-timeout",
             "5",
             "--jsonl",
             "upgrade",
-        ])
-    });
-    let waiting = "SELECT COUNT(*)::text FROM pg_stat_activity WHERE datname = current_database() \
-                   AND wait_event_type = 'Lock' AND application_name = 'cargo-migrate'";
-    let started = std::time::Instant::now();
-    while victim.query_strings(waiting).await != ["1"] {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(120),
-            "the run never waited"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    victim
-        .exec(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \
-             current_database() AND wait_event_type = 'Lock' AND application_name = 'cargo-migrate'",
-        )
-        .await;
-    let out = tokio::task::block_in_place(|| child.join().unwrap());
-    sqlx::raw_sql("ROLLBACK")
-        .execute(&mut holder)
-        .await
-        .unwrap();
-    holder.close().await.unwrap();
+        ],
+    )
+    .await;
 
     assert_eq!(out.code, Some(1), "{out}");
     assert_eq!(leaks(&out, &secrets), Vec::<String>::new(), "{out}");

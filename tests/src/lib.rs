@@ -86,6 +86,12 @@ impl TestDb {
         }
     }
 
+    /// The database's name on its server (PostgreSQL, MySQL), as in the URL's path; for
+    /// SQLite a unique name that names no file.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// A connected [`Db`] handle on this database.
     pub async fn connect(&self) -> Db {
         Db::connect(&self.url)

@@ -16,12 +16,33 @@ mod retry {
     migrate_macros::migrations!("fixtures/retry_serialization");
 }
 
-fn name_of(db: &TestDb) -> String {
-    url::Url::parse(&db.url)
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_owned()
+/// Starts `upgrade head` of the `retry` fixture on `db` with `options`, on its own connection
+/// and task; returns the task (the run's result) and the warnings it reports as they come.
+fn spawn_upgrade_head(
+    db: &TestDb,
+    options: Options,
+) -> (
+    tokio::task::JoinHandle<Result<(), Error>>,
+    Arc<Mutex<Vec<String>>>,
+) {
+    let warnings = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = warnings.clone();
+    let url = db.url.clone();
+    let run = tokio::spawn(async move {
+        let mut conn = Db::connect(&url).await.unwrap();
+        let runner = Runner::new(&retry::MIGRATIONS, options).unwrap();
+        let r = runner
+            .upgrade(&mut conn, "head", &mut |e| {
+                if let Event::Warning { message } = e {
+                    seen.lock().unwrap().push(message.to_owned());
+                }
+            })
+            .await
+            .map(|_| ());
+        conn.close().await;
+        r
+    });
+    (run, warnings)
 }
 
 /// Runs `upgrade head` of the `retry` fixture on `db` (serializable by default) while the
@@ -37,30 +58,13 @@ async fn upgrade_against_a_conflict(
         .execute(&mut holder)
         .await
         .unwrap();
-    let warnings = Arc::new(Mutex::new(Vec::<String>::new()));
-    let seen = warnings.clone();
-    let url = db.url.clone();
-    let run = tokio::spawn(async move {
-        let mut conn = Db::connect(&url).await.unwrap();
-        let runner = Runner::new(
-            &retry::MIGRATIONS,
-            Options {
-                retry: policy,
-                ..Options::default()
-            },
-        )
-        .unwrap();
-        let r = runner
-            .upgrade(&mut conn, "head", &mut |e| {
-                if let Event::Warning { message } = e {
-                    seen.lock().unwrap().push(message.to_owned());
-                }
-            })
-            .await
-            .map(|_| ());
-        conn.close().await;
-        r
-    });
+    let (run, warnings) = spawn_upgrade_head(
+        db,
+        Options {
+            retry: policy,
+            ..Options::default()
+        },
+    );
     let waiting = "SELECT COUNT(*)::text FROM pg_stat_activity WHERE datname = current_database() \
                    AND wait_event_type = 'Lock' AND application_name = 'cargo-migrate'";
     let started = Instant::now();
@@ -88,7 +92,7 @@ async fn a_serialization_failure_is_retried_from_begin_on_postgres() {
     let db = TestDb::new(Backend::Postgres).await;
     db.exec(&format!(
         "ALTER DATABASE {} SET default_transaction_isolation TO 'serializable'",
-        name_of(&db)
+        db.name()
     ))
     .await;
     let mut conn = db.connect().await;
@@ -154,7 +158,7 @@ async fn admin_in(dbname: &str, sql: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_role_without_advisory_locks_gets_the_lock_table_from_auto() {
     let db = TestDb::new(Backend::Postgres).await;
-    let dbname = name_of(&db);
+    let dbname = db.name();
     let role = format!("{dbname}_noadv");
     admin_in(
         "postgres",
@@ -261,23 +265,7 @@ async fn a_mysql_deadlock_on_the_first_statement_is_retried() {
     .execute(&mut holder)
     .await
     .unwrap();
-    let warnings = Arc::new(Mutex::new(Vec::<String>::new()));
-    let seen = warnings.clone();
-    let url = db.url.clone();
-    let run = tokio::spawn(async move {
-        let mut conn = Db::connect(&url).await.unwrap();
-        let runner = Runner::new(&retry::MIGRATIONS, Options::default()).unwrap();
-        let r = runner
-            .upgrade(&mut conn, "head", &mut |e| {
-                if let Event::Warning { message } = e {
-                    seen.lock().unwrap().push(message.to_owned());
-                }
-            })
-            .await
-            .map(|_| ());
-        conn.close().await;
-        r
-    });
+    let (run, warnings) = spawn_upgrade_head(&db, Options::default());
     // the runner's session in its UPDATE (waiting, or about to: its `pending` row is in)
     let waiting = "SELECT CAST(COUNT(*) AS CHAR) FROM information_schema.processlist \
                    WHERE db = DATABASE() AND info LIKE 'UPDATE counter SET n = n + 1%'";

@@ -346,7 +346,7 @@ async fn postgres_schemas_templates_and_catalog_query() {
     template.set_password(Some("s3cret-pw")).unwrap();
     template.set_path("/{name}");
     let template = template.to_string().replace("%7Bname%7D", "{name}");
-    let names = format!("{},no_such_db_fleet9,{}", db_name(&db), db_name(&other));
+    let names = format!("{},no_such_db_fleet9,{}", db.name(), other.name());
     let out = tokio::task::block_in_place(|| {
         fleet(&[
             "--target-template",
@@ -374,8 +374,8 @@ async fn postgres_schemas_templates_and_catalog_query() {
     db.exec("CREATE TABLE public.tenants (name TEXT)").await;
     db.exec(&format!(
         "INSERT INTO public.tenants VALUES ('{}'), ('{}')",
-        db_name(&db),
-        db_name(&other)
+        db.name(),
+        other.name()
     ))
     .await;
     let out = tokio::task::block_in_place(|| {
@@ -547,14 +547,6 @@ fn a_schema_on_a_sqlite_line_is_refused() {
         "{out}"
     );
     assert!(!a.exists(), "no target was run");
-}
-
-fn db_name(db: &TestDb) -> String {
-    url::Url::parse(&db.url)
-        .unwrap()
-        .path()
-        .trim_start_matches('/')
-        .to_owned()
 }
 
 /// Runs `fleet(args)` while the test holds an exclusive lock on the victim's `apply_log` (the

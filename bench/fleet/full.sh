@@ -140,22 +140,23 @@ if has run; then
     done
     for i in $(seq 1 "$N_SQLITE"); do echo "sqlite:$DIR/t$i.db"; done >"$sqlite_list"
     for i in $(seq 1 "$N_PG"); do echo "$PGBASE/fbf_$i"; done >"$pg_list"
+    # the release runner's fleet over $list at --jobs $1, timed; its summary must say $2
+    runner_fleet() {
+        local jobs=$1 want=$2 what=$3 l t0 t1
+        l=$(load); t0=$(now)
+        "$RUNNER" --targets "$list" --jobs $jobs upgrade head >/dev/null 2>"$B/err.txt" || true
+        t1=$(now)
+        expect $kind "$B/err.txt" "$want"
+        say "$kind $n: $what --jobs $jobs: $(secs "$t0" "$t1") s (load $l)"
+    }
     for kind in $KINDS; do
         if [ $kind = sqlite ]; then list=$sqlite_list n=$N_SQLITE ln=$LOOP_SQLITE; else list=$pg_list n=$N_PG ln=$LOOP_PG; fi
         for jobs in 1 2 4 8; do
             reset $kind
-            l=$(load); t0=$(now)
-            "$RUNNER" --targets "$list" --jobs $jobs upgrade head >/dev/null 2>"$B/err.txt" || true
-            t1=$(now)
-            expect $kind "$B/err.txt" "$n done, 0 unchanged"
-            say "$kind $n: release runner fleet --jobs $jobs: $(secs "$t0" "$t1") s (load $l)"
+            runner_fleet $jobs "$n done, 0 unchanged" "release runner fleet"
         done
         for jobs in 8 1; do
-            l=$(load); t0=$(now)
-            "$RUNNER" --targets "$list" --jobs $jobs upgrade head >/dev/null 2>"$B/err.txt" || true
-            t1=$(now)
-            expect $kind "$B/err.txt" "0 done, $n unchanged"
-            say "$kind $n: release runner fleet no-op re-run --jobs $jobs: $(secs "$t0" "$t1") s (load $l)"
+            runner_fleet $jobs "0 done, $n unchanged" "release runner fleet no-op re-run"
         done
         reset $kind
         l=$(load); t0=$(now)

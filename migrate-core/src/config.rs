@@ -805,7 +805,7 @@ mod tests {
             ("./src/versions/", "src/versions"),
             ("src/x/../versions", "src/versions"),
             ("src/./versions/.", "src/versions"),
-            ("../shared/versions", "../shared/versions"),
+            ("../common/versions", "../common/versions"),
             ("../../v", "../../v"),
             ("a/../../v", "../v"),
             ("/w/m/src/../versions", "/w/m/versions"),

@@ -3,8 +3,9 @@
 
   gen.py crate  N DIR [NAME]         a cargo-migrate migrations crate with N linear revisions, each
                                creating a table with 5 columns and an index (typed API)
-  gen.py add    DIR            adds one revision on top of DIR's head (W5 incremental rebuild);
-                               in a sea-orm-migration crate, one migration
+  gen.py add    DIR            adds one revision on top of DIR's head (W5 incremental rebuild),
+                               counting the archive crate's (`DIR/archive`, made by
+                               `cargo migrate archive`); in a sea-orm-migration crate, one migration
   gen.py remove DIR            removes the newest revision / migration again
   gen.py versions N DIR        a migrations crate whose src/versions holds N revision files
                                (W4: graph commands only, never compiled)
@@ -139,6 +140,10 @@ def write_crate(n, d, name="bench-migrations"):
 def add_one(d):
     vd = os.path.join(d, "src", "versions")
     n = len([f for f in os.listdir(vd) if f.endswith(".rs")])
+    # after `cargo migrate archive`, the settled revisions are in the archive crate
+    ad = os.path.join(d, "archive", "src", "versions")
+    if os.path.isdir(ad):
+        n += len([f for f in os.listdir(ad) if f.endswith(".rs")])
     with open(os.path.join(vd, f"{rid(n)}_create_t{n:06d}.rs"), "w") as f:
         f.write(revision_text(n))
     return n + 1

@@ -7,6 +7,9 @@
 # CRATE_DIR: a crate made by `bench/gen.py crate N CRATE_DIR NAME` and built once (untimed,
 # done here when CRATE_DIR/.built is missing). Each round: `gen.py add` + `cargo build`,
 # `gen.py remove` + `cargo build`, then a touch of the newest revision file + `cargo build`.
+# With an archive crate (`cargo migrate archive REV` in CRATE_DIR), the revisions it holds are
+# compiled once and the steps rebuild the crate's own; the touch step touches the newest of
+# those and is left out when there are none.
 # CARGO_TARGET_DIR as in the environment. Prints one line per build:
 #   <step> <round> <wall s> <user s> <sys s> <load1 before>
 set -euo pipefail
@@ -28,7 +31,10 @@ for r in $(seq 1 "$rounds"); do
     build add "$r"
     python3 "$here/gen.py" remove "$dir" >/dev/null
     build remove "$r"
-    newest=$(ls "$dir"/src/versions/*.rs | sort | tail -n1)
-    touch "$newest"
-    build touch "$r"
+    # the crate's own newest revision (none left when `cargo migrate archive` took them all)
+    newest=$(ls "$dir"/src/versions/*.rs 2>/dev/null | sort | tail -n1)
+    if [ -n "$newest" ]; then
+        touch "$newest"
+        build touch "$r"
+    fi
 done

@@ -119,6 +119,15 @@ pub(crate) fn report(cli: &Cli, project: &Project, config: &Config) -> anyhow::R
         quoted(config.id_style.value.name()),
         origin(&config.id_style.origin),
     );
+    line(
+        "archive",
+        config
+            .archive
+            .value
+            .as_deref()
+            .map_or("none".to_owned(), quoted),
+        origin(&config.archive.origin),
+    );
     let width = lines.iter().map(|(l, _)| l.len()).max().unwrap_or(0);
     let mut out = format!(
         "# the configuration of `{}` ({})\n",

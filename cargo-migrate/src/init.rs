@@ -545,7 +545,7 @@ fn cargo_toml(name: &str, backends: &[BackendArg]) -> String {
     s
 }
 
-const BUILD_RS: &str = "\
+pub(crate) const BUILD_RS: &str = "\
 // A new revision file must rebuild the crate even though no other file changed.
 fn main() {
     println!(\"cargo:rerun-if-changed=src/versions\");

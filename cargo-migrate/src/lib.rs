@@ -46,6 +46,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use migrate_core::cli::{DbArgs, DbCommand};
 
+mod archive;
 mod cache;
 mod completions;
 mod config_cmd;
@@ -58,6 +59,7 @@ mod revision;
 mod sources;
 mod workspace;
 
+pub use archive::ArchiveArgs;
 pub use completions::{CompletionsArgs, man_page, script as completion_script};
 pub use init::{BackendArg, InitArgs};
 pub use merge::MergeArgs;
@@ -97,6 +99,9 @@ pub enum Command {
     Revision(RevisionArgs),
     /// Create a merge revision joining two or more heads.
     Merge(MergeArgs),
+    /// Move settled revisions into the archive crate, compiled once: a new revision then
+    /// rebuilds only the newest ones (for long histories).
+    Archive(ArchiveArgs),
     /// The database and revision-graph commands.
     #[command(flatten)]
     Db(DbCommand),
@@ -135,6 +140,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         Command::Init(a) => init::run(a),
         Command::Revision(a) => revision::run(cli, a),
         Command::Merge(a) => merge::run(cli, a),
+        Command::Archive(a) => archive::run(cli, a),
         Command::Db(cmd) => db::run(cli, cmd),
         Command::Completions(a) => completions::run_completions(a),
         Command::Man => completions::run_man(),

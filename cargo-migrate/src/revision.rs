@@ -183,6 +183,9 @@ fn both_on_a_terminal() -> bool {
 /// - else the directory of the first parent (the head the new revision builds on); with no
 ///   parent (the first revision, a new base) an error asking for `--version-path`.
 ///
+/// The directories are the crate's own: an archive crate's (`archive`) are read but never
+/// written, so a revision whose parent is archived goes to the crate's own directory.
+///
 /// # Errors
 /// As above, naming the configured directories; a configuration that cannot be read.
 pub(crate) fn version_dir(
@@ -191,7 +194,7 @@ pub(crate) fn version_dir(
     version_path: Option<&Path>,
     parents: &[String],
 ) -> anyhow::Result<PathBuf> {
-    let dirs = project.versions_dirs()?;
+    let dirs = project.own_versions_dirs()?;
     let listed = || {
         dirs.iter()
             .map(|d| format!("`{}`", sources::display_path(&normalize(d))))
@@ -218,7 +221,12 @@ pub(crate) fn version_dir(
     if let [only] = dirs.as_slice() {
         return Ok(only.clone());
     }
-    match parents.first().and_then(|p| sources.dir_of(p)) {
+    // the parent's directory, unless it is the archive's (archived revisions are settled)
+    match parents
+        .first()
+        .and_then(|p| sources.dir_of(p))
+        .filter(|d| dirs.iter().any(|own| own == *d))
+    {
         Some(dir) => Ok(dir.to_owned()),
         None => bail!(
             "Multiple version locations present, please specify --version-path (one of {}): the \

@@ -84,25 +84,45 @@ impl Project {
         Ok(Config::load(&self.manifest_path)?)
     }
 
-    /// The versions directories: `versions-dir` of the configuration (default
-    /// `src/versions`; several in the order configured), under the crate root.
+    /// Every versions directory the registry reads: the archive crate's first (when
+    /// `archive` is configured; see `migrate_core::config::Archive`), then
+    /// [`Project::own_versions_dirs`]. What every command reads.
+    ///
+    /// # Errors
+    /// As [`Project::config`]; an archive crate that cannot be read.
+    pub fn versions_dirs(&self) -> anyhow::Result<Vec<PathBuf>> {
+        let config = self.config()?;
+        let mut dirs = match config.archive(&self.crate_dir)? {
+            Some(archive) => archive.versions_dirs,
+            None => Vec::new(),
+        };
+        dirs.extend(own_dirs(&config, &self.crate_dir));
+        Ok(dirs)
+    }
+
+    /// The crate's own versions directories: `versions-dir` of the configuration (default
+    /// `src/versions`; several in the order configured), under the crate root. Where new
+    /// revisions go (never into the archive).
     ///
     /// # Errors
     /// As [`Project::config`].
-    pub fn versions_dirs(&self) -> anyhow::Result<Vec<PathBuf>> {
-        Ok(self
-            .config()?
-            .versions_dirs
-            .value
-            .iter()
-            .map(|d| self.crate_dir.join(d))
-            .collect())
+    pub fn own_versions_dirs(&self) -> anyhow::Result<Vec<PathBuf>> {
+        Ok(own_dirs(&self.config()?, &self.crate_dir))
     }
 
     /// The header cache file of the versions directory `dir` (see `crate::cache`).
     pub fn header_cache(&self, dir: &Path) -> PathBuf {
         crate::cache::path(&self.target_dir, self.name(), dir)
     }
+}
+
+fn own_dirs(config: &Config, crate_dir: &Path) -> Vec<PathBuf> {
+    config
+        .versions_dirs
+        .value
+        .iter()
+        .map(|d| crate_dir.join(d))
+        .collect()
 }
 
 fn locate_with_metadata(
@@ -203,10 +223,24 @@ pub(crate) fn pick<'m>(
     package: Option<&str>,
 ) -> anyhow::Result<&'m Package> {
     let members = metadata.workspace_packages();
-    let candidates: Vec<&Package> = members
+    let migrations: Vec<&Package> = members
         .iter()
         .copied()
         .filter(|p| is_migrations_crate(p))
+        .collect();
+    // an archive crate (`cargo migrate archive`) is a dependency of its migrations crate:
+    // not a candidate of its own
+    let candidates: Vec<&Package> = migrations
+        .iter()
+        .copied()
+        .filter(|a| {
+            !migrations.iter().any(|p| {
+                p.id != a.id
+                    && p.dependencies
+                        .iter()
+                        .any(|d| d.name == *a.name && d.path.is_some())
+            })
+        })
         .collect();
     let names = |ps: &[&Package]| {
         ps.iter()

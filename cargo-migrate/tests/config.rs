@@ -166,7 +166,7 @@ fn a_configured_version_table_is_used_by_cargo_migrate_and_by_the_runner_alone()
         err.ends_with(&format!(
             "Cargo.toml:{bad}: `package.metadata.migrate.id_style`: unknown key `id_style`; the \
              keys are version-table, version-table-schema, database-url-env, versions-dir, \
-             file-template, id-style, lint"
+             file-template, id-style, lint, archive"
         )),
         "{err}"
     );

@@ -13,8 +13,17 @@
 //!                                       # ["src/versions", "src/tenant_versions"]
 //! file-template = "{year}{month}{day}_{rev}_{slug}"   # default `{rev}_{slug}`; `.rs` added
 //! id-style = "hex"                      # `hex` (12 random hex characters) or `timestamp`
+//! archive = "archive"                   # the archive crate of settled revisions (below)
 //! [package.metadata.migrate.lint]       # read and shown by `cargo migrate config`, not used here
 //! ```
+//!
+//! **The archive crate** (`archive`, written by `cargo migrate archive`): the settled part of a
+//! long history, moved into a library crate of its own (its directory relative to this
+//! crate's root; the migrations crate depends on it by path). Its revisions are compiled once:
+//! a new revision rebuilds only the migrations crate, whatever the length of the history.
+//! `migrations!()` reads the archive's revision headers to check the whole graph at compile
+//! time and composes the two registries; every `cargo migrate` command reads the archive's
+//! versions directories first, then the crate's own ([`Archive`]).
 //!
 //! A key we do not know, or a value of the wrong type or form, is an error naming the file,
 //! the line and the key: a typo never falls back to a default silently.
@@ -127,6 +136,9 @@ pub struct Config {
     pub id_style: Setting<IdStyle>,
     /// `lint`: the lint settings table as written (TOML text), for `cargo migrate config`.
     pub lint: Setting<Option<String>>,
+    /// `archive`: the archive crate's directory, relative to the crate root (`None`: no
+    /// archive). See [`Config::archive`].
+    pub archive: Setting<Option<String>>,
 }
 
 impl Default for Config {
@@ -139,6 +151,7 @@ impl Default for Config {
             file_template: Setting::default(DEFAULT_FILE_TEMPLATE.to_owned()),
             id_style: Setting::default(IdStyle::Hex),
             lint: Setting::default(None),
+            archive: Setting::default(None),
         }
     }
 }
@@ -217,6 +230,7 @@ const KEYS: &[&str] = &[
     "file-template",
     "id-style",
     "lint",
+    "archive",
 ];
 
 impl Config {
@@ -400,6 +414,20 @@ impl Config {
                         origin,
                     };
                 }
+                "archive" => {
+                    let v = string()?;
+                    if v.trim().is_empty() || Path::new(&v).is_absolute() {
+                        return Err(err(
+                            "expected the archive crate's directory relative to the crate \
+                             root, such as \"archive\""
+                                .into(),
+                        ));
+                    }
+                    self.archive = Setting {
+                        value: Some(v),
+                        origin,
+                    };
+                }
                 other => {
                     return Err(err(format!(
                         "unknown key `{other}`; the keys are {}",
@@ -411,6 +439,68 @@ impl Config {
         Ok(())
     }
 
+    /// The archive crate named by `archive`, read from its manifest (`None` when `archive`
+    /// is not set); `crate_dir` is this crate's root, which `archive` is relative to.
+    ///
+    /// # Errors
+    /// [`ConfigError`] on this crate's manifest (the `archive` key's line) when the archive's
+    /// `Cargo.toml` is missing or has no `package.name`, or when the archive configures an
+    /// archive of its own; the archive manifest's own errors as [`Config::load`].
+    pub fn archive(&self, crate_dir: &Path) -> Result<Option<Archive>, ConfigError> {
+        let Some(rel) = &self.archive.value else {
+            return Ok(None);
+        };
+        let (path, line) = match &self.archive.origin {
+            Origin::Manifest { path, line, .. } => (path.clone(), Some(*line)),
+            Origin::Default => (crate_dir.join("Cargo.toml"), None),
+        };
+        let err = |reason: String| ConfigError {
+            path: path.clone(),
+            line,
+            reason,
+        };
+        let dir = normalize_path(&crate_dir.join(rel));
+        let manifest = dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).map_err(|e| {
+            err(format!(
+                "`archive`: cannot read the archive crate's manifest `{}`: {e}",
+                manifest.display()
+            ))
+        })?;
+        let parsed = Manifest::parse(&manifest, &text)?;
+        let package = parsed
+            .doc
+            .get("package")
+            .and_then(|p| p.get("name"))
+            .and_then(Item::as_str)
+            .ok_or_else(|| {
+                err(format!(
+                    "`archive`: `{}` has no `package.name`; the archive is a library crate",
+                    manifest.display()
+                ))
+            })?
+            .to_owned();
+        let own = Config::load(&manifest)?;
+        if own.archive.value.is_some() {
+            return Err(err(format!(
+                "`archive`: the archive crate `{package}` configures an archive of its own; an \
+                 archive holds revisions only (remove `archive` from `{}`)",
+                manifest.display()
+            )));
+        }
+        Ok(Some(Archive {
+            versions_dirs: own
+                .versions_dirs
+                .value
+                .iter()
+                .map(|d| normalize_path(&dir.join(d)))
+                .collect(),
+            dir,
+            manifest,
+            package,
+        }))
+    }
+
     /// The version table's name as the runner takes it: `schema.table` when a schema is
     /// configured, else the table.
     pub fn qualified_version_table(&self) -> String {
@@ -418,6 +508,28 @@ impl Config {
             Some(s) => format!("{s}.{}", self.version_table.value),
             None => self.version_table.value.clone(),
         }
+    }
+}
+
+/// The archive crate of a migrations crate ([`Config::archive`]): where it is and which
+/// versions directories it compiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archive {
+    /// Its root directory, absolute when the crate's was, normalized.
+    pub dir: PathBuf,
+    /// Its `Cargo.toml`.
+    pub manifest: PathBuf,
+    /// Its package name (the crate's path in code: `-` becomes `_`).
+    pub package: String,
+    /// Its versions directories (its own `versions-dir`, default `src/versions`), under
+    /// [`Archive::dir`], in its order.
+    pub versions_dirs: Vec<PathBuf>,
+}
+
+impl Archive {
+    /// The crate name as code names it (`app-archive` → `app_archive`).
+    pub fn crate_ident(&self) -> String {
+        self.package.replace('-', "_")
     }
 }
 
@@ -778,6 +890,20 @@ mod tests {
             (
                 "[package.metadata]\nmigrate = \"x\"\n",
                 "/w/m/Cargo.toml: `package.metadata.migrate` must be a table",
+            ),
+            (
+                "[package.metadata.migrate]\narchive = \"\"\n",
+                "/w/m/Cargo.toml:5: `package.metadata.migrate.archive`: expected the archive \
+                 crate's directory relative to the crate root, such as \"archive\"",
+            ),
+            (
+                "[package.metadata.migrate]\narchive = \"/abs/archive\"\n",
+                "/w/m/Cargo.toml:5: `package.metadata.migrate.archive`: expected the archive \
+                 crate's directory",
+            ),
+            (
+                "[package.metadata.migrate]\narchive = [\"a\"]\n",
+                "/w/m/Cargo.toml:5: `package.metadata.migrate.archive`: expected a string",
             ),
             (
                 "[package.metadata.migrate]\nversion-table = \"x\n",

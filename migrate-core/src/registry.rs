@@ -134,7 +134,13 @@ impl Settings {
 /// The graph was checked at compile time; [`Migrations::graph`] builds it again at run time
 /// (linear, done once per process).
 pub struct Migrations {
+    /// This crate's own revisions (after the archive's, when there is one).
     revisions: &'static [Revision],
+    /// The archive crate's registry and its directory relative to this crate's root (with a
+    /// trailing `/`), when `migrations!()` composed one ([`Migrations::with_archive`]).
+    archive: Option<(&'static Migrations, &'static str)>,
+    /// The archive's revisions then `revisions`, built on first use when there is an archive.
+    all: OnceLock<&'static [Revision]>,
     settings: Settings,
     /// The declared schema, when `migrations!(models = [...])` registered models.
     models: Option<fn() -> Vec<TableDef>>,
@@ -146,7 +152,7 @@ pub struct Migrations {
 impl std::fmt::Debug for Migrations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Migrations")
-            .field("revisions", &self.revisions.len())
+            .field("revisions", &self.revisions().len())
             .finish()
     }
 }
@@ -163,6 +169,8 @@ impl Migrations {
     pub const fn with_settings(revisions: &'static [Revision], settings: Settings) -> Self {
         Migrations {
             revisions,
+            archive: None,
+            all: OnceLock::new(),
             settings,
             models: None,
             graph: OnceLock::new(),
@@ -180,8 +188,35 @@ impl Migrations {
     ) -> Self {
         Migrations {
             revisions,
+            archive: None,
+            all: OnceLock::new(),
             settings,
             models: Some(models),
+            graph: OnceLock::new(),
+            by_id: OnceLock::new(),
+        }
+    }
+
+    /// A registry over the archive crate's revisions (`archive`, the `MIGRATIONS` of the
+    /// crate `[package.metadata.migrate] archive` names) followed by this crate's own
+    /// `revisions`: what `migrations!()` generates when the crate has an archive. `archive_dir`
+    /// is the archive's directory relative to this crate's root, ending in `/`; the archived
+    /// revisions' [`Revision::file`] is given under it, so every file name is relative to
+    /// this crate's root as the CLI reads them. The archive's own settings and models are not
+    /// used: this crate's apply.
+    pub const fn with_archive(
+        archive: &'static Migrations,
+        archive_dir: &'static str,
+        revisions: &'static [Revision],
+        settings: Settings,
+        models: Option<fn() -> Vec<TableDef>>,
+    ) -> Self {
+        Migrations {
+            revisions,
+            archive: Some((archive, archive_dir)),
+            all: OnceLock::new(),
+            settings,
+            models,
             graph: OnceLock::new(),
             by_id: OnceLock::new(),
         }
@@ -201,15 +236,31 @@ impl Migrations {
     /// The revisions, in the order the registry listed them: the file order of the versions
     /// directory, which [`Migrations::graph`] uses to order independent branches (as Alembic
     /// does). [`Graph::revisions`] lists them in topological order.
+    ///
+    /// With an archive crate, the archive's revisions come first (built on the first call:
+    /// one allocation for the life of the process, the file names put under the archive's
+    /// directory).
     pub fn revisions(&self) -> &'static [Revision] {
-        self.revisions
+        let Some((archive, dir)) = self.archive else {
+            return self.revisions;
+        };
+        self.all.get_or_init(|| {
+            let archived = archive.revisions();
+            let mut all = Vec::with_capacity(archived.len() + self.revisions.len());
+            all.extend(archived.iter().map(|r| Revision {
+                file: String::leak(format!("{dir}{}", r.file)),
+                ..*r
+            }));
+            all.extend_from_slice(self.revisions);
+            Vec::leak(all)
+        })
     }
 
     /// The revision with this exact id. Constant time: a hash index over the ids is built on
     /// the first call (linear, once per process). With a duplicated id (which the compile-time
     /// check rejects) the first declaration wins.
     pub fn get(&self, id: &str) -> Option<&'static Revision> {
-        let revisions = self.revisions;
+        let revisions = self.revisions();
         let by_id = self.by_id.get_or_init(|| {
             let mut m = HashMap::with_capacity(revisions.len());
             for (i, r) in revisions.iter().enumerate() {
@@ -227,7 +278,79 @@ impl Migrations {
     /// compiled, since the macro runs the same check.
     pub fn graph(&self) -> Result<&Graph, &GraphErrors> {
         self.graph
-            .get_or_init(|| Graph::new(self.revisions.iter().map(Revision::info).collect()))
+            .get_or_init(|| Graph::new(self.revisions().iter().map(Revision::info).collect()))
             .as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noop(_: &mut Db) -> BoxFuture<'_> {
+        Box::pin(async { Ok(()) })
+    }
+
+    const fn rev(id: &'static str, down: &'static [&'static str], file: &'static str) -> Revision {
+        Revision {
+            id,
+            down_revisions: down,
+            branch_labels: &[],
+            depends_on: &[],
+            message: "m",
+            file,
+            checksum: "c",
+            transactional: true,
+            irreversible: None,
+            allow_lint: &[],
+            upgrade: noop,
+            downgrade: noop,
+        }
+    }
+
+    static ARCHIVE: Migrations = Migrations::new(&[
+        rev("a1", &[], "src/versions/a1.rs"),
+        rev("a2", &["a1"], "src/versions/a2.rs"),
+    ]);
+    static COMPOSED: Migrations = Migrations::with_archive(
+        &ARCHIVE,
+        "archive/",
+        &[rev("b1", &["a2"], "src/versions/b1.rs")],
+        Settings::new(Some("v"), None),
+        None,
+    );
+
+    #[test]
+    fn an_archive_comes_first_under_its_directory() {
+        let files: Vec<(&str, &str)> = COMPOSED
+            .revisions()
+            .iter()
+            .map(|r| (r.id, r.file))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ("a1", "archive/src/versions/a1.rs"),
+                ("a2", "archive/src/versions/a2.rs"),
+                ("b1", "src/versions/b1.rs"),
+            ]
+        );
+        // the same slice on every call (built once)
+        assert!(std::ptr::eq(COMPOSED.revisions(), COMPOSED.revisions()));
+        assert_eq!(
+            COMPOSED.get("a2").map(|r| r.file),
+            Some("archive/src/versions/a2.rs")
+        );
+        assert_eq!(COMPOSED.get("b1").map(|r| r.id), Some("b1"));
+        let graph = COMPOSED.graph().unwrap();
+        let heads: Vec<&str> = graph
+            .heads()
+            .iter()
+            .map(|&i| graph.at(i).id.as_str())
+            .collect();
+        assert_eq!(heads, ["b1"]);
+        // this crate's settings, not the archive's
+        assert_eq!(COMPOSED.settings().version_table, Some("v"));
+        assert_eq!(ARCHIVE.revisions().len(), 2);
     }
 }

@@ -225,6 +225,12 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// across all directories and the graph is checked as one; two files of the same name in
 /// different directories get different modules.
 ///
+/// With `archive = "DIR"` in the configuration (`cargo migrate archive` writes it), the
+/// archive crate at `DIR` (a dependency of this crate, compiled on its own) holds the
+/// settled revisions: their headers are read from its versions directories and checked with
+/// this crate's as one graph, but not compiled here, and `MIGRATIONS` is built by
+/// `Migrations::with_archive` over the archive's `MIGRATIONS` (its revisions first).
+///
 /// # Output
 ///
 /// - for each file, `#[path = "<absolute path>"] #[doc(hidden)] pub mod rev_<file stem>;`

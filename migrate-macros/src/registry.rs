@@ -66,8 +66,49 @@ pub(crate) fn migrations(input: TokenStream, invoking_file: Option<PathBuf>) -> 
             return with_fallback(out);
         }
     };
+    // the archive crate's revisions: headers only (it compiles them), checked with ours
+    let archive = match (&config.archive.value, &ctx.manifest_dir) {
+        (None, _) | (_, None) => None,
+        (Some(_), Some(root)) => match config.archive(root) {
+            Ok(a) => a,
+            Err(e) => return with_fallback(error(span, &e.to_string())),
+        },
+    };
+    let archived = match &archive {
+        None => Vec::new(),
+        Some(a) => {
+            let dirs: Vec<(String, Span)> = a
+                .versions_dirs
+                .iter()
+                .map(|d| (d.to_string_lossy().into_owned(), span))
+                .collect();
+            let actx = Context::new(None, &dirs);
+            match actx.list() {
+                Ok(files) => load(&ctx, files),
+                Err(errors) => {
+                    let mut out = TokenStream::new();
+                    for (span, msg) in errors {
+                        out.extend(error(span, &format!("archive `{}`: {msg}", a.package)));
+                    }
+                    return with_fallback(out);
+                }
+            }
+        }
+    };
     let loaded = load(&ctx, files);
-    let mut out = emit(&ctx, &loaded, span, &config, models.as_deref());
+    let archive = archive.map(|a| Archived {
+        dir: format!("{}/", ctx.display(&a.dir).trim_end_matches('/')),
+        ident: format_ident!("{}", a.crate_ident()),
+        files: archived,
+    });
+    let mut out = emit(
+        &ctx,
+        &loaded,
+        archive.as_ref(),
+        span,
+        &config,
+        models.as_deref(),
+    );
     // the manifests are inputs: editing the configuration rebuilds the crate
     for m in manifests {
         let m = m.to_string_lossy();
@@ -319,6 +360,16 @@ impl Context {
     }
 }
 
+/// The archive crate's side of the registry.
+struct Archived {
+    /// Its directory relative to this crate's root, with a trailing `/`.
+    dir: String,
+    /// Its crate name in code.
+    ident: syn::Ident,
+    /// Its revision files (read for their headers, not compiled here).
+    files: Vec<File>,
+}
+
 /// One file of the versions directory.
 struct File {
     path: PathBuf,
@@ -395,6 +446,7 @@ fn module_ident(path: &Path, used: &mut HashSet<String>) -> syn::Ident {
 fn emit(
     ctx: &Context,
     files: &[File],
+    archive: Option<&Archived>,
     span: Span,
     config: &Config,
     models: Option<&[syn::Type]>,
@@ -403,6 +455,16 @@ fn emit(
     let mut infos: Vec<RevisionInfo> = Vec::with_capacity(files.len());
     let mut complete = true;
     let mut mods = TokenStream::new();
+    // the archive's revisions first (the order the runner and the CLI list them in); a file
+    // its own `migrations!()` rejects fails the archive's build, so here it only leaves the
+    // graph incomplete
+    for f in archive.map_or(&[][..], |a| &a.files[..]) {
+        match &f.parsed {
+            Ok(rev) => infos.push(rev.to_info(&f.shown)),
+            Err(_) => complete = false,
+        }
+    }
+    let archived = infos.len();
     for f in files {
         let path = f.path.to_string_lossy();
         let module = &f.module;
@@ -468,7 +530,7 @@ fn emit(
     // cache (written into the static, the 1,000 `Revision` literals were type-checked
     // again on every build).
     let mut entries = Vec::with_capacity(infos.len());
-    for info in &infos {
+    for info in &infos[archived..] {
         let (file, rev) = by_id[info.id.as_str()];
         let name = format_ident!("__MIGRATE_{}", file.module.to_string().to_uppercase());
         let value = revision_entry(&file.module, &rev.args, &info.message, &info.file);
@@ -488,19 +550,41 @@ fn emit(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let registry = match models {
-        None => quote!(::migrate_core::Migrations::with_settings(&[#(#entries),*], #settings)),
-        Some(models) => {
-            let d = quote!(::migrate_core::schema::declare);
-            // spanned at each path: "`X` is not a model" points at it
-            let tables = models
-                .iter()
-                .map(|m| quote_spanned!(m.span()=> <#m as #d::Model>::table()));
+    let d = quote!(::migrate_core::schema::declare);
+    // spanned at each path: "`X` is not a model" points at it
+    let models_fn = models.map(|models| {
+        let tables = models
+            .iter()
+            .map(|m| quote_spanned!(m.span()=> <#m as #d::Model>::table()));
+        quote!(
+            fn models() -> ::std::vec::Vec<#d::TableDef> {
+                ::std::vec![#(#tables),*]
+            }
+        )
+    });
+    let registry = match (models_fn, archive) {
+        (None, None) => {
+            quote!(::migrate_core::Migrations::with_settings(&[#(#entries),*], #settings))
+        }
+        (Some(f), None) => quote!({
+            #f
+            ::migrate_core::Migrations::with_models(&[#(#entries),*], #settings, models)
+        }),
+        (f, Some(a)) => {
+            let (ident, dir) = (&a.ident, &a.dir);
+            let models = match &f {
+                Some(_) => quote!(::core::option::Option::Some(models)),
+                None => quote!(::core::option::Option::None),
+            };
             quote!({
-                fn models() -> ::std::vec::Vec<#d::TableDef> {
-                    ::std::vec![#(#tables),*]
-                }
-                ::migrate_core::Migrations::with_models(&[#(#entries),*], #settings, models)
+                #f
+                ::migrate_core::Migrations::with_archive(
+                    &::#ident::MIGRATIONS,
+                    #dir,
+                    &[#(#entries),*],
+                    #settings,
+                    #models,
+                )
             })
         }
     };

@@ -9,18 +9,6 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-/// Bodies running `up` and `down` (SQL).
-fn bodies(up: &str, down: &str) -> (String, String) {
-    (
-        format!(
-            "    pub async fn upgrade(db: &mut Db) -> Result<()> {{\n        db.sql(\"{up}\").await?;\n        Ok(())\n    }}\n"
-        ),
-        format!(
-            "    pub async fn downgrade(db: &mut Db) -> Result<()> {{\n        db.sql(\"{down}\").await?;\n        Ok(())\n    }}\n"
-        ),
-    )
-}
-
 /// Every file under `dir` (relative, sorted), with its text: what a refused or undone
 /// command must leave as it was.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {

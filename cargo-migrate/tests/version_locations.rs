@@ -11,18 +11,6 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-/// Bodies running `up` and `down` (SQL).
-fn bodies(up: &str, down: &str) -> (String, String) {
-    (
-        format!(
-            "    pub async fn upgrade(db: &mut Db) -> Result<()> {{\n        db.sql(\"{up}\").await?;\n        Ok(())\n    }}\n"
-        ),
-        format!(
-            "    pub async fn downgrade(db: &mut Db) -> Result<()> {{\n        db.sql(\"{down}\").await?;\n        Ok(())\n    }}\n"
-        ),
-    )
-}
-
 /// The revision files (`*.rs`) of both directories, relative to the migrations crate.
 fn revision_files(m: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -199,6 +199,18 @@ pub const EMPTY_UPGRADE: &str =
 pub const EMPTY_DOWNGRADE: &str =
     "    pub async fn downgrade(_db: &mut Db) -> Result<()> {\n        Ok(())\n    }\n";
 
+/// Revision bodies running `up` and `down` (SQL), for [`fill`].
+pub fn bodies(up: &str, down: &str) -> (String, String) {
+    (
+        format!(
+            "    pub async fn upgrade(db: &mut Db) -> Result<()> {{\n        db.sql(\"{up}\").await?;\n        Ok(())\n    }}\n"
+        ),
+        format!(
+            "    pub async fn downgrade(db: &mut Db) -> Result<()> {{\n        db.sql(\"{down}\").await?;\n        Ok(())\n    }}\n"
+        ),
+    )
+}
+
 /// Replaces the template's empty bodies.
 pub fn fill(file: &Path, upgrade: &str, downgrade: &str) {
     let text = read(file);

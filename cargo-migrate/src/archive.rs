@@ -180,6 +180,19 @@ fn archive(
     files: &[PathBuf],
     undo: &mut Undo,
 ) -> anyhow::Result<PathBuf> {
+    // the crates the moved files name: the archive depends on those (and on the ones every
+    // revision needs), not on all of the migrations crate's, so that a change to, say, the
+    // application's models crate does not rebuild the archive
+    let mut texts = Vec::with_capacity(files.len());
+    for f in files {
+        texts.push(
+            std::fs::read_to_string(f)
+                .with_context(|| format!("cannot read `{}`", display_path(f)))?,
+        );
+    }
+    let uses = |ident: &str| texts.iter().any(|t| names_crate(t, ident));
+    let manifest_text = std::fs::read_to_string(&project.manifest_path)
+        .with_context(|| format!("cannot read `{}`", project.manifest_path.display()))?;
     let target = match config.archive(&project.crate_dir)? {
         Some(existing) => {
             if args.path.is_some() {
@@ -190,13 +203,27 @@ fn archive(
                     display_path(&existing.dir)
                 );
             }
+            let text = std::fs::read_to_string(&existing.manifest)
+                .with_context(|| format!("cannot read `{}`", existing.manifest.display()))?;
+            let rel = existing
+                .dir
+                .strip_prefix(normalize(&project.crate_dir))
+                .map(|r| r.components().count())
+                .unwrap_or(1);
+            if let Some(updated) = add_dependencies(&text, &manifest_text, rel, &uses)
+                .with_context(|| format!("cannot edit `{}`", existing.manifest.display()))?
+            {
+                std::fs::write(&existing.manifest, updated)
+                    .with_context(|| format!("cannot write `{}`", existing.manifest.display()))?;
+                undo.rewritten.push((existing.manifest.clone(), text));
+            }
             existing
                 .versions_dirs
                 .first()
                 .cloned()
                 .context("the archive crate has no versions directory")?
         }
-        None => create(project, args, undo)?,
+        None => create(project, args, &manifest_text, &uses, undo)?,
     };
     std::fs::create_dir_all(&target)
         .with_context(|| format!("cannot create `{}`", display_path(&target)))?;
@@ -223,7 +250,13 @@ fn archive(
 /// Creates the archive crate (manifest, build script, `src/lib.rs`, `src/versions/`) and
 /// points the migrations crate at it (a path dependency and `archive` in
 /// `[package.metadata.migrate]`). Returns its versions directory.
-fn create(project: &Project, args: &ArchiveArgs, undo: &mut Undo) -> anyhow::Result<PathBuf> {
+fn create(
+    project: &Project,
+    args: &ArchiveArgs,
+    manifest_text: &str,
+    uses: &dyn Fn(&str) -> bool,
+    undo: &mut Undo,
+) -> anyhow::Result<PathBuf> {
     let dir = match &args.path {
         Some(p) => {
             let cwd = std::env::current_dir().context("cannot read the current directory")?;
@@ -258,9 +291,7 @@ fn create(project: &Project, args: &ArchiveArgs, undo: &mut Undo) -> anyhow::Res
         );
     }
     let name = format!("{}-archive", project.name());
-    let manifest_text = std::fs::read_to_string(&project.manifest_path)
-        .with_context(|| format!("cannot read `{}`", project.manifest_path.display()))?;
-    let (archive_manifest, new_manifest) = manifests(&manifest_text, &name, &rel)
+    let (archive_manifest, new_manifest) = manifests(manifest_text, &name, &rel, uses)
         .with_context(|| format!("cannot edit `{}`", project.manifest_path.display()))?;
 
     std::fs::create_dir_all(dir.join("src/versions"))
@@ -277,7 +308,7 @@ fn create(project: &Project, args: &ArchiveArgs, undo: &mut Undo) -> anyhow::Res
     std::fs::write(&project.manifest_path, new_manifest)
         .with_context(|| format!("cannot write `{}`", project.manifest_path.display()))?;
     undo.rewritten
-        .push((project.manifest_path.clone(), manifest_text));
+        .push((project.manifest_path.clone(), manifest_text.to_owned()));
     crate::status(
         "Created",
         format_args!("archive crate `{name}` at `{}`", display_path(&dir)),
@@ -288,40 +319,26 @@ fn create(project: &Project, args: &ArchiveArgs, undo: &mut Undo) -> anyhow::Res
 /// The archive crate's manifest, and the migrations crate's with the archive added: from
 /// the migrations crate's `manifest`, the new package `name` at `rel` (relative to the
 /// migrations crate's root, `/`-separated). The archive takes the migrations crate's
-/// `edition` and `[dependencies]` (a relative `path` rebased), so that its revision files
-/// compile as they did and cargo builds each dependency once with the same features.
+/// `edition` and those of its `[dependencies]` that the archived files need
+/// ([`archive_dependencies`]), so that its revision files compile as they did and cargo
+/// builds each dependency once with the same features.
 ///
 /// # Errors
 /// A manifest that is not valid TOML, or whose `[dependencies]` or
 /// `[package.metadata.migrate]` is not a table.
-fn manifests(manifest: &str, name: &str, rel: &str) -> anyhow::Result<(String, String)> {
+fn manifests(
+    manifest: &str,
+    name: &str,
+    rel: &str,
+    uses: &dyn Fn(&str) -> bool,
+) -> anyhow::Result<(String, String)> {
     let mut doc: DocumentMut = manifest.parse().context("invalid TOML")?;
-    let up = rel.split('/').map(|_| "..").collect::<Vec<_>>().join("/");
     let edition = doc
         .get("package")
         .and_then(|p| p.get("edition"))
         .cloned()
         .unwrap_or_else(|| toml_edit::value("2021"));
-    let mut deps = match doc.get("dependencies") {
-        Some(d) => d
-            .as_table_like()
-            .context("`dependencies` is not a table")?
-            .iter()
-            .map(|(k, v)| (k.to_owned(), v.clone()))
-            .collect::<Vec<_>>(),
-        None => Vec::new(),
-    };
-    for (_, item) in &mut deps {
-        let Some(t) = item.as_table_like_mut() else {
-            continue;
-        };
-        let Some(path) = t.get("path").and_then(Item::as_str).map(str::to_owned) else {
-            continue;
-        };
-        if !Path::new(&path).is_absolute() {
-            t.insert("path", toml_edit::value(format!("{up}/{path}")));
-        }
-    }
+    let deps = archive_dependencies(&doc, rel.split('/').count(), uses)?;
     let mut archive = DocumentMut::new();
     let mut package = Table::new();
     package.insert("name", toml_edit::value(name));
@@ -336,7 +353,7 @@ fn manifests(manifest: &str, name: &str, rel: &str) -> anyhow::Result<(String, S
     archive.insert("dependencies", Item::Table(dep_table));
     let archive_text = format!(
         "# The archive crate of `cargo migrate archive`: the settled revisions of the migrations \
-         crate\n# in `..`, compiled once. Its dependencies are the migrations crate's.\n{archive}"
+         crate\n# in `..`, compiled once, with the dependencies of that crate its files need.\n{archive}"
     );
 
     // the migrations crate: the path dependency and the `archive` key
@@ -370,6 +387,88 @@ fn manifests(manifest: &str, name: &str, rel: &str) -> anyhow::Result<(String, S
     Ok((archive_text, doc.to_string()))
 }
 
+/// The crates every revision file needs, whether or not its text names them (the
+/// attribute's expansion names `migrate_core`; `#[derive(FromRow)]` and sea-query's derives
+/// expand to `sqlx` and `sea_query` paths).
+const ALWAYS: &[&str] = &["migrate-core", "migrate-macros", "sqlx", "sea-query"];
+
+/// The migrations crate's `[dependencies]` (in `doc`) that an archive `depth` directories
+/// below it needs: [`ALWAYS`], and each one whose name in code (`-` as `_`) the archived
+/// files name (`uses`); a relative `path` rebased by `depth` levels of `..`.
+///
+/// # Errors
+/// `[dependencies]` is not a table.
+fn archive_dependencies(
+    doc: &DocumentMut,
+    depth: usize,
+    uses: &dyn Fn(&str) -> bool,
+) -> anyhow::Result<Vec<(String, Item)>> {
+    let up = vec![".."; depth].join("/");
+    let Some(deps) = doc.get("dependencies") else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (key, item) in deps
+        .as_table_like()
+        .context("`dependencies` is not a table")?
+        .iter()
+    {
+        if !ALWAYS.contains(&key) && !uses(&key.replace('-', "_")) {
+            continue;
+        }
+        let mut item = item.clone();
+        if let Some(t) = item.as_table_like_mut()
+            && let Some(path) = t.get("path").and_then(Item::as_str).map(str::to_owned)
+            && !Path::new(&path).is_absolute()
+        {
+            t.insert("path", toml_edit::value(format!("{up}/{path}")));
+        }
+        out.push((key.to_owned(), item));
+    }
+    Ok(out)
+}
+
+/// An existing archive's manifest (`archive`) with the migrations crate's dependencies
+/// (from `manifest`) that the files now moving in need and it lacks; `None` when it lacks
+/// none. `depth`: how many directories the archive is below the migrations crate.
+///
+/// # Errors
+/// A manifest that is not valid TOML, or a `[dependencies]` that is not a table.
+fn add_dependencies(
+    archive: &str,
+    manifest: &str,
+    depth: usize,
+    uses: &dyn Fn(&str) -> bool,
+) -> anyhow::Result<Option<String>> {
+    let main: DocumentMut = manifest.parse().context("invalid TOML")?;
+    let mut doc: DocumentMut = archive.parse().context("invalid TOML")?;
+    let table = doc
+        .entry("dependencies")
+        .or_insert_with(|| Item::Table(Table::new()))
+        .as_table_like_mut()
+        .context("`dependencies` is not a table")?;
+    let mut added = false;
+    for (key, item) in archive_dependencies(&main, depth, uses)? {
+        if !table.contains_key(&key) {
+            table.insert(&key, item);
+            added = true;
+        }
+    }
+    Ok(added.then(|| doc.to_string()))
+}
+
+/// Whether Rust source `text` names the crate `ident` as a path root (`ident::…`, also after
+/// `::` or `use`), the way a revision file uses a dependency.
+fn names_crate(text: &str, ident: &str) -> bool {
+    text.match_indices(ident).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + ident.len()..].trim_start();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            && (after.starts_with("::")
+                || (after.starts_with(';') && text[..at].trim_end().ends_with("use")))
+    })
+}
+
 fn lib_rs(of: &str) -> String {
     format!(
         "\
@@ -391,7 +490,8 @@ mod tests {
         let main = "[package]\nname = \"app-migrations\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
                     [dependencies]\nmigrate-core = { path = \"../migrate-core\", features = [\"cli\"] }\n\
                     sqlx = { version = \"0.9\", default-features = false }\n";
-        let (archive, new_main) = manifests(main, "app-migrations-archive", "archive").unwrap();
+        let (archive, new_main) =
+            manifests(main, "app-migrations-archive", "archive", &|_| false).unwrap();
         let a: DocumentMut = archive.parse().unwrap();
         assert_eq!(
             a["package"]["name"].as_str(),
@@ -420,7 +520,45 @@ mod tests {
         .unwrap();
         assert_eq!(c.archive.value.as_deref(), Some("archive"));
         // two levels down: two `..`
-        let (archive, _) = manifests(main, "x", "db/archive").unwrap();
+        let (archive, _) = manifests(main, "x", "db/archive", &|_| false).unwrap();
         assert!(archive.contains("\"../../../migrate-core\""), "{archive}");
+    }
+
+    #[test]
+    fn the_archive_takes_the_dependencies_its_files_name() {
+        let main = "[package]\nname = \"m\"\nversion = \"0.1.0\"\n\n[dependencies]\n\
+                    migrate-core = \"1\"\nmigrate-macros = \"1\"\n\
+                    app-models = { path = \"../models\" }\nchrono = \"0.4\"\n";
+        let file = "use migrate_core::prelude::*;\nfn f() { let _ = app_models::User::TABLE; }\n";
+        let uses = |ident: &str| names_crate(file, ident);
+        let (archive, _) = manifests(main, "m-archive", "archive", &uses).unwrap();
+        let a: DocumentMut = archive.parse().unwrap();
+        let deps: Vec<&str> = a["dependencies"]
+            .as_table()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(deps, ["migrate-core", "migrate-macros", "app-models"]);
+        assert_eq!(
+            a["dependencies"]["app-models"]["path"].as_str(),
+            Some("../../models")
+        );
+        // an existing archive gains what a newly archived file names, once
+        let more = |ident: &str| ident == "chrono";
+        let updated = add_dependencies(&archive, main, 1, &more).unwrap().unwrap();
+        assert!(updated.contains("chrono = \"0.4\""), "{updated}");
+        assert_eq!(add_dependencies(&updated, main, 1, &more).unwrap(), None);
+
+        for (text, named) in [
+            ("x = app_models::User;", true),
+            ("use app_models;", true),
+            ("x = ::app_models :: User;", true),
+            ("x = my_app_models::User;", false),
+            ("// app_models is not used", false),
+            ("let app_models = 1;", false),
+        ] {
+            assert_eq!(names_crate(text, "app_models"), named, "{text}");
+        }
     }
 }

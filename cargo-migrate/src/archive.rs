@@ -56,6 +56,8 @@ struct Undo {
     rewritten: Vec<(PathBuf, String)>,
     /// A directory created (the new archive crate), removed whole on undo.
     created: Option<PathBuf>,
+    /// The workspace's `Cargo.lock` and its text before (`None`: there was none).
+    lockfile: Option<(PathBuf, Option<String>)>,
 }
 
 impl Undo {
@@ -79,6 +81,14 @@ impl Undo {
         {
             crate::warning(format_args!("cannot remove `{}`: {e}", display_path(dir)));
         }
+        let restored = match &self.lockfile {
+            Some((path, Some(text))) => std::fs::write(path, text).map(|()| path),
+            Some((path, None)) if path.exists() => std::fs::remove_file(path).map(|()| path),
+            _ => return,
+        };
+        if let Err(e) = restored {
+            crate::warning(format_args!("cannot restore `Cargo.lock`: {e}"));
+        }
     }
 }
 
@@ -99,21 +109,22 @@ pub(crate) fn run(cli: &Cli, args: &ArchiveArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|d| normalize(d))
         .collect();
-    // the chosen revisions still in the crate's own directories, in file order
+    // the chosen revisions still in the crate's own directories, parents first (the graph's
+    // order): an interrupted run leaves an archive closed under ancestors, as a whole one
     let mut files: Vec<PathBuf> = Vec::new();
+    let mut own = 0;
     for (i, keep) in mask.iter().enumerate() {
-        if !keep {
-            continue;
-        }
         let path = normalize(&project.crate_dir.join(&graph.at(i).file));
         if path
             .parent()
             .is_some_and(|dir| own_dirs.iter().any(|d| d == dir))
         {
-            files.push(path);
+            own += 1;
+            if *keep {
+                files.push(path);
+            }
         }
     }
-    files.sort();
     let total = mask.iter().filter(|&&m| m).count();
     if files.is_empty() {
         crate::status(
@@ -134,6 +145,9 @@ pub(crate) fn run(cli: &Cli, args: &ArchiveArgs) -> anyhow::Result<ExitCode> {
     }
 
     let mut undo = Undo::default();
+    // the build adds the archive to Cargo.lock: put back as it was when undoing
+    let lockfile = project.workspace_root.join("Cargo.lock");
+    undo.lockfile = Some((lockfile.clone(), std::fs::read_to_string(&lockfile).ok()));
     let result = archive(&project, &config, args, &files, &mut undo).and_then(|target| {
         if args.no_build {
             return Ok(target);
@@ -157,7 +171,7 @@ pub(crate) fn run(cli: &Cli, args: &ArchiveArgs) -> anyhow::Result<ExitCode> {
             files.len(),
             display_path(&target),
             target_package(&project)?,
-            graph.len() - total,
+            own - files.len(),
         ),
     );
     Ok(ExitCode::SUCCESS)

@@ -9,15 +9,18 @@ use std::path::{Path, PathBuf};
 
 use common::*;
 
-/// Every file under `dir` (relative, sorted), with its text: what a refused or undone
-/// command must leave as it was.
+/// Every `.rs`, `.toml` and `.lock` file under `dir` (relative, sorted), with its text: what
+/// a refused or undone command must leave as it was.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, String)> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, String)>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
             if p.is_dir() {
                 walk(root, &p, out);
-            } else if p.extension().is_some_and(|x| x == "rs" || x == "toml") {
+            } else if p
+                .extension()
+                .is_some_and(|x| x == "rs" || x == "toml" || x == "lock")
+            {
                 out.push((p.strip_prefix(root).unwrap().to_owned(), read(&p)));
             }
         }
@@ -85,7 +88,10 @@ fn archive_settled_revisions() {
             .contains("Created archive crate `archmigs-archive` at `archmigs/archive`")
             && run
                 .stderr
-                .contains("Archived 2 revision(s) into `archmigs/archive/src/versions`"),
+                .contains("Archived 2 revision(s) into `archmigs/archive/src/versions`")
+            && run
+                .stderr
+                .contains("; 3 remain in the crate's own versions directories"),
         "{}",
         run.stderr
     );

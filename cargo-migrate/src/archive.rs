@@ -29,7 +29,7 @@ const DEFAULT_ARCHIVE_DIR: &str = "archive";
 pub struct ArchiveArgs {
     /// The newest revision to archive: it and every revision it builds on (parents and
     /// `depends_on`, transitively) move into the archive crate. An id, a unique id prefix, a
-    /// branch label or `head` (every head: the whole history).
+    /// branch label, `head`, or `heads` (every head: the whole history).
     #[arg(value_name = "REV")]
     pub revision: String,
     /// Where to create the archive crate, relative to the current directory (default:

@@ -17,6 +17,7 @@ use migrate_core::config::normalize_path as normalize;
 use toml_edit::{DocumentMut, InlineTable, Item, Table, Value};
 
 use crate::Cli;
+use crate::init::relative_path;
 use crate::sources::{self, Sources, display_path};
 use crate::workspace::Project;
 
@@ -54,10 +55,9 @@ struct Undo {
     moves: Vec<Move>,
     /// Files written over, with their text before.
     rewritten: Vec<(PathBuf, String)>,
-    /// A directory created (the new archive crate), removed whole on undo.
-    created: Option<PathBuf>,
-    /// The workspace's `Cargo.lock` and its text before (`None`: there was none).
-    lockfile: Option<(PathBuf, Option<String>)>,
+    /// Files and directories that did not exist (the new archive crate, a `Cargo.lock` the
+    /// build may write), removed (a directory whole) on undo.
+    created: Vec<PathBuf>,
 }
 
 impl Undo {
@@ -76,18 +76,17 @@ impl Undo {
                 crate::warning(format_args!("cannot restore `{}`: {e}", display_path(path)));
             }
         }
-        if let Some(dir) = &self.created
-            && let Err(e) = std::fs::remove_dir_all(dir)
-        {
-            crate::warning(format_args!("cannot remove `{}`: {e}", display_path(dir)));
-        }
-        let restored = match &self.lockfile {
-            Some((path, Some(text))) => std::fs::write(path, text).map(|()| path),
-            Some((path, None)) if path.exists() => std::fs::remove_file(path).map(|()| path),
-            _ => return,
-        };
-        if let Err(e) = restored {
-            crate::warning(format_args!("cannot restore `Cargo.lock`: {e}"));
+        for path in &self.created {
+            let removed = if path.is_dir() {
+                std::fs::remove_dir_all(path)
+            } else if path.exists() {
+                std::fs::remove_file(path)
+            } else {
+                Ok(())
+            };
+            if let Err(e) = removed {
+                crate::warning(format_args!("cannot remove `{}`: {e}", display_path(path)));
+            }
         }
     }
 }
@@ -147,7 +146,10 @@ pub(crate) fn run(cli: &Cli, args: &ArchiveArgs) -> anyhow::Result<ExitCode> {
     let mut undo = Undo::default();
     // the build adds the archive to Cargo.lock: put back as it was when undoing
     let lockfile = project.workspace_root.join("Cargo.lock");
-    undo.lockfile = Some((lockfile.clone(), std::fs::read_to_string(&lockfile).ok()));
+    match std::fs::read_to_string(&lockfile) {
+        Ok(text) => undo.rewritten.push((lockfile, text)),
+        Err(_) => undo.created.push(lockfile),
+    }
     let result = archive(&project, &config, args, &files, &mut undo).and_then(|target| {
         if args.no_build {
             return Ok(target);
@@ -156,7 +158,7 @@ pub(crate) fn run(cli: &Cli, args: &ArchiveArgs) -> anyhow::Result<ExitCode> {
             .map(|_| target)
             .context("the migrations crate does not build with these revisions archived")
     });
-    let target = match result {
+    let (target, package) = match result {
         Ok(target) => target,
         Err(e) => {
             undo.run();
@@ -170,30 +172,23 @@ pub(crate) fn run(cli: &Cli, args: &ArchiveArgs) -> anyhow::Result<ExitCode> {
              crate's own versions directories",
             files.len(),
             display_path(&target),
-            target_package(&project)?,
+            package,
             own - files.len(),
         ),
     );
     Ok(ExitCode::SUCCESS)
 }
 
-/// The archive crate's package name, as configured now.
-fn target_package(project: &Project) -> anyhow::Result<String> {
-    Ok(project
-        .config()?
-        .archive(&project.crate_dir)?
-        .map_or_else(|| format!("{}-archive", project.name()), |a| a.package))
-}
-
 /// Creates the archive crate when there is none, moves `files` into its (first) versions
-/// directory, recording each change in `undo`. Returns that directory.
+/// directory, recording each change in `undo`. Returns that directory and the archive's
+/// package name.
 fn archive(
     project: &Project,
     config: &migrate_core::config::Config,
     args: &ArchiveArgs,
     files: &[PathBuf],
     undo: &mut Undo,
-) -> anyhow::Result<PathBuf> {
+) -> anyhow::Result<(PathBuf, String)> {
     // the crates the moved files name: the archive depends on those (and on the ones every
     // revision needs), not on all of the migrations crate's, so that a change to, say, the
     // application's models crate does not rebuild the archive
@@ -219,26 +214,24 @@ fn archive(
             }
             let text = std::fs::read_to_string(&existing.manifest)
                 .with_context(|| format!("cannot read `{}`", existing.manifest.display()))?;
-            let rel = existing
-                .dir
-                .strip_prefix(normalize(&project.crate_dir))
-                .map(|r| r.components().count())
-                .unwrap_or(1);
-            if let Some(updated) = add_dependencies(&text, &manifest_text, rel, &uses)
+            let up = relative_path(&existing.dir, &normalize(&project.crate_dir))?;
+            if let Some(updated) = add_dependencies(&text, &manifest_text, &up, &uses)
                 .with_context(|| format!("cannot edit `{}`", existing.manifest.display()))?
             {
                 std::fs::write(&existing.manifest, updated)
                     .with_context(|| format!("cannot write `{}`", existing.manifest.display()))?;
                 undo.rewritten.push((existing.manifest.clone(), text));
             }
-            existing
+            let dir = existing
                 .versions_dirs
                 .first()
                 .cloned()
-                .context("the archive crate has no versions directory")?
+                .context("the archive crate has no versions directory")?;
+            (dir, existing.package)
         }
         None => create(project, args, &manifest_text, &uses, undo)?,
     };
+    let (target, package) = target;
     std::fs::create_dir_all(&target)
         .with_context(|| format!("cannot create `{}`", display_path(&target)))?;
     for from in files {
@@ -258,25 +251,25 @@ fn archive(
             to,
         });
     }
-    Ok(target)
+    Ok((target, package))
 }
 
 /// Creates the archive crate (manifest, build script, `src/lib.rs`, `src/versions/`) and
 /// points the migrations crate at it (a path dependency and `archive` in
-/// `[package.metadata.migrate]`). Returns its versions directory.
+/// `[package.metadata.migrate]`). Returns its versions directory and package name.
 fn create(
     project: &Project,
     args: &ArchiveArgs,
     manifest_text: &str,
     uses: &dyn Fn(&str) -> bool,
     undo: &mut Undo,
-) -> anyhow::Result<PathBuf> {
+) -> anyhow::Result<(PathBuf, String)> {
     let dir = match &args.path {
         Some(p) => {
             let cwd = std::env::current_dir().context("cannot read the current directory")?;
             normalize(&cwd.join(p))
         }
-        None => project.crate_dir.join(DEFAULT_ARCHIVE_DIR),
+        None => normalize(&project.crate_dir.join(DEFAULT_ARCHIVE_DIR)),
     };
     let crate_dir = normalize(&project.crate_dir);
     let Ok(rel) = dir.strip_prefix(&crate_dir) else {
@@ -305,12 +298,13 @@ fn create(
         );
     }
     let name = format!("{}-archive", project.name());
-    let (archive_manifest, new_manifest) = manifests(manifest_text, &name, &rel, uses)
+    let up = relative_path(&dir, &crate_dir)?;
+    let (archive_manifest, new_manifest) = manifests(manifest_text, &name, &rel, &up, uses)
         .with_context(|| format!("cannot edit `{}`", project.manifest_path.display()))?;
 
     std::fs::create_dir_all(dir.join("src/versions"))
         .with_context(|| format!("cannot create `{}`", display_path(&dir)))?;
-    undo.created = Some(dir.clone());
+    undo.created.push(dir.clone());
     let files = [
         ("Cargo.toml", archive_manifest),
         ("build.rs", crate::init::BUILD_RS.to_owned()),
@@ -327,12 +321,12 @@ fn create(
         "Created",
         format_args!("archive crate `{name}` at `{}`", display_path(&dir)),
     );
-    Ok(dir.join("src/versions"))
+    Ok((dir.join("src/versions"), name))
 }
 
 /// The archive crate's manifest, and the migrations crate's with the archive added: from
 /// the migrations crate's `manifest`, the new package `name` at `rel` (relative to the
-/// migrations crate's root, `/`-separated). The archive takes the migrations crate's
+/// migrations crate's root, `/`-separated; `up` leads back from it). The archive takes the migrations crate's
 /// `edition` and those of its `[dependencies]` that the archived files need
 /// ([`archive_dependencies`]), so that its revision files compile as they did and cargo
 /// builds each dependency once with the same features.
@@ -344,6 +338,7 @@ fn manifests(
     manifest: &str,
     name: &str,
     rel: &str,
+    up: &str,
     uses: &dyn Fn(&str) -> bool,
 ) -> anyhow::Result<(String, String)> {
     let mut doc: DocumentMut = manifest.parse().context("invalid TOML")?;
@@ -352,7 +347,7 @@ fn manifests(
         .and_then(|p| p.get("edition"))
         .cloned()
         .unwrap_or_else(|| toml_edit::value("2021"));
-    let deps = archive_dependencies(&doc, rel.split('/').count(), uses)?;
+    let deps = archive_dependencies(&doc, up, uses)?;
     let mut archive = DocumentMut::new();
     let mut package = Table::new();
     package.insert("name", toml_edit::value(name));
@@ -406,18 +401,17 @@ fn manifests(
 /// expand to `sqlx` and `sea_query` paths).
 const ALWAYS: &[&str] = &["migrate-core", "migrate-macros", "sqlx", "sea-query"];
 
-/// The migrations crate's `[dependencies]` (in `doc`) that an archive `depth` directories
-/// below it needs: [`ALWAYS`], and each one whose name in code (`-` as `_`) the archived
-/// files name (`uses`); a relative `path` rebased by `depth` levels of `..`.
+/// The migrations crate's `[dependencies]` (in `doc`) that its archive needs: [`ALWAYS`],
+/// and each one whose name in code (`-` as `_`) the archived files name (`uses`); a relative
+/// `path` rebased onto `up`, the migrations crate's directory relative to the archive's.
 ///
 /// # Errors
 /// `[dependencies]` is not a table.
 fn archive_dependencies(
     doc: &DocumentMut,
-    depth: usize,
+    up: &str,
     uses: &dyn Fn(&str) -> bool,
 ) -> anyhow::Result<Vec<(String, Item)>> {
-    let up = vec![".."; depth].join("/");
     let Some(deps) = doc.get("dependencies") else {
         return Ok(Vec::new());
     };
@@ -444,14 +438,14 @@ fn archive_dependencies(
 
 /// An existing archive's manifest (`archive`) with the migrations crate's dependencies
 /// (from `manifest`) that the files now moving in need and it lacks; `None` when it lacks
-/// none. `depth`: how many directories the archive is below the migrations crate.
+/// none. `up`: the migrations crate's directory relative to the archive's.
 ///
 /// # Errors
 /// A manifest that is not valid TOML, or a `[dependencies]` that is not a table.
 fn add_dependencies(
     archive: &str,
     manifest: &str,
-    depth: usize,
+    up: &str,
     uses: &dyn Fn(&str) -> bool,
 ) -> anyhow::Result<Option<String>> {
     let main: DocumentMut = manifest.parse().context("invalid TOML")?;
@@ -462,7 +456,7 @@ fn add_dependencies(
         .as_table_like_mut()
         .context("`dependencies` is not a table")?;
     let mut added = false;
-    for (key, item) in archive_dependencies(&main, depth, uses)? {
+    for (key, item) in archive_dependencies(&main, up, uses)? {
         if !table.contains_key(&key) {
             table.insert(&key, item);
             added = true;
@@ -505,7 +499,7 @@ mod tests {
                     [dependencies]\nmigrate-core = { path = \"../migrate-core\", features = [\"cli\"] }\n\
                     sqlx = { version = \"0.9\", default-features = false }\n";
         let (archive, new_main) =
-            manifests(main, "app-migrations-archive", "archive", &|_| false).unwrap();
+            manifests(main, "app-migrations-archive", "archive", "..", &|_| false).unwrap();
         let a: DocumentMut = archive.parse().unwrap();
         assert_eq!(
             a["package"]["name"].as_str(),
@@ -534,7 +528,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.archive.value.as_deref(), Some("archive"));
         // two levels down: two `..`
-        let (archive, _) = manifests(main, "x", "db/archive", &|_| false).unwrap();
+        let (archive, _) = manifests(main, "x", "db/archive", "../..", &|_| false).unwrap();
         assert!(archive.contains("\"../../../migrate-core\""), "{archive}");
     }
 
@@ -545,7 +539,7 @@ mod tests {
                     app-models = { path = \"../models\" }\nchrono = \"0.4\"\n";
         let file = "use migrate_core::prelude::*;\nfn f() { let _ = app_models::User::TABLE; }\n";
         let uses = |ident: &str| names_crate(file, ident);
-        let (archive, _) = manifests(main, "m-archive", "archive", &uses).unwrap();
+        let (archive, _) = manifests(main, "m-archive", "archive", "..", &uses).unwrap();
         let a: DocumentMut = archive.parse().unwrap();
         let deps: Vec<&str> = a["dependencies"]
             .as_table()
@@ -560,9 +554,11 @@ mod tests {
         );
         // an existing archive gains what a newly archived file names, once
         let more = |ident: &str| ident == "chrono";
-        let updated = add_dependencies(&archive, main, 1, &more).unwrap().unwrap();
+        let updated = add_dependencies(&archive, main, "..", &more)
+            .unwrap()
+            .unwrap();
         assert!(updated.contains("chrono = \"0.4\""), "{updated}");
-        assert_eq!(add_dependencies(&updated, main, 1, &more).unwrap(), None);
+        assert_eq!(add_dependencies(&updated, main, "..", &more).unwrap(), None);
 
         for (text, named) in [
             ("x = app_models::User;", true),

@@ -428,7 +428,7 @@ fn dep_source(arg: Option<&DepsArg>, cwd: &Path) -> anyhow::Result<DepSource> {
 ///
 /// # Errors
 /// When they share no root (another drive on Windows): no relative path exists.
-fn relative_path(from: &Path, to: &Path) -> anyhow::Result<String> {
+pub(crate) fn relative_path(from: &Path, to: &Path) -> anyhow::Result<String> {
     let from: Vec<_> = from.components().collect();
     let to: Vec<_> = to.components().collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();

@@ -58,13 +58,7 @@ pub(crate) fn migrations(input: TokenStream, invoking_file: Option<PathBuf>) -> 
 
     let files = match ctx.list() {
         Ok(files) => files,
-        Err(errors) => {
-            let mut out = TokenStream::new();
-            for (span, msg) in errors {
-                out.extend(error(span, &msg));
-            }
-            return with_fallback(out);
-        }
+        Err(errors) => return with_fallback(errors.iter().map(|(s, m)| error(*s, m)).collect()),
     };
     // the archive crate's revisions: headers only (it compiles them), checked with ours
     let archive = match (&config.archive.value, &ctx.manifest_dir) {
@@ -86,11 +80,10 @@ pub(crate) fn migrations(input: TokenStream, invoking_file: Option<PathBuf>) -> 
             match actx.list() {
                 Ok(files) => load(&ctx, files),
                 Err(errors) => {
-                    let mut out = TokenStream::new();
-                    for (span, msg) in errors {
-                        out.extend(error(span, &format!("archive `{}`: {msg}", a.package)));
-                    }
-                    return with_fallback(out);
+                    let archive = |msg| format!("archive `{}`: {msg}", a.package);
+                    return with_fallback(
+                        errors.iter().map(|(s, m)| error(*s, &archive(m))).collect(),
+                    );
                 }
             }
         }

@@ -3,7 +3,40 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Data, DeriveInput, Fields, parse_quote};
+use syn::punctuated::Punctuated;
+use syn::token::Comma;
+use syn::{Data, DeriveInput, Field, Fields, parse_quote};
+
+/// The named fields of a derive's struct; any other input is a spanned error that starts with
+/// `only` and names what it got (tuple struct, unit struct, enum, union), with `enum_hint`
+/// after "not an enum".
+pub(crate) fn named_fields<'a>(
+    input: &'a DeriveInput,
+    only: &str,
+    enum_hint: &str,
+) -> syn::Result<&'a Punctuated<Field, Comma>> {
+    match &input.data {
+        Data::Struct(s) => match &s.fields {
+            Fields::Named(f) => Ok(&f.named),
+            Fields::Unnamed(f) => Err(syn::Error::new_spanned(
+                f,
+                format!("{only}, not a tuple struct"),
+            )),
+            Fields::Unit => Err(syn::Error::new_spanned(
+                &input.ident,
+                format!("{only}, not a unit struct"),
+            )),
+        },
+        Data::Enum(e) => Err(syn::Error::new_spanned(
+            e.enum_token,
+            format!("{only}, not an enum{enum_hint}"),
+        )),
+        Data::Union(u) => Err(syn::Error::new_spanned(
+            u.union_token,
+            format!("{only}, not a union"),
+        )),
+    }
+}
 
 /// Expands the derive; a bad input becomes a spanned `compile_error!`.
 pub(crate) fn derive(input: TokenStream) -> TokenStream {
@@ -16,35 +49,7 @@ pub(crate) fn derive(input: TokenStream) -> TokenStream {
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     const ONLY: &str = "`FromRow` is derived for structs with named fields (one column each, \
                         by field name)";
-    let fields = match &input.data {
-        Data::Struct(s) => match &s.fields {
-            Fields::Named(f) => &f.named,
-            Fields::Unnamed(f) => {
-                return Err(syn::Error::new_spanned(
-                    f,
-                    format!("{ONLY}, not a tuple struct"),
-                ));
-            }
-            Fields::Unit => {
-                return Err(syn::Error::new_spanned(
-                    &input.ident,
-                    format!("{ONLY}, not a unit struct"),
-                ));
-            }
-        },
-        Data::Enum(e) => {
-            return Err(syn::Error::new_spanned(
-                e.enum_token,
-                format!("{ONLY}, not an enum"),
-            ));
-        }
-        Data::Union(u) => {
-            return Err(syn::Error::new_spanned(
-                u.union_token,
-                format!("{ONLY}, not a union"),
-            ));
-        }
-    };
+    let fields = named_fields(input, ONLY, "")?;
     let sqlx = quote!(::migrate_core::sqlx);
     let ident = &input.ident;
     let mut generics = input.generics.clone();

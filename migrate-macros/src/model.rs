@@ -12,7 +12,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields, LitStr, Token};
+use syn::{DeriveInput, LitStr, Token};
 
 use crate::case;
 
@@ -764,38 +764,11 @@ struct Column<'a> {
 
 fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
     const ONLY: &str = "`Model` is derived for structs with named fields (one column each)";
-    let fields = match &input.data {
-        Data::Struct(s) => match &s.fields {
-            Fields::Named(f) => &f.named,
-            Fields::Unnamed(f) => {
-                return Err(syn::Error::new_spanned(
-                    f,
-                    format!("{ONLY}, not a tuple struct"),
-                ));
-            }
-            Fields::Unit => {
-                return Err(syn::Error::new_spanned(
-                    &input.ident,
-                    format!("{ONLY}, not a unit struct"),
-                ));
-            }
-        },
-        Data::Enum(e) => {
-            return Err(syn::Error::new(
-                e.enum_token.span,
-                format!(
-                    "{ONLY}, not an enum (for a database enum type, \
-                     `#[derive(migrate_macros::DbEnum)]`)"
-                ),
-            ));
-        }
-        Data::Union(u) => {
-            return Err(syn::Error::new(
-                u.union_token.span,
-                format!("{ONLY}, not a union"),
-            ));
-        }
-    };
+    let fields = crate::from_row::named_fields(
+        input,
+        ONLY,
+        " (for a database enum type, `#[derive(migrate_macros::DbEnum)]`)",
+    )?;
     let mut errs = Errors::default();
     let c = container(&input.attrs, &mut errs);
     let table = c

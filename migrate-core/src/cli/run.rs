@@ -62,11 +62,24 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn moved(&self) -> (Vec<String>, Vec<String>) {
-        match self.direction {
+    /// Prints its JSON event with `outcome` (`failed`, `interrupted`): the run ended while
+    /// it was under way.
+    fn print_event(&self, command: &'static str, outcome: &'static str) {
+        let (from, to) = match self.direction {
             Direction::Upgrade => (self.down_revisions.clone(), vec![self.id.clone()]),
             Direction::Downgrade => (vec![self.id.clone()], self.down_revisions.clone()),
-        }
+        };
+        print_json(&RunEvent::Revision {
+            schema_version: SCHEMA_VERSION,
+            command,
+            revision: self.id.clone(),
+            direction: dir_name(self.direction),
+            from,
+            to,
+            message: self.message.clone(),
+            duration_ms: self.started.elapsed().as_millis() as u64,
+            outcome,
+        });
     }
 }
 
@@ -433,18 +446,7 @@ pub(super) async fn run_plan(
             db.close().await;
             if json {
                 if let Some(f) = &in_flight {
-                    let (from, to) = f.moved();
-                    print_json(&RunEvent::Revision {
-                        schema_version: SCHEMA_VERSION,
-                        command: name,
-                        revision: f.id.clone(),
-                        direction: dir_name(f.direction),
-                        from,
-                        to,
-                        message: f.message.clone(),
-                        duration_ms: f.started.elapsed().as_millis() as u64,
-                        outcome: "failed",
-                    });
+                    f.print_event(name, "failed");
                 }
                 print_json(&summary(
                     "failed",
@@ -481,19 +483,8 @@ pub(super) async fn run_plan(
             drop(db);
             let cut = matches!(ended, Ended::Interrupted);
             if let (true, Some(f)) = (cut, &in_flight) {
-                let (from, to) = f.moved();
                 if json {
-                    print_json(&RunEvent::Revision {
-                        schema_version: SCHEMA_VERSION,
-                        command: name,
-                        revision: f.id.clone(),
-                        direction: dir_name(f.direction),
-                        from,
-                        to,
-                        message: f.message.clone(),
-                        duration_ms: f.started.elapsed().as_millis() as u64,
-                        outcome: "interrupted",
-                    });
+                    f.print_event(name, "interrupted");
                 }
                 let what = if f.atomic {
                     "rolled back: its transaction did not commit".to_owned()

@@ -13,6 +13,11 @@
 #   - the cheaper loop of the release runner binary itself once per target;
 #   - the same loop with sqlx-cli (`sqlx migrate run`) over the same 20 revisions as .sql
 #     files (bench/gen.py peers, from our `upgrade head --sql`);
+#   - PostgreSQL only, no migration tool: psql sending the same SQL (`upgrade head --sql`) to
+#     every target, 8 at a time, statement by statement (-f) and as one message (-c);
+#   - PostgreSQL, when the server runs on this machine: the server's CPU time a target (its
+#     ended backends' user + system time, from the postmaster's /proc stat), for each fleet
+#     and psql run: the floor no client can go under on this machine's cores;
 #   - the lock table against the advisory lock: LOCK_N PostgreSQL databases base -> head at
 #     --jobs 1 with `--lock advisory` and `--lock table`, alternated LOCK_ROUNDS times, the
 #     mean per-target time from the JSON lines' duration_ms.
@@ -93,6 +98,9 @@ reset_pg() { # $1: how many databases (default N_PG)
         echo "DROP DATABASE IF EXISTS fbf_$i WITH (FORCE);"
         echo "CREATE DATABASE fbf_$i;"
     done | psql -qX "$PG" -v ON_ERROR_STOP=1 >/dev/null 2>&1
+    # CREATE DATABASE writes the template into the WAL (~1.5 GB for 200): checkpoint it now,
+    # so that no contender's timed run shares the disk with that checkpoint
+    psql -qX "$PG" -c CHECKPOINT >/dev/null
 }
 reset() { if [ "$1" = sqlite ]; then reset_sqlite; else reset_pg; fi; }
 # $1 kind, $2 stderr of a fleet, $3 expected "N done, M unchanged": abort unless so
@@ -129,6 +137,21 @@ loop() { # kind count label command-prefix…: runs `command URL` per target, ec
     secs "$t0" "$t1"
 }
 
+# The server's CPU time (ms) of its ended backends, when it runs on this machine and its
+# postmaster.pid is readable (else empty): the postmaster's reaped children's user + system
+# time. A fleet's backends have all ended once no session is left in the fbf_ databases.
+PM=$(d=$(psql -XAtq "$PG" -c "SHOW data_directory" 2>/dev/null) && head -1 "$d/postmaster.pid" 2>/dev/null || true)
+TCK=$(getconf CLK_TCK)
+server_ms() {
+    [ -n "$PM" ] && [ -r "/proc/$PM/stat" ] || return 0
+    while [ "$(psql -XAtq "$PG" -c "SELECT COUNT(*) FROM pg_stat_activity WHERE datname LIKE 'fbf\_%'")" != 0 ]; do
+        sleep 0.05
+    done
+    awk -v t="$TCK" '{print ($16 + $17) * 1000 / t}' "/proc/$PM/stat"
+}
+# ", server CPU X ms a target" from two server_ms readings and a target count, or nothing
+per_target() { [ -n "$1" ] && [ -n "$2" ] && python3 -c "print(f', server CPU {($2 - $1) / $3:.1f} ms a target')"; }
+
 if has run; then
     mkdir -p "$DIR" && : >"$DIR/warm.db"
     say "== bench/fleet/full.sh at $(git -C "$WS" rev-parse --short HEAD) $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores"
@@ -142,12 +165,14 @@ if has run; then
     for i in $(seq 1 "$N_PG"); do echo "$PGBASE/fbf_$i"; done >"$pg_list"
     # the release runner's fleet over $list at --jobs $1, timed; its summary must say $2
     runner_fleet() {
-        local jobs=$1 want=$2 what=$3 l t0 t1
+        local jobs=$1 want=$2 what=$3 l t0 t1 c0 c1=
+        [ $kind = pg ] && c0=$(server_ms)
         l=$(load); t0=$(now)
         "$RUNNER" --targets "$list" --jobs $jobs upgrade head >/dev/null 2>"$B/err.txt" || true
         t1=$(now)
+        [ $kind = pg ] && c1=$(server_ms)
         expect $kind "$B/err.txt" "$want"
-        say "$kind $n: $what --jobs $jobs: $(secs "$t0" "$t1") s (load $l)"
+        say "$kind $n: $what --jobs $jobs: $(secs "$t0" "$t1") s$(per_target "$c0" "$c1" "$n") (load $l)"
     }
     for kind in $KINDS; do
         if [ $kind = sqlite ]; then list=$sqlite_list n=$N_SQLITE ln=$LOOP_SQLITE; else list=$pg_list n=$N_PG ln=$LOOP_PG; fi
@@ -169,6 +194,24 @@ if has run; then
         t1=$(now)
         expect $kind "$B/err.txt" "0 done, $n unchanged"
         say "$kind $n: the same, no-op re-run: $(secs "$t0" "$t1") s (load $l)"
+
+        if [ $kind = pg ]; then
+            # no migration tool at all: psql sending the same SQL (our `upgrade head --sql`: the
+            # version table, 20 transactions, each with its row) to every target, 8 at a time;
+            # `-f` statement by statement, `-c` as one message. Its server CPU a target is what
+            # the statements themselves cost the server, whoever sends them
+            for how in f c; do
+                reset_pg
+                c0=$(server_ms)
+                l=$(load); t0=$(now)
+                seq 1 "$N_PG" | UP_SQL="$B/up_postgres.sql" HOW=$how BASE="$PGBASE" xargs -P 8 -I{} sh -c \
+                    'if [ "$HOW" = f ]; then psql -qX -v ON_ERROR_STOP=1 "$BASE/fbf_$0" -f "$UP_SQL"; else psql -qX -v ON_ERROR_STOP=1 "$BASE/fbf_$0" -c "$(cat "$UP_SQL")"; fi >/dev/null' {}
+                t1=$(now)
+                c1=$(server_ms)
+                at_head pg "$N_PG"
+                say "pg $n: psql -$how per target, 8 in parallel: $(secs "$t0" "$t1") s$(per_target "$c0" "$c1" "$n") (load $l)"
+            done
+        fi
 
         note=""
         [ "$ln" = "$n" ] || note=" (measured on $ln targets, scaled to $n)"

@@ -808,7 +808,9 @@ pub fn narrows(from: &str, to: &str) -> bool {
     if let (Some(a), Some(b)) = (labels(from), labels(to)) {
         return !a.iter().all(|v| b.contains(v));
     }
-    if to == "text" && (length(from).is_some() || from == "text") {
+    // `varchar` without a length is unbounded (PostgreSQL; SQLite's spelling of a string
+    // column that sea-query's `string()` writes): `text` holds what it holds
+    if to == "text" && (length(from).is_some() || matches!(from, "varchar" | "character varying")) {
         return false;
     }
     if let (Some(a), Some(b)) = (length(from), length(to)) {
@@ -1588,6 +1590,31 @@ fn alter_calls(
     }]
 }
 
+/// Joins each [`Step::Batch`] to the one before it when both alter the same table, so that a
+/// table changed several ways is rebuilt once on SQLite (as Alembic's autogenerate groups a
+/// table's operations in one `batch_alter_table`). A batch that renames a column is joined
+/// only to a batch of renames: SQLite's batch runs its renames first, which would otherwise
+/// move a rename before the changes that came ahead of it. The order of the calls is kept.
+pub(crate) fn merge_batches(steps: Vec<Step>) -> Vec<Step> {
+    let renames = |b: &[BatchStep]| {
+        b.iter()
+            .filter(|s| matches!(s, BatchStep::RenameColumn(..)))
+            .count()
+    };
+    let mut out: Vec<Step> = Vec::with_capacity(steps.len());
+    for step in steps {
+        if let (Some(Step::Batch(t0, first)), Step::Batch(t1, next)) = (out.last_mut(), &step)
+            && t0 == t1
+            && (renames(next) == 0 || renames(first) == first.len())
+        {
+            first.extend(next.iter().cloned());
+            continue;
+        }
+        out.push(step);
+    }
+    out
+}
+
 /// The `Db` calls that carry out `op` on `backend`; `Err(reason)` when the backend cannot.
 pub(crate) fn steps(op: &Op, backend: Backend) -> Result<Vec<Step>, String> {
     let batch = |t: &str, s: BatchStep| Ok(vec![Step::Batch(t.to_owned(), vec![s])]);
@@ -1881,7 +1908,7 @@ pub async fn apply(db: &mut crate::db::Db, ops: &[Op]) -> Result<(), crate::Erro
             })?,
         );
     }
-    for step in all {
+    for step in merge_batches(all) {
         match step {
             Step::CreateType(n, v) => {
                 db.sql(
@@ -2261,6 +2288,9 @@ mod tests {
             ("varchar(10)", "varchar(20)", false),
             ("varchar(20)", "varchar(10)", true),
             ("varchar(20)", "text", false),
+            ("varchar", "text", false),
+            ("character varying", "text", false),
+            ("text", "varchar", true),
             ("text", "varchar(20)", true),
             ("numeric(10,2)", "numeric(12,2)", false),
             ("numeric(10,2)", "numeric(10,1)", true),

@@ -8,7 +8,7 @@
 use super::build::{column_def_rust, rust_str};
 use super::ops::{
     BatchStep, ColumnSpec, ForeignKeySpec, IndexSpec, Note, NoteKind, Op, Step, TableSpec,
-    fk_action, index_part, steps,
+    fk_action, index_part, merge_batches, steps,
 };
 use crate::db::Backend;
 
@@ -395,7 +395,16 @@ pub fn render(ops: &[Op], backend: Backend) -> String {
 /// [`render`] with `notes` as `//` comments: each note about a table before the first
 /// operation on that table, the others (and those about tables no operation touches) first.
 pub fn render_with_notes(ops: &[Op], notes: &[Note], backend: Backend) -> String {
-    let mut out = String::new();
+    // the comments and the steps in order, the steps of adjacent operations between two
+    // comments joined as `apply` joins them (one batch a table)
+    enum Item {
+        Comment(NoteKind, String),
+        Steps(Vec<Step>),
+    }
+    let mut items: Vec<Item> = Vec::new();
+    let comment_item = |items: &mut Vec<Item>, kind: NoteKind, message: &str| {
+        items.push(Item::Comment(kind, message.to_owned()));
+    };
     let mut done = vec![false; notes.len()];
     let touched: Vec<Option<&str>> = ops.iter().map(Op::table).collect();
     for (i, n) in notes.iter().enumerate() {
@@ -403,24 +412,34 @@ pub fn render_with_notes(ops: &[Op], notes: &[Note], backend: Backend) -> String
             .as_deref()
             .is_none_or(|t| !touched.contains(&Some(t)))
         {
-            comment(n.kind, &n.message, &mut out);
+            comment_item(&mut items, n.kind, &n.message);
             done[i] = true;
         }
     }
     for op in ops {
         for (i, n) in notes.iter().enumerate() {
             if !done[i] && n.table.as_deref() == op.table() {
-                comment(n.kind, &n.message, &mut out);
+                comment_item(&mut items, n.kind, &n.message);
                 done[i] = true;
             }
         }
         match steps(op, backend) {
-            Ok(list) => {
-                for st in &list {
+            Ok(list) => match items.last_mut() {
+                Some(Item::Steps(run)) => run.extend(list),
+                _ => items.push(Item::Steps(list)),
+            },
+            Err(why) => comment_item(&mut items, NoteKind::Unsupported, &why),
+        }
+    }
+    let mut out = String::new();
+    for item in items {
+        match item {
+            Item::Comment(kind, message) => comment(kind, &message, &mut out),
+            Item::Steps(list) => {
+                for st in &merge_batches(list) {
                     render_step(st, &mut out);
                 }
             }
-            Err(why) => comment(NoteKind::Unsupported, &why, &mut out),
         }
     }
     out
@@ -537,5 +556,64 @@ db.batch_alter_table(BatchAlter::table("b").drop_unique_matching(["y"]))
     .await?;
 "#
         );
+    }
+
+    #[test]
+    fn a_table_changed_several_ways_is_one_batch() {
+        let col = |n: &str| {
+            ColumnSpec::declared(
+                &ColumnDef::new(n, ColumnType::Text).nullable(true),
+                Backend::Sqlite,
+                false,
+            )
+        };
+        let add = |t: &str, n: &str| Op::AddColumn {
+            table: t.into(),
+            column: col(n),
+        };
+        let rename = |t: &str, a: &str, b: &str| Op::RenameColumn {
+            table: t.into(),
+            from: a.into(),
+            to: b.into(),
+        };
+        let count = |src: &str| src.matches("db.batch_alter_table(").count();
+        // two changes to `users`: one chain, in order
+        let src = render(&[add("users", "a"), add("users", "b")], Backend::Sqlite);
+        assert_eq!(count(&src), 1, "{src}");
+        assert!(
+            src.find("\"a\"").unwrap() < src.find("\"b\"").unwrap(),
+            "{src}"
+        );
+        // another table between them: not joined
+        let src = render(
+            &[add("users", "a"), add("posts", "x"), add("users", "b")],
+            Backend::Sqlite,
+        );
+        assert_eq!(count(&src), 3, "{src}");
+        // a rename after another change stays its own batch (SQLite runs a batch's renames
+        // first); a change after renames joins them
+        let src = render(
+            &[add("users", "a"), rename("users", "c", "d")],
+            Backend::Sqlite,
+        );
+        assert_eq!(count(&src), 2, "{src}");
+        let src = render(
+            &[rename("users", "c", "d"), add("users", "a")],
+            Backend::Sqlite,
+        );
+        assert_eq!(count(&src), 1, "{src}");
+        // a note on the table goes before its one batch
+        let notes = [Note {
+            kind: NoteKind::Destructive,
+            table: Some("users".into()),
+            message: "m".into(),
+        }];
+        let src = render_with_notes(
+            &[add("users", "a"), add("users", "b")],
+            &notes,
+            Backend::Sqlite,
+        );
+        assert_eq!(count(&src), 1, "{src}");
+        assert!(src.starts_with("// DESTRUCTIVE: m\n"), "{src}");
     }
 }

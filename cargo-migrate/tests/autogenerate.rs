@@ -150,6 +150,11 @@ impl App {
 
     /// `revision --autogenerate -m msg`: the new file's text (it must write one).
     fn autogenerate(&self, msg: &str) -> String {
+        self.autogenerate_run(msg).0
+    }
+
+    /// `revision --autogenerate -m msg`: the new file's text and the command's stderr.
+    fn autogenerate_run(&self, msg: &str) -> (String, String) {
         let before = self.versions();
         let run = self.cm(&["revision", "--autogenerate", "-m", msg]).ok();
         let after = self.versions();
@@ -157,7 +162,7 @@ impl App {
         assert_eq!(new.len(), 1, "one new file for `{msg}`:\n{}", run.stderr);
         let text = read(&self.dir.join(&self.krate).join("src/versions").join(new[0]));
         eprintln!("== {msg}: {}\n{text}", new[0]);
-        text
+        (text, run.stderr)
     }
 
     /// upgrade, check (models match), downgrade -1, upgrade, check.
@@ -281,8 +286,13 @@ fn everyday_changes(backend: Backend) {
         "    pub name: Option<String>,\n",
         "    #[model(renamed_from = \"name\")]\n    pub display_name: Option<String>,\n",
     );
-    let rev = app.autogenerate("rename name");
+    let (rev, said) = app.autogenerate_run("rename name");
     assert!(rev.contains("display_name"), "{rev}");
+    assert!(
+        said.contains("Detected column `users`.`name` renamed to `display_name`")
+            && !said.contains("removed"),
+        "the rename is reported as one:\n{said}"
+    );
     assert!(
         !rev.contains("drop_column"),
         "a rename, not drop + add:\n{rev}"

@@ -22,8 +22,8 @@ pub struct AutogenerateOutput {
     pub command: &'static str,
     /// The backend the operations were computed for (`sqlite`, `postgres`, `mysql`).
     pub backend: &'static str,
-    /// Each difference between the migrations (at head) and the models, in words
-    /// (`Difference`'s display); empty: nothing to do.
+    /// Each rename, then each difference between the migrations (at head) and the models,
+    /// in words ([`crate::schema::ops::Plan::detected`]); empty: nothing to do.
     pub differences: Vec<String>,
     /// What the reader must know: destructive operations, possible renames, what could not
     /// be expressed.
@@ -66,14 +66,14 @@ pub async fn run_autogenerate(
 ) -> Result<ExitCode, Error> {
     let backend = crate::Backend::from_url(url)?;
     let result = autogenerate(migrations, url, &options(args, against_db, shadow_url)).await?;
-    for d in &result.differences {
-        status_line("Detected", &d.to_string());
+    for d in &result.plan.detected {
+        status_line("Detected", d);
     }
     let value = AutogenerateOutput {
         schema_version: SCHEMA_VERSION,
         command: "autogenerate",
         backend: backend.name(),
-        differences: result.differences.iter().map(ToString::to_string).collect(),
+        differences: result.plan.detected.clone(),
         notes: result
             .plan
             .notes

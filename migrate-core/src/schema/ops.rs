@@ -620,6 +620,12 @@ pub struct Plan {
     pub downgrade: Vec<Op>,
     /// Remarks (destructive changes, possible renames, what cannot be expressed).
     pub notes: Vec<Note>,
+    /// What the plan found, in words, for autogenerate's `Detected` lines: each rename
+    /// (``table `a` renamed to `b` ``, ``column `t`.`a` renamed to `b` ``), then each
+    /// difference of the renamed schema from the desired one (as [`super::diff::Difference`]
+    /// prints it). A column renamed by `renamed_from` is one rename here, not a column removed
+    /// and one added.
+    pub detected: Vec<String>,
 }
 
 impl Plan {
@@ -968,6 +974,17 @@ pub fn plan(current: &Schema, desired: &Schema, defs: &[TableDef], backend: Back
     }
 
     let differences = diff(&cur, desired);
+    let detected = renames
+        .iter()
+        .filter_map(|r| match r {
+            Op::RenameTable { from, to } => Some(format!("table `{from}` renamed to `{to}`")),
+            Op::RenameColumn { table, from, to } => {
+                Some(format!("column `{table}`.`{from}` renamed to `{to}`"))
+            }
+            _ => None,
+        })
+        .chain(differences.iter().map(ToString::to_string))
+        .collect();
     #[derive(Default)]
     struct Phases {
         enums_first: Vec<Op>,
@@ -1463,6 +1480,7 @@ pub fn plan(current: &Schema, desired: &Schema, defs: &[TableDef], backend: Back
         upgrade,
         downgrade,
         notes,
+        detected,
     }
 }
 

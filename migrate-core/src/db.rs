@@ -1298,8 +1298,15 @@ impl Db {
     /// several alterations in one `ALTER TABLE` on SQLite); [`Error::Database`] when the
     /// database rejects it.
     pub async fn schema<S: SchemaStatementBuilder>(&mut self, statement: &S) -> Result<(), Error> {
+        let sql = self.render_schema(statement)?;
+        self.sql(&sql).await
+    }
+
+    /// `statement` in this backend's SQL; [`Error::Unsupported`] when sea-query cannot render
+    /// it (it panics: caught here).
+    fn render_schema<S: SchemaStatementBuilder>(&self, statement: &S) -> Result<String, Error> {
         let backend = self.backend;
-        let sql = catch_unwind(AssertUnwindSafe(
+        catch_unwind(AssertUnwindSafe(
             || with_builder!(backend, b => statement.build(b)),
         ))
         .map_err(|panic| Error::Unsupported {
@@ -1309,8 +1316,7 @@ impl Db {
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "sea-query cannot render this statement".into()),
-        })?;
-        self.sql(&sql).await
+        })
     }
 
     /// `CREATE TABLE`: `db.create_table(Table::create().table("users").col(…).to_owned())`.
@@ -1376,15 +1382,28 @@ impl Db {
         self.schema(&statement).await
     }
 
-    /// `DROP INDEX`.
+    /// `DROP INDEX`. Give the index's table (`Index::drop().name("ix").table("posts")`):
+    /// MySQL drops an index by table, PostgreSQL and SQLite ignore it, so the revision runs on
+    /// all three.
     ///
     /// # Errors
-    /// As [`Db::schema`].
+    /// As [`Db::schema`]; [`Error::Unsupported`] on MySQL when the statement names no table
+    /// (sea-query would send `DROP INDEX … ON` with nothing after it), before anything runs.
     pub async fn drop_index(
         &mut self,
         statement: sea_query::IndexDropStatement,
     ) -> Result<(), Error> {
-        self.schema(&statement).await
+        let sql = self.render_schema(&statement)?;
+        if self.backend == Backend::MySql && sql.trim_end().ends_with(" ON") {
+            return Err(Error::Unsupported {
+                backend: self.backend.name(),
+                detail: format!(
+                    "`{sql}` names no table: MySQL drops an index by table; add \
+                     `.table(\"…\")` to `Index::drop()` (PostgreSQL and SQLite ignore it)"
+                ),
+            });
+        }
+        self.sql(&sql).await
     }
 
     /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`; on SQLite by a rebuild of the table

@@ -748,6 +748,62 @@ async fn index_names(db: &TestDb, table: &str) -> Vec<String> {
     db.query_strings(&sql).await
 }
 
+backend_test!(drop_index_names_its_table, |db| async move {
+    db.exec("CREATE TABLE di_posts (id INTEGER PRIMARY KEY, title VARCHAR(50))")
+        .await;
+    let mut conn = db.connect().await;
+    conn.create_index(
+        Index::create()
+            .name("ix_di_posts_title")
+            .table("di_posts")
+            .col("title")
+            .to_owned(),
+    )
+    .await
+    .unwrap();
+    // no table: MySQL cannot drop it (sea-query would send `DROP INDEX … ON`): a typed error
+    // that says the fix, and the index is still there; PostgreSQL and SQLite drop it
+    let bare = conn
+        .drop_index(Index::drop().name("ix_di_posts_title").to_owned())
+        .await;
+    if db.backend == Backend::MySql {
+        let err = bare.unwrap_err();
+        assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+        assert!(err.to_string().contains("add `.table(\"…\")`"), "{err}");
+        assert_eq!(index_names(&db, "di_posts").await, ["ix_di_posts_title"]);
+        // with its table (what autogenerate writes): dropped on every backend
+        conn.drop_index(
+            Index::drop()
+                .name("ix_di_posts_title")
+                .table("di_posts")
+                .to_owned(),
+        )
+        .await
+        .unwrap();
+    } else {
+        bare.unwrap();
+        conn.create_index(
+            Index::create()
+                .name("ix_di_posts_title")
+                .table("di_posts")
+                .col("title")
+                .to_owned(),
+        )
+        .await
+        .unwrap();
+        conn.drop_index(
+            Index::drop()
+                .name("ix_di_posts_title")
+                .table("di_posts")
+                .to_owned(),
+        )
+        .await
+        .unwrap();
+    }
+    assert!(index_names(&db, "di_posts").await.is_empty());
+    conn.close().await;
+});
+
 backend_test!(batch_constraints_renames_and_indexes, |db| async move {
     migrate(&db, true, "ba7c00000001").await.unwrap();
     let mut conn = db.connect().await;

@@ -1528,8 +1528,9 @@ pub(crate) enum Step {
     RenameTable(String, String),
     /// `db.create_index(…)`.
     CreateIndex(IndexSpec),
-    /// `db.drop_index(Index::drop().name(n)[.table(t)])` (the table on MySQL).
-    DropIndex(String, Option<String>),
+    /// `db.drop_index(Index::drop().name(n).table(t))`: MySQL needs the table, PostgreSQL
+    /// and SQLite ignore it, so the revision runs on all three.
+    DropIndex(String, String),
     /// `db.create_foreign_key(…)`.
     CreateForeignKey(ForeignKeySpec),
     /// `db.drop_foreign_key(ForeignKey::drop().name(n).table(t))`.
@@ -1706,10 +1707,7 @@ pub(crate) fn steps(op: &Op, backend: Backend) -> Result<Vec<Step>, String> {
                     foreign_key: None,
                 }));
             }
-            out.push(Step::DropIndex(
-                i.name,
-                (backend == Backend::MySql).then_some(i.table),
-            ));
+            out.push(Step::DropIndex(i.name, i.table));
             Ok(out)
         }
         Op::AddUnique { table, unique } => {
@@ -1730,7 +1728,7 @@ pub(crate) fn steps(op: &Op, backend: Backend) -> Result<Vec<Step>, String> {
         Op::DropForeignKey(f) => match f.name {
             Some(n) if backend == Backend::MySql && f.own_index => Ok(vec![
                 Step::DropForeignKey(n.clone(), f.table.clone()),
-                Step::DropIndex(n, Some(f.table)),
+                Step::DropIndex(n, f.table),
             ]),
             Some(n) => Ok(vec![Step::DropForeignKey(n, f.table)]),
             None => batch(
@@ -1969,12 +1967,13 @@ pub async fn apply(db: &mut crate::db::Db, ops: &[Op]) -> Result<(), crate::Erro
             }
             Step::CreateIndex(i) => db.create_index(create_index_statement(&i)).await?,
             Step::DropIndex(n, t) => {
-                let mut s = Index::drop();
-                s.name(n.as_str());
-                if let Some(t) = t {
-                    s.table(Alias::new(t));
-                }
-                db.drop_index(s).await?
+                db.drop_index(
+                    Index::drop()
+                        .name(n.as_str())
+                        .table(Alias::new(t))
+                        .to_owned(),
+                )
+                .await?
             }
             Step::CreateForeignKey(f) => db.create_foreign_key(foreign_key_statement(&f)).await?,
             Step::DropForeignKey(n, t) => {

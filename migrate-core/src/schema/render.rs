@@ -334,11 +334,11 @@ fn render_step(step: &Step, out: &mut String) {
         ),
         Step::CreateIndex(i) => statement("create_index", create_index(i), out),
         Step::DropIndex(n, t) => {
-            let mut calls = vec![("name", vec![s(n)])];
-            if let Some(t) = t {
-                calls.push(("table", vec![s(t)]));
-            }
-            calls.push(("to_owned", vec![]));
+            let calls = vec![
+                ("name", vec![s(n)]),
+                ("table", vec![s(t)]),
+                ("to_owned", vec![]),
+            ];
             statement("drop_index", E::Chain("Index::drop()".into(), calls), out)
         }
         Step::CreateForeignKey(f) => {

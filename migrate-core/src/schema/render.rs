@@ -8,7 +8,7 @@
 use super::build::{column_def_rust, rust_str};
 use super::ops::{
     BatchStep, ColumnSpec, ForeignKeySpec, IndexSpec, Note, NoteKind, Op, Step, TableSpec,
-    fk_action, index_part, merge_batches, steps,
+    effective_ops, fk_action, index_part, merge_batches, steps,
 };
 use crate::db::Backend;
 
@@ -395,6 +395,7 @@ pub fn render(ops: &[Op], backend: Backend) -> String {
 /// [`render`] with `notes` as `//` comments: each note about a table before the first
 /// operation on that table, the others (and those about tables no operation touches) first.
 pub fn render_with_notes(ops: &[Op], notes: &[Note], backend: Backend) -> String {
+    let ops = &effective_ops(ops);
     // the comments and the steps in order, the steps of adjacent operations between two
     // comments joined as `apply` joins them (one batch a table)
     enum Item {

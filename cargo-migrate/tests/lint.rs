@@ -253,3 +253,45 @@ fn lint_flags_dangerous_revisions_and_allowed_rules_pass() {
         bad.stderr
     );
 }
+
+const EMAIL_NOT_NULL: &str = "    pub async fn upgrade(db: &mut Db) -> Result<()> {
+        db.alter_column(\"users\", ColumnDef::new(\"email\").text().not_null().to_owned())
+            .await?;
+        Ok(())
+    }
+";
+
+/// SQLite's batch mode reads the table it rebuilds from the offline shadow database: a
+/// revision that rebuilds a table an earlier revision created is linted on the whole history
+/// and on a range that starts at it (its ancestors replayed first, unlinted), and the finding
+/// names the table, not the rebuild's temporary one.
+#[test]
+fn sqlite_batch_rebuilds_are_linted_with_their_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app_with_migrations(tmp.path(), "lint_batch_migrations");
+    let (users_path, _) = revision(&app, "create users", &[]);
+    fill(&app.join(&users_path), CREATE_USERS, EMPTY_DOWNGRADE);
+    let (email_path, email) = revision(&app, "email not null", &[]);
+    fill(&app.join(&email_path), EMAIL_NOT_NULL, EMPTY_DOWNGRADE);
+    for range in [None, Some(email.as_str())] {
+        let mut args = vec!["migrate", "lint", "--dialect", "sqlite", "--format", "json"];
+        args.extend(range);
+        let run = cm(&app, &args);
+        let doc = json(&run);
+        assert_eq!(doc["not_rendered"], serde_json::json!([]), "{}", run.stdout);
+        let rebuild = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "table-rebuild" && f["revision"] == email.as_str())
+            .unwrap_or_else(|| panic!("no table-rebuild finding for {email}: {}", run.stdout));
+        assert!(
+            rebuild["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("This revision rebuilds table `users` (batch mode"),
+            "{}",
+            rebuild["message"]
+        );
+    }
+}

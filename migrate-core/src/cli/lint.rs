@@ -106,14 +106,36 @@ pub(super) async fn run_lint(
     let mut findings: Vec<Finding> = Vec::new();
     // (revision, dialect, message, fails)
     let mut not_rendered: Vec<(String, Backend, String, bool)> = Vec::new();
+    // the ancestors of a range that are not in it, oldest first: replayed before it, unlinted
+    let in_range = {
+        let mut m = vec![false; runner.graph().len()];
+        for &i in &revs {
+            m[i] = true;
+        }
+        m
+    };
+    let before: Vec<usize> = runner
+        .graph()
+        .ancestors_mask(&revs)
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &a)| (a && !in_range[i]).then_some(i))
+        .collect();
     for &backend in &backends {
         let mut rendered: Vec<(usize, Vec<String>, Vec<Allow>)> = Vec::with_capacity(revs.len());
+        // one offline `Db` for the whole history, as `upgrade --sql` runs it: on SQLite its
+        // shadow database holds the tables earlier revisions made, which batch mode reads
+        let mut db = Db::offline(backend);
+        for &i in &before {
+            let _ = (runner.revision(i).upgrade)(&mut db).await;
+            db.take_script();
+        }
         for &i in &revs {
             let rev = runner.revision(i);
-            let mut db = Db::offline(backend);
             match (rev.upgrade)(&mut db).await {
                 Ok(()) => {}
                 Err(e) => {
+                    db.take_script();
                     // outside the runner the error does not know its revision: name it
                     let (reads, msg) = match e.downcast_ref::<Error>() {
                         Some(Error::OfflineRead { operation, .. }) => (

@@ -86,21 +86,42 @@ pub(super) fn lint(rev: &RevisionSql<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
+        // batch mode's rebuild drops the old table under its temporary name, and recreates
+        // the indexes and triggers itself
+        let batch = table
+            .strip_prefix("_migrate_old_")
+            .filter(|t| !t.is_empty());
+        let (message, help) = match batch {
+            Some(t) => (
+                format!(
+                    "This revision rebuilds table `{t}` (batch mode: a new table, every row \
+                     copied, the old one dropped): the whole table is rewritten under SQLite's \
+                     write lock."
+                ),
+                "Expected for a change SQLite's ALTER TABLE cannot make (batch mode recreates \
+                 the table's indexes and triggers); allow the rule with the reason, or run it \
+                 when the table is small or quiet."
+                    .to_owned(),
+            ),
+            None => (
+                format!(
+                    "This revision rebuilds table `{table}` (a new table, every row copied, the \
+                     old one dropped, the new one renamed): the whole table is rewritten under \
+                     SQLite's write lock, and the indexes, triggers and views on it must be \
+                     created again."
+                ),
+                "Expected for a change SQLite's ALTER TABLE cannot make; check that the \
+                 revision recreates every index and trigger of the old table, and allow the \
+                 rule with the reason."
+                    .to_owned(),
+            ),
+        };
         out.push(Finding::new(
             rev,
             Backend::Sqlite,
             "table-rebuild",
-            format!(
-                "This revision rebuilds table `{table}` (a new table, every row copied, the old \
-                 one dropped, the new one renamed): the whole table is rewritten under SQLite's \
-                 write lock, and the indexes, triggers and views on it must be created again."
-            ),
-            Some(
-                "Expected for a change SQLite's ALTER TABLE cannot make; check that the revision \
-                 recreates every index and trigger of the old table, and allow the rule with \
-                 the reason."
-                    .into(),
-            ),
+            message,
+            Some(help),
             sql,
         ));
     }

@@ -752,15 +752,16 @@ backend_test!(drop_index_names_its_table, |db| async move {
     db.exec("CREATE TABLE di_posts (id INTEGER PRIMARY KEY, title VARCHAR(50))")
         .await;
     let mut conn = db.connect().await;
-    conn.create_index(
-        Index::create()
-            .name("ix_di_posts_title")
-            .table("di_posts")
-            .col("title")
-            .to_owned(),
-    )
-    .await
-    .unwrap();
+    let index = Index::create()
+        .name("ix_di_posts_title")
+        .table("di_posts")
+        .col("title")
+        .to_owned();
+    let with_table = Index::drop()
+        .name("ix_di_posts_title")
+        .table("di_posts")
+        .to_owned();
+    conn.create_index(index.clone()).await.unwrap();
     // no table: MySQL cannot drop it (sea-query would send `DROP INDEX … ON`): a typed error
     // that says the fix, and the index is still there; PostgreSQL and SQLite drop it
     let bare = conn
@@ -771,35 +772,13 @@ backend_test!(drop_index_names_its_table, |db| async move {
         assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
         assert!(err.to_string().contains("add `.table(\"…\")`"), "{err}");
         assert_eq!(index_names(&db, "di_posts").await, ["ix_di_posts_title"]);
-        // with its table (what autogenerate writes): dropped on every backend
-        conn.drop_index(
-            Index::drop()
-                .name("ix_di_posts_title")
-                .table("di_posts")
-                .to_owned(),
-        )
-        .await
-        .unwrap();
     } else {
         bare.unwrap();
-        conn.create_index(
-            Index::create()
-                .name("ix_di_posts_title")
-                .table("di_posts")
-                .col("title")
-                .to_owned(),
-        )
-        .await
-        .unwrap();
-        conn.drop_index(
-            Index::drop()
-                .name("ix_di_posts_title")
-                .table("di_posts")
-                .to_owned(),
-        )
-        .await
-        .unwrap();
+        assert!(index_names(&db, "di_posts").await.is_empty());
+        conn.create_index(index).await.unwrap();
     }
+    // with its table (what autogenerate writes): dropped on every backend
+    conn.drop_index(with_table).await.unwrap();
     assert!(index_names(&db, "di_posts").await.is_empty());
     conn.close().await;
 });

@@ -202,7 +202,7 @@ fn archive(
     let uses = |ident: &str| texts.iter().any(|t| names_crate(t, ident));
     let manifest_text = std::fs::read_to_string(&project.manifest_path)
         .with_context(|| format!("cannot read `{}`", project.manifest_path.display()))?;
-    let target = match config.archive(&project.crate_dir)? {
+    let (target, package) = match config.archive(&project.crate_dir)? {
         Some(existing) => {
             if args.path.is_some() {
                 bail!(
@@ -231,7 +231,6 @@ fn archive(
         }
         None => create(project, args, &manifest_text, &uses, undo)?,
     };
-    let (target, package) = target;
     std::fs::create_dir_all(&target)
         .with_context(|| format!("cannot create `{}`", display_path(&target)))?;
     for from in files {

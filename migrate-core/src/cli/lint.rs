@@ -107,19 +107,13 @@ pub(super) async fn run_lint(
     // (revision, dialect, message, fails)
     let mut not_rendered: Vec<(String, Backend, String, bool)> = Vec::new();
     // the ancestors of a range that are not in it, oldest first: replayed before it, unlinted
-    let in_range = {
-        let mut m = vec![false; runner.graph().len()];
-        for &i in &revs {
-            m[i] = true;
-        }
-        m
-    };
+    // (`revs` is sorted)
     let before: Vec<usize> = runner
         .graph()
         .ancestors_mask(&revs)
         .iter()
         .enumerate()
-        .filter_map(|(i, &a)| (a && !in_range[i]).then_some(i))
+        .filter_map(|(i, &a)| (a && revs.binary_search(&i).is_err()).then_some(i))
         .collect();
     for &backend in &backends {
         let mut rendered: Vec<(usize, Vec<String>, Vec<Allow>)> = Vec::with_capacity(revs.len());

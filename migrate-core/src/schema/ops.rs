@@ -1651,7 +1651,8 @@ pub fn effective_ops(ops: &[Op]) -> Vec<Op> {
     }
     ops.iter()
         .zip(keep)
-        .filter_map(|(op, k)| k.then(|| op.clone()))
+        .filter(|(_, k)| *k)
+        .map(|(op, _)| op.clone())
         .collect()
 }
 
@@ -1668,14 +1669,14 @@ pub(crate) fn merge_batches(steps: Vec<Step>) -> Vec<Step> {
     };
     let mut out: Vec<Step> = Vec::with_capacity(steps.len());
     for step in steps {
-        if let (Some(Step::Batch(t0, first)), Step::Batch(t1, next)) = (out.last_mut(), &step)
-            && t0 == t1
-            && (renames(next) == 0 || renames(first) == first.len())
-        {
-            first.extend(next.iter().cloned());
-            continue;
+        match (out.last_mut(), step) {
+            (Some(Step::Batch(t0, first)), Step::Batch(t1, next))
+                if *t0 == t1 && (renames(&next) == 0 || renames(first) == first.len()) =>
+            {
+                first.extend(next);
+            }
+            (_, step) => out.push(step),
         }
-        out.push(step);
     }
     out
 }

@@ -403,9 +403,6 @@ pub fn render_with_notes(ops: &[Op], notes: &[Note], backend: Backend) -> String
         Steps(Vec<Step>),
     }
     let mut items: Vec<Item> = Vec::new();
-    let comment_item = |items: &mut Vec<Item>, kind: NoteKind, message: &str| {
-        items.push(Item::Comment(kind, message.to_owned()));
-    };
     let mut done = vec![false; notes.len()];
     let touched: Vec<Option<&str>> = ops.iter().map(Op::table).collect();
     for (i, n) in notes.iter().enumerate() {
@@ -413,14 +410,14 @@ pub fn render_with_notes(ops: &[Op], notes: &[Note], backend: Backend) -> String
             .as_deref()
             .is_none_or(|t| !touched.contains(&Some(t)))
         {
-            comment_item(&mut items, n.kind, &n.message);
+            items.push(Item::Comment(n.kind, n.message.clone()));
             done[i] = true;
         }
     }
     for op in ops {
         for (i, n) in notes.iter().enumerate() {
             if !done[i] && n.table.as_deref() == op.table() {
-                comment_item(&mut items, n.kind, &n.message);
+                items.push(Item::Comment(n.kind, n.message.clone()));
                 done[i] = true;
             }
         }
@@ -429,7 +426,7 @@ pub fn render_with_notes(ops: &[Op], notes: &[Note], backend: Backend) -> String
                 Some(Item::Steps(run)) => run.extend(list),
                 _ => items.push(Item::Steps(list)),
             },
-            Err(why) => comment_item(&mut items, NoteKind::Unsupported, &why),
+            Err(why) => items.push(Item::Comment(NoteKind::Unsupported, why)),
         }
     }
     let mut out = String::new();
